@@ -1,0 +1,60 @@
+import {
+  DEFAULT_ENDPOINTS, EXCHANGE_LIMITS, NATIVE_SYMBOL, parseSymbol, SymbolFormatError,
+  type ExchangeId, type Interval, type MarketSymbol,
+} from '@klineflow/exchanges';
+import { ConfigError } from './load.js';
+import type { Channel, ExchangeConfig, KlineflowConfig } from './schema.js';
+
+export interface ResolvedSymbol extends MarketSymbol {
+  /** Spelling on this exchange's wire. */
+  readonly native: string;
+}
+
+/** One exchange's section with defaults from the exchange's real endpoints and limits applied. */
+export interface ResolvedExchangeConfig {
+  readonly exchange: ExchangeId;
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly symbols: readonly ResolvedSymbol[];
+  readonly intervals: readonly Interval[];
+  readonly channels: readonly Channel[];
+  readonly pingIntervalMs: number;
+  readonly reconnectDelayMs: number;
+  readonly reconnectMaxDelayMs: number;
+  readonly maxConnections: number;
+  readonly streamsPerConnection: number;
+  readonly redundancy: number;
+}
+
+export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): ResolvedExchangeConfig | undefined {
+  const section: ExchangeConfig | undefined = config.websocket[exchange];
+  if (!section || !section.enabled) return undefined;
+  const limit = EXCHANGE_LIMITS[exchange].maxStreamsPerConnection;
+  const streamsPerConnection = section.streams_per_connection ?? limit;
+  if (streamsPerConnection > limit) {
+    throw new ConfigError(`websocket.${exchange}.streams_per_connection: ${streamsPerConnection} exceeds the exchange limit of ${limit}; set it to ${limit} or less`);
+  }
+  const symbols = section.symbols.map((text, i) => {
+    try {
+      const symbol = parseSymbol(text);
+      return { ...symbol, native: NATIVE_SYMBOL[exchange](symbol) };
+    } catch (error) {
+      if (error instanceof SymbolFormatError) throw new ConfigError(`websocket.${exchange}.symbols[${i}]: ${error.message}`);
+      throw error;
+    }
+  });
+  return {
+    exchange,
+    url: section.url ?? DEFAULT_ENDPOINTS[exchange].url,
+    apiUrl: section.api_url ?? DEFAULT_ENDPOINTS[exchange].apiUrl,
+    symbols,
+    intervals: section.intervals as Interval[],
+    channels: section.channels as Channel[],
+    pingIntervalMs: section.ping_interval * 1000,
+    reconnectDelayMs: section.reconnect_delay * 1000,
+    reconnectMaxDelayMs: section.reconnect_max_delay * 1000,
+    maxConnections: section.max_connections,
+    streamsPerConnection,
+    redundancy: section.redundancy,
+  };
+}

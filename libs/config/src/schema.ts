@@ -1,0 +1,194 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { INTERVALS } from '@klineflow/exchanges';
+
+export const CHANNELS = ['kline', 'ticker', 'depth', 'trade'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const wsUrl = { type: 'string', pattern: '^wss?://' } as const;
+
+const exchangeSection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['symbols'],
+  properties: {
+    enabled: { type: 'boolean', default: true },
+    /** Stream endpoint (Binance combined-stream base, OKX public, HTX /ws). Defaults to the real exchange. */
+    url: wsUrl,
+    /** Binance WS-API (backfill) or OKX business endpoint (candles). Defaults to the real exchange. */
+    api_url: wsUrl,
+    /** Canonical (BTCUSDT) or native (BTC-USDT, btcusdt) symbols. */
+    symbols: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 2 } },
+    intervals: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: INTERVALS }, default: [...INTERVALS] },
+    channels: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: CHANNELS }, default: [...CHANNELS] },
+    /** Client keepalive period in seconds, where the client pings (OKX); ignored where the server pings. */
+    ping_interval: { ...seconds, default: 20 },
+    /** First reconnect delay in seconds; later retries back off exponentially with full jitter. */
+    reconnect_delay: { ...seconds, default: 0.1 },
+    /** Upper bound of the reconnect backoff in seconds. */
+    reconnect_max_delay: { ...seconds, default: 5 },
+    /** Hard ceiling on concurrent connections for this exchange (per ingest replica). */
+    max_connections: { type: 'integer', minimum: 1, default: 50 },
+    /** Streams per connection, at most the exchange's limit. */
+    streams_per_connection: { type: 'integer', minimum: 1 },
+    /** 2 = hot standby: every shard runs twice with the same subscriptions, deduplicated downstream. */
+    redundancy: { type: 'integer', minimum: 1, maximum: 3, default: 1 },
+  },
+} as const;
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['websocket', 'kafka', 'storage', 'integrity', 'metrics', 'log', 'ingest', 'simulator'],
+  properties: {
+    websocket: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { binance: exchangeSection, okx: exchangeSection, huobi: exchangeSection },
+    },
+    ingest: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['shard_index', 'shard_count'],
+      properties: {
+        /** Replica i of N takes the streams whose symbol hashes to i (StatefulSet ordinal). */
+        shard_index: { type: 'integer', minimum: 0, default: 0 },
+        shard_count: { type: 'integer', minimum: 1, default: 1 },
+      },
+    },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['brokers', 'client_id', 'partitions', 'linger_ms', 'max_buffered_messages'],
+      properties: {
+        brokers: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^:\\s]+:[0-9]+$' }, default: ['127.0.0.1:9092'] },
+        client_id: { type: 'string', minLength: 1, default: 'klineflow' },
+        /** Partitions of the topics klineflow creates. */
+        partitions: { type: 'integer', minimum: 1, default: 6 },
+        /** How long a producer waits to batch sends. */
+        linger_ms: { type: 'integer', minimum: 0, default: 5 },
+        /** Bound of each producer's in-memory queue; beyond it sources are paused. */
+        max_buffered_messages: { type: 'integer', minimum: 100, default: 100_000 },
+      },
+    },
+    storage: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['redis', 'clickhouse'],
+      properties: {
+        redis: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['url', 'key_prefix'],
+          properties: {
+            url: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' },
+            /** Prepended to every key and channel, so that tenants or tests do not collide. */
+            key_prefix: { type: 'string', default: '' },
+          },
+        },
+        clickhouse: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['url', 'database', 'username', 'password', 'batch_size', 'flush_interval_ms'],
+          properties: {
+            url: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:8123' },
+            database: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'trading_data' },
+            username: { type: 'string', default: 'default' },
+            password: { type: 'string', default: '' },
+            batch_size: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1000 },
+            flush_interval_ms: { type: 'integer', minimum: 10, default: 1000 },
+          },
+        },
+      },
+    },
+    integrity: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms'],
+      properties: {
+        /** A close that moves more than this percentage from the previous close is a price jump. */
+        price_jump_percent: { type: 'number', exclusiveMinimum: 0, default: 20 },
+        price_jump_policy: { type: 'string', enum: ['flag', 'reject'], default: 'flag' },
+        /** A closed bar whose volume exceeds this multiple of the rolling median is a volume spike. */
+        volume_spike_multiple: { type: 'number', exclusiveMinimum: 1, default: 50 },
+        volume_median_window: { type: 'integer', minimum: 3, default: 30 },
+        volume_spike_policy: { type: 'string', enum: ['flag', 'reject'], default: 'flag' },
+        /** HTX has no closed flag: a bar with no later tick is closed this long after its interval ends. */
+        htx_close_grace_ms: { type: 'integer', minimum: 0, default: 3000 },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['host', 'ports'],
+      properties: {
+        host: { type: 'string', default: '0.0.0.0' },
+        /** /metrics and /health port of each service. */
+        ports: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['exchange_sim', 'ingest_binance', 'ingest_okx', 'ingest_huobi', 'normalizer', 'redis_writer', 'clickhouse_sink'],
+          properties: {
+            exchange_sim: { ...port, default: 9400 },
+            ingest_binance: { ...port, default: 9401 },
+            ingest_okx: { ...port, default: 9402 },
+            ingest_huobi: { ...port, default: 9403 },
+            normalizer: { ...port, default: 9404 },
+            redis_writer: { ...port, default: 9405 },
+            clickhouse_sink: { ...port, default: 9406 },
+          },
+        },
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['level'],
+      properties: { level: { type: 'string', enum: ['error', 'warn', 'info', 'debug'], default: 'info' } },
+    },
+    simulator: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'ports'],
+      properties: {
+        /** `npm start` also runs exchange-sim when true. */
+        enabled: { type: 'boolean', default: false },
+        host: { type: 'string', default: '127.0.0.1' },
+        /** Virtual-clock speed: 60 closes a 1m bar every real second. */
+        speed: { type: 'number', exclusiveMinimum: 0, default: 1 },
+        /** Real-time period of open-bar updates (Binance pushes every 2 s). */
+        update_interval_ms: { type: 'integer', minimum: 10, default: 2000 },
+        /** Server keepalive period in seconds (Binance 20, HTX 5 in production). */
+        ping_interval: { ...seconds, default: 20 },
+        ports: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['binance', 'binance_api', 'okx', 'huobi', 'control'],
+          properties: {
+            binance: { ...port, default: 18080 },
+            binance_api: { ...port, default: 18083 },
+            okx: { ...port, default: 18081 },
+            huobi: { ...port, default: 18082 },
+            control: { ...port, default: 18090 },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export type KlineflowConfig = FromSchema<typeof configSchema>;
+export type ExchangeConfig = FromSchema<typeof exchangeSection>;

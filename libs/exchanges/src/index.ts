@@ -1,0 +1,3 @@
+export * from './registry.js';
+export * from './symbols.js';
+export * from './limits.js';

@@ -1,0 +1,26 @@
+import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import type { KlineflowConfig } from '@klineflow/config';
+import { ALL_TOPICS } from './topics.js';
+
+export function createKafka(config: KlineflowConfig['kafka'], clientId: string): Kafka {
+  return new Kafka({
+    clientId: `${config.client_id}-${clientId}`,
+    brokers: config.brokers,
+    logLevel: logLevel.WARN,
+    // Reconnect fast after a broker restart; kafkajs' own retry gives up after ~5 attempts otherwise.
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
+  });
+}
+
+/** Creates every topic klineflow uses (idempotent) and waits until their leaders are known. */
+export async function ensureTopics(admin: Admin, partitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = ALL_TOPICS.filter((t) => !existing.has(t.topic)).map((t) => ({
+    topic: t.topic,
+    numPartitions: partitions,
+    replicationFactor: 1,
+    configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+  }));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  await admin.fetchTopicMetadata({ topics: ALL_TOPICS.map((t) => t.topic) });
+}

@@ -1,0 +1,88 @@
+import type { Server } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadConfig, ConfigError, type KlineflowConfig } from '@klineflow/config';
+import { createLogger, type Logger } from './logger.js';
+import { HealthRegistry } from './health.js';
+import { startObservabilityServer } from './server.js';
+
+export type ServiceName = keyof KlineflowConfig['metrics']['ports'];
+
+export interface ServiceContext {
+  readonly name: ServiceName;
+  readonly config: KlineflowConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly health: HealthRegistry;
+  /** Registers cleanup run on SIGTERM/SIGINT, in reverse order of registration. */
+  onShutdown(step: () => Promise<void> | void): void;
+  /** Logs, marks the service down and exits non-zero so the orchestrator restarts it. */
+  fail(reason: string, error?: unknown): never;
+}
+
+/**
+ * Common start-up of every app: config (a bad one stops start-up naming the key),
+ * JSON logging, /metrics and /health, and an orderly shutdown that flushes and commits.
+ */
+export async function runService(name: ServiceName, main: (ctx: ServiceContext) => Promise<void>): Promise<void> {
+  let config: KlineflowConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(name.replace(/_/g, '-'), config.log.level);
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: name.replace(/_/g, '-') });
+  collectDefaultMetrics({ register: registry });
+  const health = new HealthRegistry();
+  const shutdownSteps: Array<() => Promise<void> | void> = [];
+  const http: { server?: Server } = {};
+  let stopping = false;
+
+  const shutdown = async (signal: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    for (const step of shutdownSteps.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        logger.error('shutdown step failed', { error });
+      }
+    }
+    http.server?.close();
+    process.exit(code);
+  };
+
+  const ctx: ServiceContext = {
+    name,
+    config,
+    logger,
+    registry,
+    health,
+    onShutdown: (step) => shutdownSteps.push(step),
+    fail: (reason, error) => {
+      health.set('service', 'down', reason);
+      logger.error(reason, { error });
+      void shutdown('failure', 1);
+      // Never returns to the caller: the process is going down.
+      throw new Error(reason);
+    },
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+  process.once('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('unhandledRejection', (error) => ctx.fail('unhandled rejection', error));
+
+  http.server = await startObservabilityServer({ host: config.metrics.host, port: config.metrics.ports[name], registry, health });
+  health.set('service', 'up');
+  try {
+    await main(ctx);
+  } catch (error) {
+    ctx.fail('start-up failed', error);
+  }
+  logger.info('started', { metricsPort: config.metrics.ports[name] });
+}

@@ -1,0 +1,45 @@
+// Runs the test suites with Node's test runner (closing summary read by CI).
+//   node tools/test.mjs            build, start the local stack, run every test
+//   node tools/test.mjs --unit [dir…]   only tests that need no stack (*.test.ts, not *.stack.test.ts / e2e)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const roots = args.filter((a) => !a.startsWith('--'));
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const all = (roots.length > 0 ? roots : ['libs', 'apps']).flatMap((r) => findTests(r)).sort();
+const needsStack = (f) => f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
+const unit = all.filter((f) => !needsStack(f));
+const stack = all.filter(needsStack);
+
+function run(cmd, argv, env = {}) {
+  const result = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+let status = 0;
+if (unitOnly || stack.length === 0) {
+  status = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit]);
+} else {
+  for (const [cmd, argv] of [['node', ['tools/build.mjs']], ['bash', ['tools/stack/stack.sh', 'up']]]) {
+    if (run(cmd, argv) !== 0) {
+      console.error(`${cmd} ${argv.join(' ')} failed`);
+      process.exit(1);
+    }
+  }
+  // Stack and e2e tests share one broker and one machine of 2 cores: run files one at a time.
+  status = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...unit, ...stack]);
+}
+process.exit(status);
