@@ -19,7 +19,7 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const all = (roots.length > 0 ? roots : ['libs', 'apps']).flatMap((r) => findTests(r)).sort();
+const all = (roots.length > 0 ? roots : ['libs', 'apps', 'deploy', 'tools']).flatMap((r) => findTests(r)).sort();
 const needsStack = (f) => f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
 const unit = all.filter((f) => !needsStack(f));
 const stack = all.filter(needsStack);
