@@ -1,0 +1,22 @@
+// `npm start [-- --config <file>]`: sets up what a fresh machine lacks (npm packages, the
+// local Kafka/Redis/ClickHouse stack, the app bundles), then runs every service in the
+// foreground until Ctrl-C. Plain Node with no dependencies, because it runs before `npm ci`.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+function step(title, cmd, args) {
+  console.error(`[start] ${title}`);
+  const result = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`[start] failed: ${cmd} ${args.join(' ')}`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+if (!existsSync('node_modules/.package-lock.json')) step('installing npm packages', 'npm', ['ci', '--no-audit', '--no-fund']);
+step('starting the local stack (Kafka, Redis, ClickHouse)', 'bash', ['tools/stack/stack.sh', 'up']);
+step('building the apps', process.execPath, ['tools/build.mjs']);
+
+const supervisor = spawn(process.execPath, ['--import', 'tsx', 'tools/platform/run.ts', ...process.argv.slice(2)], { stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => supervisor.kill(signal));
+supervisor.on('exit', (code) => process.exit(code ?? 0));
