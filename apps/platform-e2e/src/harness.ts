@@ -1,0 +1,201 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Kafka, logLevel } from 'kafkajs';
+import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
+import { AppProcess, type AppName } from '../../../tools/platform/processes.js';
+
+export const KAFKA_BROKER = '127.0.0.1:9092';
+export const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
+export const REDIS_URL = 'redis://127.0.0.1:6379/0';
+
+/** 50 real-world base assets, so symbol handling meets realistic names. */
+export const SYMBOLS_50 = [
+  'BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'LINK', 'AVAX', 'DOT', 'MATIC', 'LTC', 'BCH', 'UNI', 'ATOM', 'XLM',
+  'ETC', 'FIL', 'APT', 'ARB', 'OP', 'NEAR', 'ICP', 'HBAR', 'VET', 'SAND', 'MANA', 'AXS', 'AAVE', 'EGLD', 'THETA', 'FTM', 'XTZ',
+  'EOS', 'FLOW', 'CHZ', 'KAVA', 'GALA', 'MINA', 'CRV', 'SNX', 'COMP', 'ZEC', 'DASH', 'ENJ', 'BAT', 'ZIL', 'INJ', 'SUI',
+].map((base) => `${base}USDT`);
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export function writeConfig(toml: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'klineflow-e2e-'));
+  const path = join(dir, 'config.toml');
+  writeFileSync(path, toml);
+  return path;
+}
+
+export function kafkaClient(): Kafka {
+  return new Kafka({ clientId: 'klineflow-e2e', brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
+}
+
+/**
+ * Empties the shared broker for a run: deletes klineflow's topics and consumer groups and
+ * recreates the topics, so earlier runs (or a developer's `npm start`) leave nothing behind.
+ */
+export async function resetKafka(partitions = 6): Promise<void> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  try {
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId);
+    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined);
+    const existing = new Set(await admin.listTopics());
+    const ours = ALL_TOPICS.map((t) => t.topic).filter((t) => existing.has(t));
+    if (ours.length > 0) {
+      await admin.deleteTopics({ topics: ours, timeout: 30_000 });
+      await waitFor('topic deletion', 30_000, async () => {
+        const left = new Set(await admin.listTopics());
+        return ours.some((t) => left.has(t)) ? undefined : true;
+      });
+    }
+    await waitFor('topic creation', 30_000, async () => {
+      await ensureTopics(admin, partitions);
+      return true;
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads a topic from the beginning until `done(messages)` holds or the timeout passes. */
+export async function readTopic(topic: string, done: (values: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+  const consumer = kafkaClient().consumer({ groupId: `e2e-reader-${topic}-${process.pid}-${Date.now()}` });
+  const values: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
+    await waitFor(`${topic} contents`, timeoutMs, () => (done(values) ? true : undefined));
+    return values;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export function clickhouse(): ClickHouseClient {
+  return createClient({ url: CLICKHOUSE_URL });
+}
+
+export async function dropDatabase(database: string): Promise<void> {
+  const client = clickhouse();
+  try {
+    await client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+  } finally {
+    await client.close();
+  }
+}
+
+export interface StoredBar {
+  exchange: string;
+  symbol: string;
+  interval: string;
+  open_time: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quote_volume: string;
+  trade_count: string | null;
+  rows: string;
+}
+
+/** Closed bars after FINAL, decimals read back as text (a JSON number would be rounded by JS). */
+export async function closedBarsInClickhouse(database: string, exchange: string): Promise<StoredBar[]> {
+  const client = clickhouse();
+  try {
+    const result = await client.query({
+      query: `SELECT exchange, symbol, \`interval\`, toString(open_time) AS open_time,
+                toString(open) AS open, toString(high) AS high, toString(low) AS low, toString(close) AS close,
+                toString(volume) AS volume, toString(quote_volume) AS quote_volume,
+                if(isNull(trade_count), NULL, toString(trade_count)) AS trade_count, toString(count()) AS rows
+              FROM ${database}.klines FINAL
+              WHERE exchange = '${exchange}' AND is_closed = 1
+              GROUP BY exchange, symbol, \`interval\`, open_time, open, high, low, close, volume, quote_volume, trade_count`,
+      format: 'JSONEachRow',
+    });
+    return (await result.json()) as StoredBar[];
+  } finally {
+    await client.close();
+  }
+}
+
+/** Exact decimal equality on text: "10050.00" and "10050.000000000000000000" are the same number. */
+export function sameDecimal(a: string, b: string): boolean {
+  return canonicalDecimal(a) === canonicalDecimal(b);
+}
+
+export function canonicalDecimal(text: string): string {
+  let [mantissa, exponentText] = text.toLowerCase().split('e') as [string, string | undefined];
+  let exponent = exponentText ? Number(exponentText) : 0;
+  const negative = mantissa.startsWith('-');
+  if (negative) mantissa = mantissa.slice(1);
+  const [intPart, fracPart = ''] = mantissa.split('.') as [string, string | undefined];
+  let digits = intPart + fracPart;
+  exponent -= fracPart.length;
+  digits = digits.replace(/^0+/, '');
+  while (digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    exponent += 1;
+  }
+  return digits === '' ? '0' : `${negative ? '-' : ''}${digits}e${exponent}`;
+}
+
+export class Platform {
+  readonly processes = new Map<AppName, AppProcess>();
+  readonly output: string[] = [];
+
+  constructor(private readonly configPath: string, private readonly env: NodeJS.ProcessEnv = {}) {}
+
+  start(apps: readonly AppName[]): this {
+    for (const app of apps) this.restart(app);
+    return this;
+  }
+
+  restart(app: AppName): AppProcess {
+    const proc = new AppProcess(app, {
+      configPath: this.configPath,
+      env: this.env,
+      onLine: (name, line) => {
+        this.output.push(`[${name}] ${line}`);
+        if (process.env.E2E_VERBOSE) console.log(`[${name}] ${line}`);
+      },
+    }).start();
+    this.processes.set(app, proc);
+    return proc;
+  }
+
+  get(app: AppName): AppProcess {
+    const proc = this.processes.get(app);
+    if (!proc) throw new Error(`${app} is not running`);
+    return proc;
+  }
+
+  /** Apps that died on their own, with their last output lines, for assertion messages. */
+  crashed(): string[] {
+    return [...this.processes.values()].filter((p) => !p.running).map((p) => p.app);
+  }
+
+  tail(lines = 40): string {
+    return this.output.slice(-lines).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.processes.values()].map((p) => p.stop(10_000)));
+  }
+}
