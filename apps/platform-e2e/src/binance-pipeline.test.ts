@@ -5,12 +5,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
-import { validateDeadLetter, validateStandardKline, type StandardKline } from '@klineflow/schemas';
+import { validateDeadLetter, validateStandardKline } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
 import { SimControl } from '../../exchange-sim/src/control-client.js';
 import {
-  closedBarsInClickhouse, dropDatabase, Platform, readTopic, REDIS_URL, resetKafka, sameDecimal, SYMBOLS_50, waitFor, writeConfig,
+  closedBarsInClickhouse, dropDatabase, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, writeConfig,
 } from './harness.js';
+import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 
 const RUN = `e2e_binance_${Date.now()}`;
 const PREFIX = `${RUN}:`;
@@ -46,10 +47,10 @@ before(async () => {
 
 after(async () => {
   await platform.stop();
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
   await dropDatabase(RUN);
-  const keys = await new Redis(REDIS_URL).keys(`${PREFIX}*`);
-  if (keys.length > 0) await new Redis(REDIS_URL).del(...keys);
 });
 
 test('50 symbols × 6 intervals flow from the simulator into ClickHouse, Redis and kline-data, exactly and completely', async () => {
@@ -64,8 +65,8 @@ test('50 symbols × 6 intervals flow from the simulator into ClickHouse, Redis a
   // A malformed frame goes to dead-letter; everything else keeps flowing.
   const injectedAt = (await sim.state()).virtualNow;
   await sim.malformed('binance');
-  const deadLetters = await readTopic(TOPICS.deadLetter, (values) => values.some((v) => v.includes('raw.binance')));
-  const dead = deadLetters.map((v) => JSON.parse(v) as Record<string, unknown>).find((d) => d.source_topic === 'raw.binance');
+  const deadLetters = await readTopic(TOPICS.deadLetter, (records) => records.some((r) => r.value.includes('raw.binance')));
+  const dead = deadLetters.map((r) => JSON.parse(r.value) as Record<string, unknown>).find((d) => d.source_topic === 'raw.binance');
   assert.ok(dead && validateDeadLetter(dead), 'dead-letter record is well-formed');
   assert.equal(dead.exchange, 'binance');
   assert.ok(String(dead.reason).length > 0 && String(dead.detail).length > 0, 'dead-letter names a reason');
@@ -75,58 +76,21 @@ test('50 symbols × 6 intervals flow from the simulator into ClickHouse, Redis a
     const bars = await sim.closedBars('binance');
     return bars.filter((b) => b.interval === '1m' && b.open_time > injectedAt).length >= SYMBOLS_50.length * 5 ? true : undefined;
   });
-  const expected = await sim.closedBars('binance');
-  assert.ok(expected.length >= streams, `the simulator closed at least one bar per stream (${expected.length})`);
-
-  const keyOf = (b: { symbol: string; interval: string; open_time: number | string }) => `${b.symbol}|${b.interval}|${b.open_time}`;
-  const stored = await waitFor('every simulator bar in ClickHouse', 60_000, async () => {
-    const rows = await closedBarsInClickhouse(RUN, 'binance');
-    const present = new Set(rows.map(keyOf));
-    return expected.every((b) => present.has(keyOf(b))) ? rows : undefined;
-  });
-
-  const byKey = new Map<string, typeof stored>();
-  for (const row of stored) byKey.set(keyOf(row), [...(byKey.get(keyOf(row)) ?? []), row]);
-  for (const bar of expected) {
-    const rows = byKey.get(keyOf(bar))!;
-    assert.equal(rows.length, 1, `${keyOf(bar)} is in ClickHouse exactly once after FINAL`);
-    const row = rows[0]!;
-    for (const field of ['open', 'high', 'low', 'close', 'volume', 'quote_volume'] as const) {
-      assert.ok(sameDecimal(row[field], bar[field]), `${keyOf(bar)} ${field}: ClickHouse ${row[field]} vs exchange ${bar[field]}`);
-    }
-    assert.equal(row.trade_count, String(bar.trade_count));
-  }
-  // Bars closed after the snapshot may already be stored; anything older must be one the exchange closed.
-  const expectedKeys = new Set(expected.map(keyOf));
-  const lastExpectedPerStream = new Map<string, number>();
-  for (const b of expected) {
-    const stream = `${b.symbol}|${b.interval}`;
-    lastExpectedPerStream.set(stream, Math.max(lastExpectedPerStream.get(stream) ?? 0, Number(b.open_time)));
-  }
-  const unexpected = stored.filter(
-    (r) => Number(r.open_time) <= (lastExpectedPerStream.get(`${r.symbol}|${r.interval}`) ?? Infinity) && !expectedKeys.has(keyOf(r)),
-  );
-  assert.deepEqual(unexpected, [], 'ClickHouse holds no closed bar the exchange never closed');
+  const checked = await assertClosedBarsInClickhouse(sim, RUN, 'binance');
+  assert.ok(checked >= streams, `the simulator closed at least one bar per stream (${checked})`);
 
   // Redis holds the latest bar of every stream, and the last closed one.
-  const pipeline = redis.pipeline();
-  for (const symbol of SYMBOLS_50) for (const interval of INTERVALS) pipeline.hgetall(`${PREFIX}kline:binance:${symbol}:${interval}`);
-  const hashes = (await pipeline.exec())!.map(([, v]) => v as Record<string, string>);
-  assert.equal(hashes.length, streams);
-  for (const hash of hashes) {
-    const latest = JSON.parse(hash.latest ?? 'null') as StandardKline;
-    assert.ok(validateStandardKline(latest), `latest is a StandardKline: ${hash.latest}`);
-    assert.equal(latest.exchange, 'binance');
-  }
-  const closed1m = hashes.filter((h) => h.closed).map((h) => JSON.parse(h.closed!) as StandardKline);
-  assert.ok(closed1m.length >= SYMBOLS_50.length, 'every 1m stream has a closed bar in Redis');
-  assert.ok(closed1m.every((k) => k.is_closed));
+  const klines = await latestKlines(redis, PREFIX, 'binance', SYMBOLS_50, INTERVALS);
+  assert.equal(klines.length, streams);
+  assert.ok(klines.filter((k) => k.latest.interval === '1m').every((k) => k.closed), 'every 1m stream has a closed bar in Redis');
 
   // kline-data holds well-formed StandardKline records keyed exchange:symbol:interval.
-  const records = await readTopic(TOPICS.klines, (values) => values.length >= expected.length);
-  const parsed = records.map((v) => JSON.parse(v) as unknown);
-  const invalid = parsed.filter((r) => !validateStandardKline(r));
-  assert.deepEqual(invalid.slice(0, 3), [], 'every kline-data record validates');
+  const records = await readTopic(TOPICS.klines, (all) => all.length >= checked);
+  const invalid = records.filter(({ key, value }) => {
+    const kline = JSON.parse(value) as unknown;
+    return !validateStandardKline(kline) || key !== `${kline.exchange}:${kline.symbol}:${kline.interval}`;
+  });
+  assert.deepEqual(invalid.slice(0, 3), [], 'every kline-data record validates and is keyed <exchange>:<symbol>:<interval>');
 
   assert.deepEqual(platform.crashed(), [], `no service died:\n${platform.tail()}`);
 });

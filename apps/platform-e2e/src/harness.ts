@@ -73,13 +73,20 @@ export async function resetKafka(partitions = 6): Promise<void> {
 }
 
 /** Reads a topic from the beginning until `done(messages)` holds or the timeout passes. */
-export async function readTopic(topic: string, done: (values: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+export interface TopicRecord {
+  key: string;
+  value: string;
+}
+
+export async function readTopic(topic: string, done: (records: TopicRecord[]) => boolean, timeoutMs = 30_000): Promise<TopicRecord[]> {
   const consumer = kafkaClient().consumer({ groupId: `e2e-reader-${topic}-${process.pid}-${Date.now()}` });
-  const values: string[] = [];
+  const values: TopicRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
+    await consumer.run({
+      eachMessage: async ({ message }) => void values.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' }),
+    });
     await waitFor(`${topic} contents`, timeoutMs, () => (done(values) ? true : undefined));
     return values;
   } finally {

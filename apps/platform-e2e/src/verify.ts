@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { Big } from 'big.js';
+import { validateStandardKline, type StandardKline } from '@klineflow/schemas';
+import type { SimControl } from '../../exchange-sim/src/control-client.js';
+import { closedBarsInClickhouse, sameDecimal, waitFor, type StoredBar } from './harness.js';
+
+const barKey = (b: { symbol: string; interval: string; open_time: number | string }) => `${b.symbol}|${b.interval}|${b.open_time}`;
+
+/**
+ * Every bar the simulator closed for `exchange` is in ClickHouse exactly once after FINAL,
+ * with the exact decimals the exchange sent, and nothing older than them that it never closed.
+ * Returns the number of bars checked.
+ */
+export async function assertClosedBarsInClickhouse(sim: SimControl, database: string, exchange: string, timeoutMs = 60_000): Promise<number> {
+  const expected = await sim.closedBars(exchange);
+  assert.ok(expected.length > 0, `the simulator closed bars on ${exchange}`);
+  const stored = await waitFor(`every ${exchange} bar in ClickHouse`, timeoutMs, async () => {
+    const rows = await closedBarsInClickhouse(database, exchange);
+    const present = new Set(rows.map(barKey));
+    return expected.every((b) => present.has(barKey(b))) ? rows : undefined;
+  }).catch(async (error: Error) => {
+    const rows = await closedBarsInClickhouse(database, exchange);
+    const present = new Set(rows.map(barKey));
+    const missing = expected.filter((b) => !present.has(barKey(b)));
+    throw new Error(`${error.message}; ${missing.length} of ${expected.length} missing, e.g. ${JSON.stringify(missing.slice(0, 3))}`);
+  });
+
+  const byKey = new Map<string, StoredBar[]>();
+  for (const row of stored) byKey.set(barKey(row), [...(byKey.get(barKey(row)) ?? []), row]);
+  for (const bar of expected) {
+    const rows = byKey.get(barKey(bar))!;
+    assert.equal(rows.length, 1, `${exchange} ${barKey(bar)} is in ClickHouse exactly once after FINAL: ${JSON.stringify(rows)}`);
+    const row = rows[0]!;
+    for (const field of ['open', 'high', 'low', 'close', 'volume', 'quote_volume'] as const) {
+      assert.ok(sameDecimal(row[field], bar[field]), `${exchange} ${barKey(bar)} ${field}: ClickHouse ${row[field]} vs exchange ${bar[field]}`);
+    }
+    assert.equal(row.trade_count, bar.trade_count === null ? null : String(bar.trade_count), `${exchange} ${barKey(bar)} trade_count`);
+  }
+
+  // Bars closed after the snapshot may already be stored; anything up to it must be one the exchange closed.
+  const expectedKeys = new Set(expected.map(barKey));
+  const lastPerStream = new Map<string, number>();
+  for (const b of expected) {
+    const stream = `${b.symbol}|${b.interval}`;
+    lastPerStream.set(stream, Math.max(lastPerStream.get(stream) ?? 0, Number(b.open_time)));
+  }
+  const unexpected = stored.filter((r) => Number(r.open_time) <= (lastPerStream.get(`${r.symbol}|${r.interval}`) ?? -1) && !expectedKeys.has(barKey(r)));
+  assert.deepEqual(unexpected.slice(0, 5), [], `ClickHouse holds no ${exchange} bar the exchange never closed`);
+  return expected.length;
+}
+
+/** Reads `kline:<exchange>:<symbol>:<interval>` hashes; each must hold a valid latest StandardKline. */
+export async function latestKlines(redis: Redis, prefix: string, exchange: string, symbols: readonly string[], intervals: readonly string[]) {
+  const pipeline = redis.pipeline();
+  for (const symbol of symbols) for (const interval of intervals) pipeline.hgetall(`${prefix}kline:${exchange}:${symbol}:${interval}`);
+  const hashes = (await pipeline.exec())!.map(([, v]) => v as Record<string, string>);
+  return hashes.map((hash, i) => {
+    const latest = JSON.parse(hash.latest ?? 'null') as StandardKline;
+    assert.ok(validateStandardKline(latest), `${exchange} stream #${i} has a latest StandardKline in Redis: ${hash.latest}`);
+    assert.equal(latest.exchange, exchange);
+    const closed = hash.closed ? (JSON.parse(hash.closed) as StandardKline) : undefined;
+    if (closed) assert.equal(closed.is_closed, true, `${exchange} closed field holds a closed bar`);
+    return { latest, closed };
+  });
+}
+
+/**
+ * Base and quote volume mean the same thing on every exchange: quote / base is an average
+ * price, so it must lie within the bar's [low, high]. Swapped volumes fail this.
+ */
+export function assertVolumesAreBaseAndQuote(kline: StandardKline): void {
+  const base = new Big(kline.volume);
+  if (base.eq(0)) return;
+  const vwap = new Big(kline.quote_volume).div(base);
+  assert.ok(vwap.gte(new Big(kline.low).times(0.999)) && vwap.lte(new Big(kline.high).times(1.001)),
+    `${kline.exchange} ${kline.symbol} ${kline.interval}: quote/base = ${vwap.toFixed(8)} lies in [${kline.low}, ${kline.high}]`);
+}
