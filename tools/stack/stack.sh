@@ -7,6 +7,7 @@
 #   stack.sh up        install + start everything + create topics, database and table
 #   stack.sh status    show what answers
 #   stack.sh down      stop what this script started
+#   stack.sh stop kafka|redis|clickhouse   stop one service (chaos tests); `up` starts it again
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -147,7 +148,19 @@ down() {
   stop_pidfile redis "$STATE/redis/redis.pid"
 }
 
+stop_one() {
+  case "$1" in
+    kafka) stop_pidfile kafka "$STATE/kafka/kafka.pid" ;;
+    clickhouse) stop_pidfile clickhouse "$STATE/clickhouse/clickhouse.pid" ;;
+    redis) stop_pidfile redis "$STATE/redis/redis.pid" ;;
+    *) echo "usage: $0 stop kafka|redis|clickhouse" >&2; exit 2 ;;
+  esac
+  local port; case "$1" in kafka) port=$KAFKA_PORT ;; clickhouse) port=$CH_HTTP_PORT ;; redis) port=$REDIS_PORT ;; esac
+  wait_for "$1 to stop" 30 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null"
+}
+
 case "${1:-up}" in
+  stop) stop_one "${2:-}" ;;
   install) install ;;
   up) up ;;
   status) status ;;
