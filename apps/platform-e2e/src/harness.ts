@@ -94,6 +94,15 @@ export async function readTopic(topic: string, done: (records: TopicRecord[]) =>
   }
 }
 
+/** Everything in a topic up to its current end (high watermark of every partition). */
+export async function readTopicToEnd(topic: string, timeoutMs = 30_000): Promise<TopicRecord[]> {
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  return total === 0 ? [] : readTopic(topic, (records) => records.length >= total, timeoutMs);
+}
+
 export function clickhouse(): ClickHouseClient {
   return createClient({ url: CLICKHOUSE_URL });
 }

@@ -1,0 +1,23 @@
+/** Sum of a Prometheus metric's samples whose labels include `labels`, scraped from a running service. */
+export async function scrapeMetric(port: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const sampleLabels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => sampleLabels[k] === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+export const METRICS_PORTS = {
+  'exchange-sim': 9400,
+  'ingest-binance': 9401,
+  'ingest-okx': 9402,
+  'ingest-huobi': 9403,
+  normalizer: 9404,
+  'redis-writer': 9405,
+  'clickhouse-sink': 9406,
+} as const;
