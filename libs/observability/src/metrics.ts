@@ -30,6 +30,7 @@ export const METRICS = {
   // normalizer
   normalized: spec('klineflow_normalized_total', 'Records emitted by the normalizer', ['exchange', 'channel']),
   deadLetters: spec('klineflow_dead_letter_total', 'Frames or records sent to dead-letter, by reason', ['exchange', 'reason']),
+  controlFrames: spec('klineflow_control_frames_total', 'Acks, pings, pongs and notices skipped by the normalizer', ['exchange']),
   duplicatesDropped: spec('klineflow_duplicates_dropped_total', 'Duplicate or stale kline updates dropped', ['exchange', 'kind']),
   closedBars: spec('klineflow_closed_bars_total', 'Closed bars accepted', ['exchange', 'interval']),
   missingBars: spec('klineflow_missing_bars_total', 'Closed bars found missing by the continuity check', ['exchange', 'interval']),

@@ -1,0 +1,221 @@
+import { INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import type { StandardKline } from '@klineflow/schemas';
+import { checkPriceJump, checkVolumeSpike, type SanityCheck, type SanityFinding, type SanityLimits } from './sanity.js';
+
+export type DropKind = 'duplicate' | 'stale' | 'duplicate_closed';
+export type SanityPolicy = 'flag' | 'reject';
+
+export interface IntegrityPolicy extends SanityLimits {
+  readonly policies: Record<SanityCheck, SanityPolicy>;
+  /** An open bar M while bar M-1 is not closed is a hole once M is this old on the exchange clock. */
+  readonly openBarGapGraceMs: number;
+  /** Gaps kept per stream; the oldest unfilled ones beyond it are forgotten (they were reported). */
+  readonly maxOpenGaps: number;
+}
+
+export interface OpenGap {
+  readonly from: number;
+  readonly to: number;
+  readonly missing: number;
+  /** Open times of the missing bars that have arrived since. */
+  readonly filled: number[];
+}
+
+/** Everything that must survive a restart, as plain JSON. */
+export interface StreamState {
+  lastClosedOpenTime: number | null;
+  /** Highest open time known closed or already reported missing: nothing at or below it is a new gap. */
+  coveredUntil: number | null;
+  /** Latest version emitted (the newest bar): the reference for duplicates and stale updates. */
+  lastEmitted: StandardKline | null;
+  /** HTX only: the open bar awaiting a later tick or its time to close it. */
+  pendingHtxBar: StandardKline | null;
+  gaps: OpenGap[];
+  /** Base volumes of the last closed bars, oldest first. */
+  volumes: string[];
+  lastClose: string | null;
+}
+
+export interface GapRange {
+  readonly from: number;
+  readonly to: number;
+  readonly missing: number;
+}
+
+export interface KlineOutcome {
+  emitted?: StandardKline;
+  dropped?: DropKind;
+  rejected?: SanityFinding;
+  flags: SanityFinding[];
+  gapsOpened: GapRange[];
+  gapsFilled: GapRange[];
+  /** A closed bar was accepted (emitted or rejected by a sanity policy). */
+  closedAccepted: boolean;
+  /** The accepted closed bar was one reported missing. */
+  filledMissingBar: boolean;
+}
+
+export function emptyState(): StreamState {
+  return { lastClosedOpenTime: null, coveredUntil: null, lastEmitted: null, pendingHtxBar: null, gaps: [], volumes: [], lastClose: null };
+}
+
+/**
+ * Integrity of one (exchange, symbol, interval) stream: duplicates and stale updates,
+ * continuity of closed bars (gaps and their filling), and sanity of closed bars.
+ */
+export class StreamIntegrity {
+  private readonly intervalMs: number;
+
+  constructor(
+    readonly interval: Interval,
+    private readonly policy: IntegrityPolicy,
+    public state: StreamState = emptyState(),
+  ) {
+    this.intervalMs = INTERVAL_MS[interval];
+  }
+
+  apply(bar: StandardKline, fromBackfill: boolean): KlineOutcome {
+    return bar.is_closed ? this.applyClosed(bar, fromBackfill) : this.applyOpen(bar);
+  }
+
+  /**
+   * HTX has no closed flag: a tick for a later bar closes the pending one with the values
+   * of its last tick. Returns the outcomes of the inferred close (if any) and of the tick.
+   */
+  applyHtxTick(tick: StandardKline): KlineOutcome[] {
+    const outcomes: KlineOutcome[] = [];
+    const pending = this.state.pendingHtxBar;
+    if (pending && tick.open_time > pending.open_time) {
+      // The close is known at the later tick's exchange time, which also makes it the newest version.
+      outcomes.push(this.closePending({ ...pending, is_closed: true, event_time: Math.max(tick.event_time, pending.event_time + 1), recv_time: tick.recv_time }));
+    }
+    const outcome = this.applyOpen(tick);
+    if (outcome.emitted) this.state.pendingHtxBar = tick;
+    outcomes.push(outcome);
+    return outcomes;
+  }
+
+  /** Closes the pending HTX bar once its interval plus `graceMs` is over on the exchange clock. */
+  closeHtxByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
+    const pending = this.state.pendingHtxBar;
+    if (!pending || exchangeNow < pending.open_time + this.intervalMs + graceMs) return undefined;
+    return this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });
+  }
+
+  private closePending(closed: StandardKline): KlineOutcome {
+    this.state.pendingHtxBar = null;
+    return this.applyClosed(closed, false);
+  }
+
+  private applyOpen(bar: StandardKline): KlineOutcome {
+    const outcome = newOutcome();
+    const { lastClosedOpenTime, lastEmitted } = this.state;
+    if (lastClosedOpenTime !== null && bar.open_time <= lastClosedOpenTime) return drop(outcome, 'stale');
+    if (lastEmitted && bar.open_time < lastEmitted.open_time) return drop(outcome, 'stale');
+    if (lastEmitted && bar.open_time === lastEmitted.open_time) {
+      if (lastEmitted.is_closed) return drop(outcome, 'stale');
+      if (sameValues(bar, lastEmitted)) return drop(outcome, 'duplicate');
+      if (bar.event_time < lastEmitted.event_time) return drop(outcome, 'stale');
+    }
+    this.detectHoleBefore(bar, outcome);
+    this.state.lastEmitted = bar;
+    outcome.emitted = bar;
+    return outcome;
+  }
+
+  /** Without this, a stream whose closes stopped arriving (a 1d stream) would be blind until the next close. */
+  private detectHoleBefore(bar: StandardKline, outcome: KlineOutcome): void {
+    const covered = this.covered();
+    if (covered === null) return;
+    const previousBar = bar.open_time - this.intervalMs;
+    if (previousBar <= covered || bar.event_time - bar.open_time < this.policy.openBarGapGraceMs) return;
+    this.openGap(covered + this.intervalMs, previousBar, outcome);
+  }
+
+  private applyClosed(bar: StandardKline, fromBackfill: boolean): KlineOutcome {
+    const outcome = newOutcome();
+    const state = this.state;
+    const gap = state.gaps.find((g) => bar.open_time >= g.from && bar.open_time <= g.to && !g.filled.includes(bar.open_time));
+    if (gap) {
+      this.fill(gap, bar.open_time, outcome);
+      return this.accept(bar, outcome, false);
+    }
+    if (state.lastClosedOpenTime !== null && bar.open_time <= state.lastClosedOpenTime) {
+      // Already closed, or a missing bar already filled: a redundant copy either way.
+      return drop(outcome, 'duplicate_closed');
+    }
+    const covered = this.covered();
+    if (covered !== null && bar.open_time > covered + this.intervalMs) {
+      this.openGap(covered + this.intervalMs, bar.open_time - this.intervalMs, outcome);
+    }
+    // Not compared with lastEmitted: a close may trail an open update of the next bar
+    // (redundant connections interleave), and it is still the first close of its bar.
+    return this.accept(bar, outcome, !fromBackfill);
+  }
+
+  private accept(bar: StandardKline, outcome: KlineOutcome, runSanity: boolean): KlineOutcome {
+    const state = this.state;
+    if (runSanity) {
+      for (const finding of [checkPriceJump(state.lastClose, bar.close, this.policy), checkVolumeSpike(state.volumes, bar.volume, this.policy)]) {
+        if (!finding) continue;
+        if (this.policy.policies[finding.check] === 'reject') outcome.rejected ??= finding;
+        else outcome.flags.push(finding);
+      }
+    }
+    outcome.closedAccepted = true;
+    if (state.pendingHtxBar && bar.open_time >= state.pendingHtxBar.open_time) state.pendingHtxBar = null;
+    if (state.lastClosedOpenTime === null || bar.open_time > state.lastClosedOpenTime) {
+      state.lastClosedOpenTime = bar.open_time;
+      // The reference price moves even past a rejected bar: a lasting move must not be rejected forever.
+      state.lastClose = bar.close;
+      if (!outcome.rejected) {
+        state.volumes.push(bar.volume);
+        if (state.volumes.length > this.policy.volumeMedianWindow) state.volumes.shift();
+      }
+    }
+    if (state.coveredUntil === null || bar.open_time > state.coveredUntil) state.coveredUntil = bar.open_time;
+    if (!outcome.rejected) {
+      if (!state.lastEmitted || bar.open_time >= state.lastEmitted.open_time) state.lastEmitted = bar;
+      outcome.emitted = bar;
+    }
+    return outcome;
+  }
+
+  private covered(): number | null {
+    const { lastClosedOpenTime, coveredUntil } = this.state;
+    if (lastClosedOpenTime === null) return null; // start-up is not a gap
+    return coveredUntil === null ? lastClosedOpenTime : Math.max(lastClosedOpenTime, coveredUntil);
+  }
+
+  private openGap(from: number, to: number, outcome: KlineOutcome): void {
+    const gap: OpenGap = { from, to, missing: (to - from) / this.intervalMs + 1, filled: [] };
+    this.state.gaps.push(gap);
+    if (this.state.gaps.length > this.policy.maxOpenGaps) this.state.gaps.shift();
+    this.state.coveredUntil = Math.max(this.state.coveredUntil ?? to, to);
+    outcome.gapsOpened.push({ from, to, missing: gap.missing });
+  }
+
+  private fill(gap: OpenGap, openTime: number, outcome: KlineOutcome): void {
+    gap.filled.push(openTime);
+    outcome.filledMissingBar = true;
+    if (gap.filled.length === gap.missing) {
+      this.state.gaps = this.state.gaps.filter((g) => g !== gap);
+      outcome.gapsFilled.push({ from: gap.from, to: gap.to, missing: gap.missing });
+    }
+  }
+}
+
+function newOutcome(): KlineOutcome {
+  return { flags: [], gapsOpened: [], gapsFilled: [], closedAccepted: false, filledMissingBar: false };
+}
+
+function drop(outcome: KlineOutcome, kind: DropKind): KlineOutcome {
+  outcome.dropped = kind;
+  return outcome;
+}
+
+/** An identical repeat (redundant connection, reconnect overlap) differs at most in receive and event time. */
+function sameValues(a: StandardKline, b: StandardKline): boolean {
+  return a.is_closed === b.is_closed && a.close === b.close && a.high === b.high && a.low === b.low
+    && a.volume === b.volume && a.quote_volume === b.quote_volume && a.trade_count === b.trade_count && a.open === b.open;
+}

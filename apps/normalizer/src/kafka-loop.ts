@@ -1,0 +1,136 @@
+import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
+import { RAW_TOPICS } from '@klineflow/kafka';
+import { gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
+import type { Registry } from 'prom-client';
+import { CounterSink } from './counts.js';
+import type { Normalizer, RawMessage } from './pipeline.js';
+
+export const CONSUMER_GROUP = 'normalizer';
+const HTX_CLOCK_CHECK_MS = 250;
+
+export interface LoopOptions {
+  readonly kafka: Kafka;
+  readonly normalizer: Normalizer;
+  readonly registry: Registry;
+  readonly health: HealthRegistry;
+  readonly logger: Logger;
+  /** Called when the consumer dies: the service must exit rather than idle as a zombie. */
+  readonly onFatal: (reason: string, error?: unknown) => void;
+  readonly groupId?: string;
+  readonly topics?: readonly string[];
+  readonly fromBeginning?: boolean;
+}
+
+export interface RunningLoop {
+  stop(): Promise<void>;
+}
+
+/**
+ * Consume raw frames in batches, send every output of a batch in one acks=all `sendBatch`,
+ * and only then commit the batch's offsets (at-least-once; downstream writes are idempotent).
+ */
+export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop> {
+  const { kafka, normalizer, registry, health, logger } = options;
+  const groupId = options.groupId ?? CONSUMER_GROUP;
+  const counters = new CounterSink(registry);
+  const processingLatency = histogram(registry, METRICS.processingLatency);
+  const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
+  const consumerUp = gauge(registry, METRICS.consumerUp);
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  // restartOnFailure → false: a crashed consumer ends the process instead of idling as a zombie.
+  const consumer: Consumer = kafka.consumer({ groupId, retry: { retries: 10, restartOnFailure: async () => false } });
+  const component = `consumer:${groupId}`;
+  let stopping = false;
+  // Sends are serialised so snapshots of the same stream reach the compacted topic in order.
+  let sendChain: Promise<void> = Promise.resolve();
+
+  const flush = (): Promise<void> => {
+    const drained = normalizer.drain();
+    normalizer.counts.flush(counters);
+    if (drained.topicMessages.length === 0) return sendChain;
+    sendChain = sendChain.then(async () => {
+      await producer.sendBatch({ topicMessages: drained.topicMessages, acks: -1, compression: CompressionTypes.None });
+      const now = Date.now();
+      for (const recvTime of drained.recvTimeSamples) processingLatency.observe({ stage: 'normalize' }, (now - recvTime) / 1000);
+      for (const [exchange, samples] of Object.entries(normalizer.exchangeLatencySamples)) {
+        for (const seconds of samples.splice(0)) exchangeLatency.observe({ exchange }, seconds);
+      }
+    });
+    return sendChain;
+  };
+
+  await producer.connect();
+  await consumer.connect();
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (stopping) return;
+    health.set(component, 'down', `consumer crashed: ${payload.error.message}`);
+    consumerUp.set({ group: groupId }, 0);
+    options.onFatal('kafka consumer crashed', payload.error);
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    health.set(component, 'up');
+    consumerUp.set({ group: groupId }, 1);
+  });
+  for (const topic of options.topics ?? RAW_TOPICS) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      let lastProcessed: string | undefined;
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        normalizer.process({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          value: message.value?.toString() ?? '',
+          headers: decodeHeaders(message.headers),
+        } satisfies RawMessage);
+        lastProcessed = message.offset;
+      }
+      if (lastProcessed === undefined) return;
+      counters.inc(METRICS.consumedMessages, [batch.topic], batch.messages.length);
+      try {
+        await flush();
+      } catch (error) {
+        // The in-memory integrity state already counts this batch as emitted: a retry would drop it
+        // as duplicates. Exit instead; the restart rebuilds state from normalizer-state and re-reads.
+        options.onFatal('sending normalized batch failed', error);
+        throw error;
+      }
+      resolveOffset(lastProcessed);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
+      health.touch(component);
+      await heartbeat();
+      if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
+    },
+  });
+
+  const htxClock = setInterval(() => {
+    normalizer.closeDueHtxBars();
+    flush().catch((error: unknown) => options.onFatal('sending HTX clock closes failed', error));
+  }, HTX_CLOCK_CHECK_MS);
+
+  return {
+    async stop() {
+      stopping = true;
+      clearInterval(htxClock);
+      await consumer.disconnect();
+      await flush();
+      await producer.disconnect();
+      consumerUp.set({ group: groupId }, 0);
+    },
+  };
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string | undefined> {
+  const decoded: Record<string, string | undefined> = {};
+  if (!headers) return decoded;
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    decoded[name] = first === undefined ? undefined : first.toString();
+  }
+  return decoded;
+}

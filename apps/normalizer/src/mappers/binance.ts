@@ -1,0 +1,172 @@
+import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import type { StandardKline } from '@klineflow/schemas';
+import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+
+/* Binance spot wire shapes (PROTOCOLS.md). Decimals are strings on the wire. */
+interface KlineEvent { e: 'kline'; E: number; s: string; k: { t: number; i: string; o: string; c: string; h: string; l: string; v: string; q: string; n: number; x: boolean } }
+interface TickerEvent { e: '24hrTicker'; E: number; s: string; c: string; Q: string; b: string; B: string; a: string; A: string; o: string; h: string; l: string; v: string; q: string; n: number }
+interface TradeEvent { e: 'trade'; E: number; s: string; t: number; p: string; q: string; T: number; m: boolean }
+interface DepthSnapshot { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] }
+/** WS-API klines row: [openTime, o, h, l, c, baseVol, closeTime, quoteVol, trades, takerBase, takerQuote, ignore]. */
+type KlineRow = [number, string, string, string, string, string, number, string, number, ...unknown[]];
+
+type Frame = Record<string, unknown>;
+
+const exchange = 'binance';
+
+export const binanceMapper: Mapper = {
+  exchange,
+  map(raw, context) {
+    const frame = parseJson(raw) as Frame | undefined;
+    if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');
+    if (typeof frame.stream === 'string') return mapStream(frame.stream, frame.data as Frame, context);
+    if ('result' in frame || 'error' in frame || 'status' in frame) return mapApiResponse(frame, context);
+    if (typeof frame.e === 'string') return mapEvent(frame, undefined, context);
+    return rejected('unknown_channel', 'neither a stream event nor an API response');
+  },
+};
+
+function mapStream(stream: string, data: Frame, context: FrameContext): MapResult {
+  if (!data || typeof data !== 'object') return rejected('malformed', `stream ${stream} without data`);
+  return mapEvent(data, stream, context);
+}
+
+function mapEvent(data: Frame, stream: string | undefined, context: FrameContext): MapResult {
+  switch (data.e) {
+    case 'kline':
+      return mapKline(data as unknown as KlineEvent, context);
+    case '24hrTicker':
+      return mapTicker(data as unknown as TickerEvent, context);
+    case 'trade':
+      return mapTrade(data as unknown as TradeEvent, context);
+    case 'serverShutdown':
+      return control;
+    case undefined:
+      // depth20 snapshots carry no event type and no symbol: the stream name has both.
+      if (stream && /^[a-z0-9]+@depth(5|10|20)(@\d+ms)?$/.test(stream) && 'lastUpdateId' in data) {
+        return mapDepth(stream.slice(0, stream.indexOf('@')), data as unknown as DepthSnapshot, context);
+      }
+      return rejected('unknown_channel', `stream ${stream ?? '(none)'}`);
+    default:
+      return rejected('unknown_channel', `event ${String(data.e)} on stream ${stream ?? '(none)'}`);
+  }
+}
+
+function mapKline(event: KlineEvent, context: FrameContext): MapResult {
+  const k = event.k;
+  const interval = fromNativeInterval(exchange, k.i);
+  if (!interval) return rejected('unknown_channel', `kline interval ${String(k.i)}`);
+  const record: StandardKline = {
+    exchange,
+    symbol: CANONICAL_SYMBOL.binance(event.s),
+    interval,
+    open_time: k.t,
+    close_time: barCloseTime(interval, k.t),
+    open: k.o,
+    high: k.h,
+    low: k.l,
+    close: k.c,
+    volume: k.v,
+    quote_volume: k.q,
+    trade_count: k.n,
+    is_closed: k.x === true,
+    event_time: event.E,
+    recv_time: context.recvTime,
+  };
+  return records([{ channel: 'kline', record }], event.E);
+}
+
+function mapTicker(event: TickerEvent, context: FrameContext): MapResult {
+  return records([{
+    channel: 'ticker',
+    record: {
+      exchange,
+      symbol: CANONICAL_SYMBOL.binance(event.s),
+      last_price: event.c,
+      last_quantity: event.Q,
+      best_bid_price: event.b,
+      best_bid_quantity: event.B,
+      best_ask_price: event.a,
+      best_ask_quantity: event.A,
+      open_24h: event.o,
+      high_24h: event.h,
+      low_24h: event.l,
+      volume_24h: event.v,
+      quote_volume_24h: event.q,
+      trade_count_24h: event.n,
+      event_time: event.E,
+      recv_time: context.recvTime,
+    },
+  }], event.E);
+}
+
+function mapTrade(event: TradeEvent, context: FrameContext): MapResult {
+  return records([{
+    channel: 'trade',
+    record: {
+      exchange,
+      symbol: CANONICAL_SYMBOL.binance(event.s),
+      trade_id: String(event.t),
+      price: event.p,
+      quantity: event.q,
+      // m: the buyer is the maker, so the aggressor sold.
+      taker_side: event.m ? 'sell' : 'buy',
+      trade_time: event.T,
+      event_time: event.E,
+      recv_time: context.recvTime,
+    },
+  }], event.E);
+}
+
+function mapDepth(nativeSymbol: string, snapshot: DepthSnapshot, context: FrameContext): MapResult {
+  return records([{
+    channel: 'depth',
+    record: {
+      exchange,
+      symbol: CANONICAL_SYMBOL.binance(nativeSymbol),
+      bids: snapshot.bids,
+      asks: snapshot.asks,
+      update_id: String(snapshot.lastUpdateId),
+      // depth20 has no exchange time.
+      event_time: context.recvTime,
+      recv_time: context.recvTime,
+    },
+  }]);
+}
+
+/** WS-API replies: a klines result is backfill; acks and errors are control frames. */
+function mapApiResponse(frame: Frame, context: FrameContext): MapResult {
+  const backfill = context.backfill;
+  if (!backfill || frame.status !== 200 || !Array.isArray(frame.result)) return control;
+  const rows = frame.result as KlineRow[];
+  const now = context.exchangeNow();
+  const list: MappedRecord[] = [];
+  for (const row of rows) {
+    if (!Array.isArray(row)) return rejected('malformed', 'klines row is not an array');
+    list.push({ channel: 'kline', record: historyBar(backfill.symbol, backfill.interval, row, now, context.recvTime) });
+  }
+  return records(list);
+}
+
+function historyBar(symbol: string, interval: Interval, row: KlineRow, exchangeNow: number, recvTime: number): StandardKline {
+  const openTime = row[0];
+  return {
+    exchange,
+    symbol,
+    interval,
+    open_time: openTime,
+    close_time: barCloseTime(interval, openTime),
+    open: row[1],
+    high: row[2],
+    low: row[3],
+    close: row[4],
+    volume: row[5],
+    quote_volume: row[7],
+    trade_count: row[8],
+    // The last row may be the bar still forming.
+    is_closed: openTime + INTERVAL_MS[interval] <= exchangeNow,
+    // A backfilled version must win over what was stored live (ClickHouse versions by event_time).
+    event_time: recvTime,
+    recv_time: recvTime,
+  };
+}

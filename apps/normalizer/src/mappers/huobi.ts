@@ -1,0 +1,142 @@
+import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import type { StandardKline } from '@klineflow/schemas';
+import { parseWithNumberLiterals } from '../literal-json.js';
+import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+
+/*
+ * HTX wire shapes (PROTOCOLS.md). Frames are parsed with every number literal kept as its
+ * source text, so each numeric field below is a string here; integers are converted explicitly.
+ */
+interface KlineTick { id: string; open: string; close: string; low: string; high: string; amount: string; vol: string; count: string }
+interface TickerTick { open: string; high: string; low: string; close: string; amount: string; vol: string; count: string; bid: string; bidSize: string; ask: string; askSize: string; lastPrice: string; lastSize: string }
+interface DepthTick { bids: [string, string][]; asks: [string, string][]; version: string; ts: string }
+interface TradeTick { data: { id: string; ts: string; amount: string; price: string; direction: 'buy' | 'sell' }[] }
+interface Frame { ch?: string; ts?: string; tick?: unknown; rep?: string; status?: string; data?: unknown }
+
+const exchange = 'huobi';
+const DEPTH_LEVELS = 20;
+const TOPIC = /^market\.([a-z0-9]+)\.(kline\.([a-z0-9]+)|ticker|depth\.step0|trade\.detail)$/;
+
+export const huobiMapper: Mapper = {
+  exchange,
+  map(raw, context) {
+    const frame = parseJson(raw, parseWithNumberLiterals) as Frame | undefined;
+    if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');
+    if (typeof frame.rep === 'string') return frame.status === 'ok' ? mapHistory(frame.rep, frame.data, context) : control;
+    if (typeof frame.ch !== 'string') return isControl(frame) ? control : rejected('unknown_channel', 'no ch, rep or control field');
+    const topic = TOPIC.exec(frame.ch);
+    if (!topic) return rejected('unknown_channel', `topic ${frame.ch}`);
+    const symbol = CANONICAL_SYMBOL.huobi(topic[1] as string);
+    const ts = Number(frame.ts);
+    const channel = topic[2] as string;
+    if (topic[3] !== undefined) {
+      const interval = fromNativeInterval(exchange, topic[3]);
+      if (!interval) return rejected('unknown_channel', `kline period ${topic[3]}`);
+      // HTX has no closed flag: the pipeline closes a bar when the next one starts or its time is up.
+      const bar = klineFromTick(symbol, interval, frame.tick as KlineTick, false, ts, context.recvTime);
+      return records([{ channel: 'kline', record: bar }], ts);
+    }
+    if (channel === 'ticker') return mapTicker(symbol, frame.tick as TickerTick, ts, context);
+    if (channel === 'depth.step0') return mapDepth(symbol, frame.tick as DepthTick, ts, context);
+    return mapTrades(symbol, frame.tick as TradeTick, ts, context);
+  },
+};
+
+function isControl(frame: object): boolean {
+  return 'ping' in frame || 'pong' in frame || 'subbed' in frame || 'unsubbed' in frame || 'status' in frame || 'action' in frame || 'op' in frame;
+}
+
+function klineFromTick(symbol: string, interval: Interval, tick: KlineTick, isClosed: boolean, eventTime: number, recvTime: number): StandardKline {
+  const openTime = Number(tick.id) * 1000; // tick.id is the open time in SECONDS
+  return {
+    exchange,
+    symbol,
+    interval,
+    open_time: openTime,
+    close_time: barCloseTime(interval, openTime),
+    open: tick.open,
+    high: tick.high,
+    low: tick.low,
+    close: tick.close,
+    volume: tick.amount, // amount = BASE
+    quote_volume: tick.vol, // vol = QUOTE
+    trade_count: Number(tick.count),
+    is_closed: isClosed,
+    event_time: eventTime,
+    recv_time: recvTime,
+  };
+}
+
+/** `req` reply: history bars. Bars whose interval is over on the exchange's clock are closed. */
+function mapHistory(rep: string, data: unknown, context: FrameContext): MapResult {
+  const topic = TOPIC.exec(rep);
+  const interval = topic?.[3] === undefined ? undefined : fromNativeInterval(exchange, topic[3]);
+  if (!topic || !interval) return rejected('unknown_channel', `rep ${rep}`);
+  if (!Array.isArray(data)) return rejected('malformed', 'rep without data[]');
+  const symbol = CANONICAL_SYMBOL.huobi(topic[1] as string);
+  const now = context.exchangeNow();
+  const list: MappedRecord[] = (data as KlineTick[]).map((tick) => {
+    const openTime = Number(tick.id) * 1000;
+    // A backfilled version must win over what was stored live (ClickHouse versions by event_time).
+    const bar = klineFromTick(symbol, interval, tick, openTime + INTERVAL_MS[interval] <= now, context.recvTime, context.recvTime);
+    return { channel: 'kline', record: bar };
+  });
+  return records(list);
+}
+
+function mapTicker(symbol: string, tick: TickerTick, ts: number, context: FrameContext): MapResult {
+  return records([{
+    channel: 'ticker',
+    record: {
+      exchange,
+      symbol,
+      last_price: tick.lastPrice ?? tick.close,
+      last_quantity: tick.lastSize,
+      best_bid_price: tick.bid,
+      best_bid_quantity: tick.bidSize,
+      best_ask_price: tick.ask,
+      best_ask_quantity: tick.askSize,
+      open_24h: tick.open,
+      high_24h: tick.high,
+      low_24h: tick.low,
+      volume_24h: tick.amount,
+      quote_volume_24h: tick.vol,
+      trade_count_24h: Number(tick.count),
+      event_time: ts,
+      recv_time: context.recvTime,
+    },
+  }], ts);
+}
+
+function mapDepth(symbol: string, tick: DepthTick, ts: number, context: FrameContext): MapResult {
+  return records([{
+    channel: 'depth',
+    record: {
+      exchange,
+      symbol,
+      bids: tick.bids.slice(0, DEPTH_LEVELS),
+      asks: tick.asks.slice(0, DEPTH_LEVELS),
+      update_id: tick.version,
+      event_time: Number(tick.ts ?? ts),
+      recv_time: context.recvTime,
+    },
+  }], ts);
+}
+
+function mapTrades(symbol: string, tick: TradeTick, ts: number, context: FrameContext): MapResult {
+  const list: MappedRecord[] = tick.data.map((t) => ({
+    channel: 'trade',
+    record: {
+      exchange,
+      symbol,
+      trade_id: t.id, // up to 27 digits: kept as the exact literal
+      price: t.price,
+      quantity: t.amount,
+      taker_side: t.direction,
+      trade_time: Number(t.ts),
+      event_time: ts,
+      recv_time: context.recvTime,
+    },
+  }));
+  return records(list, ts);
+}

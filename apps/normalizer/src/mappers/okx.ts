@@ -1,0 +1,131 @@
+import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, type Interval } from '@klineflow/exchanges';
+import type { StandardKline } from '@klineflow/schemas';
+import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+
+/* OKX v5 wire shapes (PROTOCOLS.md): every number is a string, timestamps are string ms. */
+/** [ts (open), o, h, l, c, vol (base), volCcy (quote), volCcyQuote, confirm]. */
+type CandleRow = [string, string, string, string, string, string, string, string, string];
+interface Ticker { instId: string; last: string; lastSz: string; askPx: string; askSz: string; bidPx: string; bidSz: string; open24h: string; high24h: string; low24h: string; vol24h: string; volCcy24h: string; ts: string }
+interface Trade { instId: string; tradeId: string; px: string; sz: string; side: 'buy' | 'sell'; ts: string }
+/** Levels are [price, size, deprecated "0", order count]. */
+interface Book { asks: string[][]; bids: string[][]; ts: string; seqId?: number }
+interface Push { arg?: { channel?: string; instId?: string }; data?: unknown[]; event?: string }
+
+const exchange = 'okx';
+
+export const okxMapper: Mapper = {
+  exchange,
+  map(raw, context) {
+    if (raw === 'pong') return control;
+    const frame = parseJson(raw) as Push | undefined;
+    if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');
+    if (typeof frame.event === 'string') return control;
+    const channel = frame.arg?.channel;
+    const instId = frame.arg?.instId;
+    if (typeof channel !== 'string' || typeof instId !== 'string' || !Array.isArray(frame.data)) {
+      return rejected('unknown_channel', 'push without arg.channel, arg.instId or data[]');
+    }
+    const symbol = CANONICAL_SYMBOL.okx(instId);
+    if (channel.startsWith('candle')) {
+      const interval = fromNativeInterval(exchange, channel);
+      // candle1D opens at 16:00 UTC and would misalign every daily bar: only candle1Dutc is ours.
+      if (!interval) return rejected('unknown_channel', `candle channel ${channel}`);
+      return mapCandles(symbol, interval, frame.data as CandleRow[], context);
+    }
+    switch (channel) {
+      case 'tickers':
+        return mapTicker(symbol, frame.data[0] as Ticker, context);
+      case 'trades':
+        return mapTrades(symbol, frame.data as Trade[], context);
+      case 'books5':
+        return mapBook(symbol, frame.data[0] as Book, context);
+      default:
+        return rejected('unknown_channel', `channel ${channel}`);
+    }
+  },
+};
+
+function mapCandles(symbol: string, interval: Interval, rows: CandleRow[], context: FrameContext): MapResult {
+  const list: MappedRecord[] = [];
+  for (const row of rows) {
+    const openTime = Number(row[0]);
+    // Candle pushes carry no event time; the receive time is the closest we have.
+    const record: StandardKline = {
+      exchange,
+      symbol,
+      interval,
+      open_time: openTime,
+      close_time: barCloseTime(interval, openTime),
+      open: row[1],
+      high: row[2],
+      low: row[3],
+      close: row[4],
+      volume: row[5],
+      quote_volume: row[6],
+      trade_count: null,
+      is_closed: row[8] === '1',
+      event_time: context.recvTime,
+      recv_time: context.recvTime,
+    };
+    list.push({ channel: 'kline', record });
+  }
+  return records(list);
+}
+
+function mapTicker(symbol: string, t: Ticker, context: FrameContext): MapResult {
+  const ts = Number(t.ts);
+  return records([{
+    channel: 'ticker',
+    record: {
+      exchange,
+      symbol,
+      last_price: t.last,
+      last_quantity: t.lastSz,
+      best_bid_price: t.bidPx,
+      best_bid_quantity: t.bidSz,
+      best_ask_price: t.askPx,
+      best_ask_quantity: t.askSz,
+      open_24h: t.open24h,
+      high_24h: t.high24h,
+      low_24h: t.low24h,
+      volume_24h: t.vol24h,
+      quote_volume_24h: t.volCcy24h,
+      trade_count_24h: null,
+      event_time: ts,
+      recv_time: context.recvTime,
+    },
+  }], ts);
+}
+
+function mapTrades(symbol: string, trades: Trade[], context: FrameContext): MapResult {
+  let latest: number | undefined;
+  const list: MappedRecord[] = trades.map((t) => {
+    const ts = Number(t.ts);
+    latest = ts;
+    return {
+      channel: 'trade',
+      record: {
+        exchange, symbol, trade_id: t.tradeId, price: t.px, quantity: t.sz, taker_side: t.side,
+        trade_time: ts, event_time: ts, recv_time: context.recvTime,
+      },
+    };
+  });
+  return records(list, latest);
+}
+
+function mapBook(symbol: string, book: Book, context: FrameContext): MapResult {
+  const ts = Number(book.ts);
+  const level = (l: string[]): [string, string] => [l[0] as string, l[1] as string];
+  return records([{
+    channel: 'depth',
+    record: {
+      exchange,
+      symbol,
+      bids: book.bids.map(level),
+      asks: book.asks.map(level),
+      update_id: book.seqId === undefined ? null : String(book.seqId),
+      event_time: ts,
+      recv_time: context.recvTime,
+    },
+  }], ts);
+}

@@ -1,0 +1,64 @@
+import type { ExchangeId, Interval } from '@klineflow/exchanges';
+import type { StandardDepth, StandardKline, StandardTicker, StandardTrade } from '@klineflow/schemas';
+
+/** Backfill headers of a raw frame: which stream and open-time range was requested. */
+export interface BackfillContext {
+  readonly symbol: string;
+  readonly interval: Interval;
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface FrameContext {
+  /** recv_ts header: ms epoch at which ingest received the frame. */
+  readonly recvTime: number;
+  /** Present when the frame answers a backfill request. */
+  readonly backfill?: BackfillContext;
+  /** Current time on the exchange's clock (the simulator's clock may run fast or drift from ours). */
+  exchangeNow(): number;
+}
+
+export type MappedRecord =
+  | { readonly channel: 'kline'; readonly record: StandardKline }
+  | { readonly channel: 'ticker'; readonly record: StandardTicker }
+  | { readonly channel: 'depth'; readonly record: StandardDepth }
+  | { readonly channel: 'trade'; readonly record: StandardTrade };
+
+export type RecordChannel = MappedRecord['channel'];
+
+export type RejectReason = 'unparseable' | 'unknown_channel' | 'malformed';
+
+export type MapResult =
+  | {
+      readonly kind: 'records';
+      readonly records: MappedRecord[];
+      /** Exchange timestamp carried by the frame, which advances that exchange's clock. */
+      readonly exchangeTime?: number;
+    }
+  /** Acks, pings, pongs, notices and error replies: skipped and counted, never dead-lettered. */
+  | { readonly kind: 'control' }
+  | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string };
+
+/** Turns one exact exchange frame into standard records. Pure: no state, no I/O. */
+export interface Mapper {
+  readonly exchange: ExchangeId;
+  map(raw: string, context: FrameContext): MapResult;
+}
+
+export const control: MapResult = { kind: 'control' };
+
+export function rejected(reason: RejectReason, detail: string): MapResult {
+  return { kind: 'rejected', reason, detail };
+}
+
+export function records(list: MappedRecord[], exchangeTime?: number): MapResult {
+  return { kind: 'records', records: list, exchangeTime };
+}
+
+export function parseJson(raw: string, parse: (text: string) => unknown = JSON.parse): unknown {
+  try {
+    return parse(raw);
+  } catch {
+    return undefined;
+  }
+}

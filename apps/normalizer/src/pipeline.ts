@@ -1,0 +1,254 @@
+import { EXCHANGE_IDS, EXCHANGE_LIMITS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
+import { klineKey, rawTopic, TOPICS } from '@klineflow/kafka';
+import { METRICS } from '@klineflow/observability';
+import type { BackfillRequest, DeadLetter, KlineGap, StandardKline } from '@klineflow/schemas';
+import type { KlineflowConfig } from '@klineflow/config';
+import { ExchangeClock } from './clock.js';
+import { BatchCounts } from './counts.js';
+import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type StreamState } from './integrity/stream.js';
+import { MAPPERS, type BackfillContext, type FrameContext, type MapResult } from './mappers/index.js';
+import { validateRecord } from './validation.js';
+
+/** A consumed raw frame with its headers decoded to strings. */
+export interface RawMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface OutputMessage {
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: OutputMessage[];
+}
+
+/** What one drain hands to Kafka: records, state snapshots, and latency samples to observe once sent. */
+export interface Drained {
+  readonly topicMessages: TopicMessages[];
+  readonly recvTimeSamples: number[];
+}
+
+const RECORD_TOPICS = { ticker: TOPICS.tickers, depth: TOPICS.depth, trade: TOPICS.trades } as const;
+/** One latency sample per this many frames keeps histogram cost off the hot path. */
+const LATENCY_SAMPLE_EVERY = 16;
+const SERVICE = 'normalizer';
+
+export function integrityPolicy(config: KlineflowConfig['integrity']): IntegrityPolicy {
+  return {
+    priceJumpPercent: config.price_jump_percent,
+    volumeSpikeMultiple: config.volume_spike_multiple,
+    volumeMedianWindow: config.volume_median_window,
+    policies: { price_jump: config.price_jump_policy, volume_spike: config.volume_spike_policy },
+    openBarGapGraceMs: config.open_bar_gap_grace_ms,
+    maxOpenGaps: 100,
+  };
+}
+
+interface StreamEntry {
+  readonly exchange: ExchangeId;
+  readonly symbol: string;
+  readonly integrity: StreamIntegrity;
+}
+
+/**
+ * Raw frames in, standard records out: map, validate, dedupe, check continuity and sanity.
+ * No I/O: the Kafka loop feeds it frames and sends what `drain()` returns in one batch.
+ */
+export class Normalizer {
+  readonly counts = new BatchCounts();
+  /** Exchange latency samples (seconds) by exchange, observed once per batch. */
+  readonly exchangeLatencySamples: Record<ExchangeId, number[]> = { binance: [], okx: [], huobi: [] };
+  private readonly clocks = Object.fromEntries(EXCHANGE_IDS.map((e) => [e, new ExchangeClock(this.wallClock)])) as Record<ExchangeId, ExchangeClock>;
+  private readonly streams = new Map<string, StreamEntry>();
+  private readonly dirtyStreams = new Set<string>();
+  private outputs = new Map<string, OutputMessage[]>();
+  private recvTimeSamples: number[] = [];
+  private framesSeen = 0;
+
+  constructor(
+    private readonly policy: IntegrityPolicy,
+    private readonly htxCloseGraceMs: number,
+    private readonly wallClock: () => number = Date.now,
+  ) {}
+
+  process(message: RawMessage): void {
+    const exchange = message.headers.exchange ?? message.topic.slice('raw.'.length);
+    if (!isExchangeId(exchange)) {
+      this.deadLetter(message, null, 'unknown_exchange', `exchange header "${exchange}"`);
+      return;
+    }
+    const recvHeader = Number(message.headers.recv_ts);
+    const recvTime = Number.isFinite(recvHeader) ? recvHeader : this.wallClock();
+    const fromBackfill = message.headers.kind === 'backfill';
+    const clock = this.clocks[exchange];
+    const context: FrameContext = {
+      recvTime,
+      backfill: fromBackfill ? backfillContext(message.headers) : undefined,
+      exchangeNow: () => clock.now() ?? recvTime,
+    };
+    let result: MapResult;
+    try {
+      result = MAPPERS[exchange].map(message.value, context);
+    } catch (error) {
+      // A frame of the right channel with the wrong shape (a field missing or of another type).
+      result = { kind: 'rejected', reason: 'malformed', detail: error instanceof Error ? error.message : String(error) };
+    }
+    if (result.kind === 'control') {
+      this.counts.add(METRICS.controlFrames, [exchange]);
+      return;
+    }
+    if (result.kind === 'rejected') {
+      this.deadLetter(message, exchange, result.reason, result.detail);
+      return;
+    }
+    if (result.exchangeTime !== undefined && !fromBackfill) clock.observe(result.exchangeTime);
+    if (this.framesSeen++ % LATENCY_SAMPLE_EVERY === 0) {
+      this.recvTimeSamples.push(recvTime);
+      if (result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
+    }
+    for (const mapped of result.records) {
+      const violation = validateRecord(mapped);
+      if (violation) {
+        this.deadLetter(message, exchange, violation.reason, `${mapped.channel}: ${violation.detail}`);
+        continue;
+      }
+      if (mapped.channel === 'kline') {
+        this.handleKline(mapped.record, fromBackfill, message);
+      } else {
+        this.emit(RECORD_TOPICS[mapped.channel], `${exchange}:${mapped.record.symbol}`, mapped.record);
+        this.counts.add(METRICS.normalized, [exchange, mapped.channel]);
+      }
+    }
+  }
+
+  /** Closes HTX bars whose time is up on the exchange clock with no later tick (run on a timer). */
+  closeDueHtxBars(): void {
+    const exchangeNow = this.clocks.huobi.now();
+    if (exchangeNow === undefined) return;
+    for (const [key, stream] of this.streams) {
+      if (stream.exchange !== 'huobi' || !stream.integrity.state.pendingHtxBar) continue;
+      const outcome = stream.integrity.closeHtxByClock(exchangeNow, this.htxCloseGraceMs, this.wallClock());
+      if (outcome) this.record(key, stream, outcome, undefined);
+    }
+  }
+
+  /** Takes everything produced since the last drain, including a state snapshot of each changed stream. */
+  drain(): Drained {
+    for (const key of this.dirtyStreams) {
+      const stream = this.streams.get(key) as StreamEntry;
+      this.emit(TOPICS.normalizerState, key, stream.integrity.state);
+    }
+    this.dirtyStreams.clear();
+    const topicMessages = [...this.outputs].map(([topic, messages]) => ({ topic, messages }));
+    const recvTimeSamples = this.recvTimeSamples;
+    this.outputs = new Map();
+    this.recvTimeSamples = [];
+    return { topicMessages, recvTimeSamples };
+  }
+
+  /** Rebuilds one stream's integrity state from its `normalizer-state` snapshot. */
+  restore(key: string, state: StreamState): void {
+    const [exchange, symbol, interval] = key.split(':');
+    if (!isExchangeId(exchange) || !symbol || !isInterval(interval)) return;
+    this.streams.set(key, { exchange, symbol, integrity: new StreamIntegrity(interval, this.policy, state) });
+  }
+
+  stateOf(key: string): StreamState | undefined {
+    return this.streams.get(key)?.integrity.state;
+  }
+
+  private handleKline(bar: StandardKline, fromBackfill: boolean, source: RawMessage): void {
+    const key = klineKey(bar.exchange, bar.symbol, bar.interval);
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = { exchange: bar.exchange, symbol: bar.symbol, integrity: new StreamIntegrity(bar.interval, this.policy) };
+      this.streams.set(key, stream);
+    }
+    if (bar.exchange === 'huobi' && !bar.is_closed) {
+      for (const outcome of stream.integrity.applyHtxTick(bar)) this.record(key, stream, outcome, source);
+    } else {
+      this.record(key, stream, stream.integrity.apply(bar, fromBackfill), source);
+    }
+  }
+
+  /** Turns one integrity outcome into records, gap events, dead letters and counts. */
+  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined): void {
+    const { exchange } = stream;
+    const interval = stream.integrity.interval;
+    if (outcome.dropped) {
+      this.counts.add(METRICS.duplicatesDropped, [exchange, outcome.dropped]);
+      return;
+    }
+    this.dirtyStreams.add(key);
+    if (outcome.emitted) {
+      this.emit(TOPICS.klines, key, outcome.emitted);
+      this.counts.add(METRICS.normalized, [exchange, 'kline']);
+    }
+    for (const flag of outcome.flags) this.counts.add(METRICS.sanityFlags, [exchange, flag.check, 'flag']);
+    if (outcome.rejected) {
+      this.counts.add(METRICS.sanityFlags, [exchange, outcome.rejected.check, 'reject']);
+      this.deadLetter(source, exchange, `sanity_${outcome.rejected.check}`, outcome.rejected.detail);
+    }
+    if (outcome.closedAccepted) this.counts.add(METRICS.closedBars, [exchange, interval]);
+    if (outcome.filledMissingBar) this.counts.add(METRICS.filledBars, [exchange, interval]);
+    const backfillable = EXCHANGE_LIMITS[exchange].hasWebSocketHistory;
+    for (const gap of outcome.gapsOpened) {
+      this.emitGap(stream, gap, 'open', backfillable);
+      this.counts.add(METRICS.missingBars, [exchange, interval], gap.missing);
+      this.counts.add(METRICS.klineGaps, [exchange, interval, String(backfillable)]);
+      if (backfillable) {
+        const request: BackfillRequest = {
+          exchange, symbol: stream.symbol, interval, start_time: gap.from, end_time: gap.to, reason: 'gap', requested_at: this.wallClock(),
+        };
+        this.emit(TOPICS.backfillRequests, exchange, request);
+      }
+    }
+    for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
+  }
+
+  private emitGap(stream: StreamEntry, gap: GapRange, status: KlineGap['status'], backfillable: boolean): void {
+    const event: KlineGap = {
+      exchange: stream.exchange, symbol: stream.symbol, interval: stream.integrity.interval, from_open_time: gap.from, to_open_time: gap.to,
+      missing_bars: gap.missing, status, detected_at: this.wallClock(), backfillable,
+    };
+    this.emit(TOPICS.klineGaps, klineKey(stream.exchange, stream.symbol, stream.integrity.interval), event);
+  }
+
+  private deadLetter(source: RawMessage | undefined, exchange: ExchangeId | null, reason: string, detail: string): void {
+    const letter: DeadLetter = {
+      service: SERVICE,
+      exchange,
+      reason,
+      detail,
+      // A bar closed by the HTX clock has no frame of its own.
+      source_topic: source?.topic ?? rawTopic('huobi'),
+      source_partition: source?.partition ?? -1,
+      source_offset: source?.offset ?? '',
+      raw: source?.value ?? '',
+      failed_at: this.wallClock(),
+    };
+    this.emit(TOPICS.deadLetter, exchange ?? 'unknown', letter);
+    this.counts.add(METRICS.deadLetters, [exchange ?? 'unknown', reason]);
+  }
+
+  private emit(topic: string, key: string, value: unknown): void {
+    let list = this.outputs.get(topic);
+    if (!list) {
+      list = [];
+      this.outputs.set(topic, list);
+    }
+    list.push({ key, value: JSON.stringify(value) });
+  }
+}
+
+function backfillContext(headers: RawMessage['headers']): BackfillContext | undefined {
+  const { backfill_symbol: symbol, backfill_interval: interval } = headers;
+  if (!symbol || !isInterval(interval)) return undefined;
+  return { symbol, interval, start: Number(headers.backfill_start), end: Number(headers.backfill_end) };
+}
