@@ -112,7 +112,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms'],
+      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms', 'open_bar_gap_grace_ms'],
       properties: {
         /** A close that moves more than this percentage from the previous close is a price jump. */
         price_jump_percent: { type: 'number', exclusiveMinimum: 0, default: 20 },
@@ -123,6 +123,8 @@ export const configSchema = {
         volume_spike_policy: { type: 'string', enum: ['flag', 'reject'], default: 'flag' },
         /** HTX has no closed flag: a bar with no later tick is closed this long after its interval ends. */
         htx_close_grace_ms: { type: 'integer', minimum: 0, default: 3000 },
+        /** An open bar whose previous bar never closed is reported as a gap once it is this old (exchange clock). */
+        open_bar_gap_grace_ms: { type: 'integer', minimum: 0, default: 10000 },
       },
     },
     metrics: {
