@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FrameContext } from './mappers/index.js';
+import type { IntegrityPolicy } from './integrity/stream.js';
+import type { RawMessage } from './pipeline.js';
+
+const FIXTURES = path.resolve('../shared/fixtures');
+
+/** Frames of a fixture file as exact text: plain lines, or captured `{src, frame|raw}` lines. */
+export function fixtureFrames(file: string): string[] {
+  return readFileSync(path.join(FIXTURES, file), 'utf8').split('\n').filter((l) => l.trim() !== '').map((line) => {
+    if (!file.startsWith('captured/')) return line;
+    const entry = JSON.parse(line) as { raw?: string; frame?: unknown };
+    return entry.raw ?? JSON.stringify(entry.frame);
+  });
+}
+
+export function frameContext(recvTime: number, overrides: Partial<FrameContext> = {}): FrameContext {
+  return { recvTime, exchangeNow: () => recvTime, ...overrides };
+}
+
+export const TEST_POLICY: IntegrityPolicy = {
+  priceJumpPercent: 20,
+  volumeSpikeMultiple: 50,
+  volumeMedianWindow: 3,
+  policies: { price_jump: 'flag', volume_spike: 'flag' },
+  openBarGapGraceMs: 10_000,
+  maxOpenGaps: 100,
+};
+
+let offset = 0;
+export function rawMessage(exchange: string, value: string, recvTs: number, extra: Record<string, string> = {}): RawMessage {
+  return {
+    topic: `raw.${exchange}`,
+    partition: 0,
+    offset: String(offset++),
+    value,
+    headers: { exchange, conn_id: 'c1', recv_ts: String(recvTs), kind: 'live', ...extra },
+  };
+}
