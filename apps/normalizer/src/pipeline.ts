@@ -64,7 +64,7 @@ export class Normalizer {
   readonly counts = new BatchCounts();
   /** Exchange latency samples (seconds) by exchange, observed once per batch. */
   readonly exchangeLatencySamples: Record<ExchangeId, number[]> = { binance: [], okx: [], huobi: [] };
-  private readonly clocks = Object.fromEntries(EXCHANGE_IDS.map((e) => [e, new ExchangeClock(this.wallClock)])) as Record<ExchangeId, ExchangeClock>;
+  private readonly clocks: Record<ExchangeId, ExchangeClock>;
   private readonly streams = new Map<string, StreamEntry>();
   private readonly dirtyStreams = new Set<string>();
   private outputs = new Map<string, OutputMessage[]>();
@@ -75,7 +75,9 @@ export class Normalizer {
     private readonly policy: IntegrityPolicy,
     private readonly htxCloseGraceMs: number,
     private readonly wallClock: () => number = Date.now,
-  ) {}
+  ) {
+    this.clocks = Object.fromEntries(EXCHANGE_IDS.map((e) => [e, new ExchangeClock(wallClock)])) as Record<ExchangeId, ExchangeClock>;
+  }
 
   process(message: RawMessage): void {
     const exchange = message.headers.exchange ?? message.topic.slice('raw.'.length);
