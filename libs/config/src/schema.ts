@@ -163,7 +163,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'ports'],
+      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'huobi_ping_interval', 'pong_timeout', 'max_connection_age', 'okx_idle_timeout', 'shutdown_grace_ms', 'api_weight_limit', 'unknown_symbols', 'ports'],
       properties: {
         /** `npm start` also runs exchange-sim when true. */
         enabled: { type: 'boolean', default: false },
@@ -174,6 +174,20 @@ export const configSchema = {
         update_interval_ms: { type: 'integer', minimum: 10, default: 2000 },
         /** Server keepalive period in seconds (Binance 20, HTX 5 in production). */
         ping_interval: { ...seconds, default: 20 },
+        /** HTX `{"ping":ts}` period in seconds; two unanswered pings close the connection. */
+        huobi_ping_interval: { ...seconds, default: 5 },
+        /** Binance closes a connection whose pong has not arrived this many seconds after a ping. */
+        pong_timeout: { ...seconds, default: 60 },
+        /** Binance closes connections older than this many seconds (24 h in production). */
+        max_connection_age: { ...seconds, default: 86_400 },
+        /** OKX closes with 4004 after this many seconds without a client message. */
+        okx_idle_timeout: { ...seconds, default: 30 },
+        /** Delay between a shutdown notice (Binance serverShutdown, OKX 64008) and the close. */
+        shutdown_grace_ms: { type: 'integer', minimum: 0, default: 2000 },
+        /** Binance WS-API REQUEST_WEIGHT budget per minute (each klines request weighs 2). */
+        api_weight_limit: { type: 'integer', minimum: 2, default: 6000 },
+        /** Symbols that are acknowledged on subscribe but never deliver data (like Binance unknown symbols). */
+        unknown_symbols: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 2 }, default: [] },
         ports: {
           type: 'object',
           additionalProperties: false,

@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EXCHANGE_IDS, isExchangeId, type ExchangeId } from '@klineflow/exchanges';
+import type { Simulator } from './simulator.js';
+
+export interface ExchangeState {
+  /** Open connections on every endpoint of the exchange. */
+  readonly connections: number;
+  /** Subscribed streams over all market-data connections. */
+  readonly streams: number;
+  readonly messagesSent: number;
+}
+
+export interface SimState {
+  readonly virtualNow: number;
+  readonly speed: number;
+  readonly exchanges: Record<ExchangeId, ExchangeState>;
+}
+
+class BadRequest extends Error {}
+
+/** HTTP control of the simulator for tests: fault injection, clock, state and the closed-bar record. */
+export class ControlApi {
+  private readonly http: Server;
+
+  constructor(private readonly sim: Simulator) {
+    this.http = createServer((req, res) => this.handle(req, res));
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(port, host, () => resolve());
+    });
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    this.http.closeAllConnections();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://control');
+    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    try {
+      const body = this.route(req.method ?? 'GET', url);
+      if (body === undefined) reply(404, { error: `no route ${req.method} ${url.pathname}` });
+      else reply(200, body);
+    } catch (error) {
+      if (error instanceof BadRequest) reply(400, { error: error.message });
+      else reply(500, { error: String(error) });
+    }
+  }
+
+  private route(method: string, url: URL): unknown {
+    const { sim } = this;
+    if (method === 'GET' && url.pathname === '/state') return this.state();
+    if (method === 'GET' && url.pathname === '/closed-bars') return sim.ctx.recorders[exchangeOf(url)].bars();
+    if (method === 'POST' && url.pathname === '/clock') {
+      const speed = Number(url.searchParams.get('speed'));
+      if (!(speed > 0)) throw new BadRequest('speed must be a number > 0');
+      sim.ctx.clock.setSpeed(speed);
+      return { speed, virtualNow: sim.ctx.clock.now() };
+    }
+    if (method !== 'POST' || !url.pathname.startsWith('/faults/')) return undefined;
+    const exchange = exchangeOf(url);
+    const { streams, all } = sim.exchanges[exchange];
+    const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+    switch (url.pathname.slice('/faults/'.length)) {
+      case 'drop':
+        return { exchange, connections: sum(all.map((e) => e.drop())) };
+      case 'stall':
+        return { exchange, connections: streams.stall(msOf(url)) };
+      case 'blackout': {
+        const ms = msOf(url);
+        return { exchange, connections: sum(all.map((e) => e.blackout(ms))) };
+      }
+      case 'malformed':
+        return { exchange, connections: streams.malformed() };
+      case 'impossible-candle':
+        if (!streams.impossibleCandle()) throw new BadRequest(`no ${exchange} connection has a kline subscription`);
+        return { exchange, streams: 1 };
+      case 'duplicate':
+        return { exchange, connections: streams.duplicate() };
+      case 'shutdown-notice': {
+        const connections = streams.shutdownNotice();
+        if (connections < 0) throw new BadRequest(`${exchange} has no shutdown notice`);
+        return { exchange, connections };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private state(): SimState {
+    const { sim } = this;
+    const exchanges = Object.fromEntries(
+      EXCHANGE_IDS.map((exchange) => {
+        const { streams, all } = sim.exchanges[exchange];
+        return [exchange, {
+          connections: all.reduce((n, e) => n + e.connections.size, 0),
+          streams: streams.subscriptionCount(),
+          messagesSent: all.reduce((n, e) => n + e.messagesSent, 0),
+        }];
+      }),
+    ) as Record<ExchangeId, ExchangeState>;
+    return { virtualNow: sim.ctx.clock.now(), speed: sim.ctx.clock.speed, exchanges };
+  }
+}
+
+function exchangeOf(url: URL): ExchangeId {
+  const exchange = url.searchParams.get('exchange');
+  if (!isExchangeId(exchange)) throw new BadRequest(`exchange must be one of ${EXCHANGE_IDS.join(', ')}`);
+  return exchange;
+}
+
+function msOf(url: URL): number {
+  const ms = Number(url.searchParams.get('ms'));
+  if (!Number.isInteger(ms) || ms <= 0) throw new BadRequest('ms must be a positive integer');
+  return ms;
+}

@@ -1,0 +1,192 @@
+import type { ExchangeId } from '@klineflow/exchanges';
+import { hash32, uniform } from './hash.js';
+import type { Timeframe } from './timeframe.js';
+
+/** Price level, tick size and volume scale of one market on one exchange. */
+export interface MarketProfile {
+  readonly seed: number;
+  /** Prices are integers of 10^-priceDecimals. */
+  readonly priceDecimals: number;
+  /** Volumes are integers of 10^-volumeDecimals (base asset). */
+  readonly volumeDecimals: number;
+  readonly basePrice: number;
+  /** Typical base volume traded per minute, in volume units. */
+  readonly volumePerMinute: number;
+  readonly tradesPerMinute: number;
+  /** HTX writes some markets' prices with all their decimals ("10050.00"). */
+  readonly fixedPriceLiterals: boolean;
+}
+
+/** All prices in ticks, volumes in units; quote volumes in units × ticks (decimals summed). */
+export interface Bar {
+  readonly openTime: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly quoteVolume: bigint;
+  readonly trades: number;
+  readonly takerVolume: number;
+  readonly takerQuoteVolume: bigint;
+}
+
+export interface Spot {
+  readonly time: number;
+  readonly last: number;
+  readonly open24h: number;
+  readonly high24h: number;
+  readonly low24h: number;
+  readonly volume24h: number;
+  readonly quoteVolume24h: bigint;
+  readonly trades24h: number;
+  readonly bid: number;
+  readonly ask: number;
+  readonly bidSize: number;
+  readonly askSize: number;
+  readonly lastSize: number;
+}
+
+export interface Level {
+  readonly price: number;
+  readonly size: number;
+}
+
+/** Price levels spread so that no market sits near 1.0, where base and quote volume would coincide. */
+const PRICE_CLASSES = [
+  { price: 64_000, priceDecimals: 2, volumeDecimals: 8, volumePerMinute: 12e8 },
+  { price: 3_150, priceDecimals: 2, volumeDecimals: 6, volumePerMinute: 90e6 },
+  { price: 152, priceDecimals: 3, volumeDecimals: 4, volumePerMinute: 4e7 },
+  { price: 2.45, priceDecimals: 4, volumeDecimals: 2, volumePerMinute: 6e7 },
+  { price: 0.0823, priceDecimals: 6, volumeDecimals: 2, volumePerMinute: 5e8 },
+  { price: 0.0000056, priceDecimals: 10, volumeDecimals: 0, volumePerMinute: 3e9 },
+] as const;
+
+const WELL_KNOWN: Record<string, number> = { BTC: 0, ETH: 1, SOL: 2, BNB: 2 };
+
+/** Slow oscillations (period minutes, relative amplitude) that make a continuous price path. */
+const WAVES = [
+  [7, 0.0015],
+  [53, 0.005],
+  [660, 0.015],
+  [7_200, 0.035],
+] as const;
+
+const PATH_SAMPLES = 8;
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+/**
+ * Deterministic market: a bar's final values are a pure function of (exchange, symbol, timeframe,
+ * open time), so live pushes, history replies and the closed-bar record agree.
+ */
+export class MarketGenerator {
+  private readonly profiles = new Map<string, MarketProfile>();
+
+  profile(exchange: ExchangeId, symbol: string, base: string): MarketProfile {
+    const key = `${exchange}:${symbol}`;
+    let profile = this.profiles.get(key);
+    if (!profile) {
+      const seed = hash32(key);
+      const cls = PRICE_CLASSES[WELL_KNOWN[base] ?? hash32(symbol) % PRICE_CLASSES.length]!;
+      // Binance writes 8 decimals: a tick finer than 10^-8 cannot be expressed there.
+      const priceDecimals = exchange === 'binance' ? Math.min(cls.priceDecimals, 8) : cls.priceDecimals;
+      const basePrice = cls.price * (0.8 + 0.4 * uniform(seed, 0)) * 10 ** priceDecimals;
+      profile = {
+        seed,
+        priceDecimals,
+        volumeDecimals: cls.volumeDecimals,
+        basePrice,
+        volumePerMinute: cls.volumePerMinute * (0.5 + uniform(seed, 1)),
+        tradesPerMinute: Math.round(40 + 400 * uniform(seed, 2)),
+        fixedPriceLiterals: uniform(seed, 3) < 0.5,
+      };
+      this.profiles.set(key, profile);
+    }
+    return profile;
+  }
+
+  /** Price in ticks at a virtual time: continuous, so a bar's close is the next bar's open. */
+  priceAt(profile: MarketProfile, time: number): number {
+    let factor = 1;
+    for (let i = 0; i < WAVES.length; i++) {
+      const [periodMinutes, amplitude] = WAVES[i]!;
+      const phase = 2 * Math.PI * uniform(profile.seed, 10 + i);
+      factor += amplitude * Math.sin((2 * Math.PI * time) / (periodMinutes * MINUTE) + phase);
+    }
+    return Math.max(1, Math.round(profile.basePrice * factor));
+  }
+
+  /** The bar at `openTime` as it stands at virtual time `now`; the final bar once `now` reaches its close. */
+  bar(profile: MarketProfile, tf: Timeframe, openTime: number, now = Number.POSITIVE_INFINITY): Bar {
+    const progress = Math.min(1, Math.max(0, (now - openTime) / tf.sizeMs));
+    const seed = hash32(`${profile.seed}:${tf.id}:${openTime}`);
+    const open = this.priceAt(profile, openTime);
+    const close = this.priceAt(profile, openTime + progress * tf.sizeMs);
+    let high = Math.max(open, close);
+    let low = Math.min(open, close);
+    for (let k = 1; k < PATH_SAMPLES && k / PATH_SAMPLES <= progress; k++) {
+      const price = this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES);
+      high = Math.max(high, price);
+      low = Math.min(low, price);
+    }
+    const wick = profile.basePrice * 0.0008;
+    high += Math.round(wick * uniform(seed, 0) * progress);
+    low = Math.max(1, low - Math.round(wick * uniform(seed, 1) * progress));
+
+    // Volumes grow toward the final value but never start at zero, so base and quote always differ.
+    const growth = 0.05 + 0.95 * progress;
+    const minutes = tf.sizeMs / MINUTE;
+    const volume = Math.max(1, Math.round(profile.volumePerMinute * minutes * (0.5 + uniform(seed, 2)) * growth));
+    const trades = Math.max(1, Math.round(profile.tradesPerMinute * minutes * (0.5 + uniform(seed, 3)) * growth));
+    const vwap = BigInt(Math.floor((open + high + low + close) / 4));
+    const takerVolume = Math.floor(volume * (0.3 + 0.4 * uniform(seed, 4)));
+    return {
+      openTime, open, high, low, close, volume, trades, takerVolume,
+      quoteVolume: BigInt(volume) * vwap,
+      takerQuoteVolume: BigInt(takerVolume) * vwap,
+    };
+  }
+
+  /** Ticker state at `now`: last price, 24 h rolling statistics and the top of book. */
+  spot(profile: MarketProfile, now: number): Spot {
+    const last = this.priceAt(profile, now);
+    const open24h = this.priceAt(profile, now - DAY);
+    let high24h = Math.max(last, open24h);
+    let low24h = Math.min(last, open24h);
+    for (let k = 1; k < 24; k++) {
+      const price = this.priceAt(profile, now - (k * DAY) / 24);
+      high24h = Math.max(high24h, price);
+      low24h = Math.min(low24h, price);
+    }
+    const volume24h = Math.round(profile.volumePerMinute * 1440);
+    const seed = hash32(`${profile.seed}:spot:${Math.floor(now / 1000)}`);
+    const spread = Math.max(1, Math.round(profile.basePrice * 0.0001));
+    const size = (draw: number) => Math.max(1, Math.round(profile.volumePerMinute * 0.05 * uniform(seed, draw)));
+    return {
+      time: now, last, open24h, high24h, low24h, volume24h,
+      quoteVolume24h: BigInt(volume24h) * BigInt(Math.floor((high24h + low24h) / 2)),
+      trades24h: profile.tradesPerMinute * 1440,
+      bid: Math.max(1, last - spread),
+      ask: last + spread,
+      bidSize: size(0),
+      askSize: size(1),
+      lastSize: size(2),
+    };
+  }
+
+  /** `depth` levels a side around the spot price, best first. */
+  book(profile: MarketProfile, spot: Spot, depth: number): { bids: Level[]; asks: Level[] } {
+    const step = Math.max(1, Math.round(profile.basePrice * 0.00005));
+    const seed = hash32(`${profile.seed}:book:${spot.time}`);
+    const bids: Level[] = [];
+    const asks: Level[] = [];
+    for (let i = 0; i < depth; i++) {
+      const size = (draw: number) => Math.max(1, Math.round(profile.volumePerMinute * 0.2 * uniform(seed, draw)));
+      if (spot.bid - i * step > 0) bids.push({ price: spot.bid - i * step, size: size(2 * i) });
+      asks.push({ price: spot.ask + i * step, size: size(2 * i + 1) });
+    }
+    return { bids, asks };
+  }
+}
+

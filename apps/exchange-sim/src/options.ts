@@ -1,0 +1,57 @@
+import type { KlineflowConfig } from '@klineflow/config';
+
+/** Everything the simulator needs, in milliseconds; port 0 picks an ephemeral port (tests). */
+export interface SimOptions {
+  readonly host: string;
+  readonly ports: { readonly binance: number; readonly binanceApi: number; readonly okx: number; readonly huobi: number; readonly control: number };
+  readonly speed: number;
+  /** Virtual time at start; defaults to the real clock. */
+  readonly virtualStart?: number;
+  readonly updateIntervalMs: number;
+  readonly binancePingIntervalMs: number;
+  readonly binancePongTimeoutMs: number;
+  readonly binanceMaxConnectionAgeMs: number;
+  readonly huobiPingIntervalMs: number;
+  readonly okxIdleTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  readonly apiWeightLimit: number;
+  /** Canonical symbols that are acknowledged but never deliver data. */
+  readonly unknownSymbols: ReadonlySet<string>;
+}
+
+export function optionsFromConfig(config: KlineflowConfig): SimOptions {
+  const sim = config.simulator;
+  return {
+    host: sim.host,
+    ports: { binance: sim.ports.binance, binanceApi: sim.ports.binance_api, okx: sim.ports.okx, huobi: sim.ports.huobi, control: sim.ports.control },
+    speed: sim.speed,
+    updateIntervalMs: sim.update_interval_ms,
+    binancePingIntervalMs: sim.ping_interval * 1000,
+    binancePongTimeoutMs: sim.pong_timeout * 1000,
+    binanceMaxConnectionAgeMs: sim.max_connection_age * 1000,
+    huobiPingIntervalMs: sim.huobi_ping_interval * 1000,
+    okxIdleTimeoutMs: sim.okx_idle_timeout * 1000,
+    shutdownGraceMs: sim.shutdown_grace_ms,
+    apiWeightLimit: sim.api_weight_limit,
+    unknownSymbols: new Set(sim.unknown_symbols.map((s) => s.replace(/[-_/]/g, '').toUpperCase())),
+  };
+}
+
+/** Production-like defaults on ephemeral loopback ports, for in-process tests. */
+export function testOptions(overrides: Partial<SimOptions> = {}): SimOptions {
+  return {
+    host: '127.0.0.1',
+    ports: { binance: 0, binanceApi: 0, okx: 0, huobi: 0, control: 0 },
+    speed: 1,
+    updateIntervalMs: 1000,
+    binancePingIntervalMs: 20_000,
+    binancePongTimeoutMs: 60_000,
+    binanceMaxConnectionAgeMs: 86_400_000,
+    huobiPingIntervalMs: 5000,
+    okxIdleTimeoutMs: 30_000,
+    shutdownGraceMs: 2000,
+    apiWeightLimit: 6000,
+    unknownSymbols: new Set(),
+    ...overrides,
+  };
+}

@@ -1,0 +1,92 @@
+import type { SimConnection } from './connection.js';
+import { Endpoint } from './endpoint.js';
+import type { Bar } from './market/generator.js';
+import { openOf, type Timeframe } from './market/timeframe.js';
+import type { LiveMarket, StreamChannel, Subscription } from './subscription.js';
+
+/** At most this many missed finals are pushed at once if the loop falls behind a very fast clock. */
+const MAX_FINALS_PER_TICK = 16;
+
+/** A market-data endpoint: subscriptions, the per-tick push of every stream, and the final push at each virtual bar close. */
+export abstract class StreamServer<S> extends Endpoint<S> {
+  private readonly tickMemo = new Map<string, string>();
+
+  protected abstract renderKline(sub: Subscription, market: LiveMarket, bar: Bar, now: number): string;
+  protected abstract renderChannel(sub: Subscription, market: LiveMarket, now: number): string;
+  /** Wraps a rendered payload for a connection (Binance combined streams); identity elsewhere. */
+  protected frameFor(_conn: SimConnection<S>, _sub: Subscription, payload: string): string {
+    return payload;
+  }
+
+  /** A subscription for a symbol in any native spelling; unknown or unparseable symbols stay silent. */
+  protected subscription(key: string, channel: StreamChannel, nativeChannel: string, nativeSymbol: string, timeframe?: Timeframe): Subscription {
+    return { key, exchange: this.exchange, channel, nativeChannel, timeframe, market: this.liveMarket(nativeSymbol) };
+  }
+
+  protected addSubscription(conn: SimConnection<S>, sub: Subscription): void {
+    conn.subscriptions.set(sub.key, sub);
+    if (sub.channel === 'kline' && sub.market && sub.timeframe) {
+      this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, this.ctx.clock.now());
+    }
+  }
+
+  subscriptionCount(): number {
+    let count = 0;
+    for (const conn of this.connections) count += conn.subscriptions.size;
+    return count;
+  }
+
+  /** Finals at virtual bar closes, and on update ticks every stream. */
+  override tick(now: number, realNow: number, update: boolean): void {
+    this.tickMemo.clear();
+    for (const conn of this.connections) {
+      if (!conn.open) continue;
+      const stalled = conn.stalled(realNow);
+      if (!stalled) this.keepalive(conn, realNow);
+      for (const sub of conn.subscriptions.values()) {
+        if (!sub.market) continue;
+        if (sub.timeframe) {
+          const current = openOf(sub.timeframe, now);
+          sub.lastOpen ??= current;
+          if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs) sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
+          for (; sub.lastOpen < current; sub.lastOpen += sub.timeframe.sizeMs) {
+            if (!stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, sub.lastOpen, now)));
+          }
+          if (update && !stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, current, now)));
+        } else if (update && !stalled) {
+          conn.sendData(this.frameFor(conn, sub, this.memo(sub.key, () => this.renderChannel(sub, sub.market!, now))));
+        }
+      }
+    }
+  }
+
+  private klinePayload(sub: Subscription, market: LiveMarket, openTime: number, now: number): string {
+    return this.memo(`${sub.key}|${openTime}`, () => this.renderKline(sub, market, this.ctx.market.bar(market.profile, sub.timeframe!, openTime, now), now));
+  }
+
+  /** Connections share a stream's frame within one tick: it is rendered once. */
+  private memo(key: string, render: () => string): string {
+    let text = this.tickMemo.get(key);
+    if (text === undefined) {
+      text = render();
+      this.tickMemo.set(key, text);
+    }
+    return text;
+  }
+
+  /** Pushes one update of one subscribed kline stream with high < low. */
+  impossibleCandle(): boolean {
+    const now = this.ctx.clock.now();
+    for (const conn of this.connections) {
+      for (const sub of conn.subscriptions.values()) {
+        if (!sub.market || !sub.timeframe || !conn.open) continue;
+        const bar = this.ctx.market.bar(sub.market.profile, sub.timeframe, openOf(sub.timeframe, now), now);
+        const impossible: Bar = { ...bar, high: bar.low, low: bar.high > bar.low ? bar.high : bar.high + 1 };
+        conn.sendData(this.frameFor(conn, sub, this.renderKline(sub, sub.market, impossible, now)));
+        return true;
+      }
+    }
+    return false;
+  }
+
+}
