@@ -1,5 +1,5 @@
 // Bundles each app to dist/apps/<app>/main.js with esbuild. Dependencies stay external:
-// images install them from package-lock.json (see deploy/docker/Dockerfile).
+// images install them from package-lock.json (see apps/<app>/Dockerfile).
 import { build } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 
