@@ -23,6 +23,8 @@ export interface LoopOptions {
 }
 
 export interface RunningLoop {
+  /** Resolves once the group is joined and the first fetch has fixed the start offsets. */
+  readonly ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const consumerUp = gauge(registry, METRICS.consumerUp);
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   // restartOnFailure → false: a crashed consumer ends the process instead of idling as a zombie.
-  const consumer: Consumer = kafka.consumer({ groupId, retry: { retries: 10, restartOnFailure: async () => false } });
+  // A short fetch wait keeps shutdown quick; data is returned as soon as there is any.
+  const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10, restartOnFailure: async () => false } });
   const component = `consumer:${groupId}`;
   let stopping = false;
   // Sends are serialised so snapshots of the same stream reach the compacted topic in order.
@@ -68,9 +71,18 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     consumerUp.set({ group: groupId }, 0);
     options.onFatal('kafka consumer crashed', payload.error);
   });
+  let joined = false;
   consumer.on(consumer.events.GROUP_JOIN, () => {
+    joined = true;
     health.set(component, 'up');
     consumerUp.set({ group: groupId }, 1);
+  });
+  const ready = new Promise<void>((resolve) => {
+    const removeListener = consumer.on(consumer.events.FETCH, () => {
+      if (!joined) return;
+      removeListener();
+      resolve();
+    });
   });
   for (const topic of options.topics ?? RAW_TOPICS) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
 
@@ -114,6 +126,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   }, HTX_CLOCK_CHECK_MS);
 
   return {
+    ready,
     async stop() {
       stopping = true;
       clearInterval(htxClock);

@@ -1,0 +1,98 @@
+// Needs the local stack (bash tools/stack/stack.sh up): real Kafka on 127.0.0.1:9092.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { loadConfig } from '@klineflow/config';
+import { createKafka, ensureTopics, rawTopic, TOPICS } from '@klineflow/kafka';
+import { createLogger, HealthRegistry } from '@klineflow/observability';
+import type { DeadLetter, StandardKline } from '@klineflow/schemas';
+import { startKafkaLoop } from './kafka-loop.js';
+import { integrityPolicy, Normalizer } from './pipeline.js';
+import { loadStreamStates } from './state-store.js';
+
+const MIN = 60_000;
+
+/** A reader of `topic` from its current end on; resolves once its first fetch has fixed that offset. */
+async function collect(kafka: Kafka, topic: string) {
+  const groupId = `normalizer-stack-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  const values: string[] = [];
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  const ready = new Promise<void>((resolve) => consumer.on(consumer.events.FETCH, () => joined && resolve()));
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: false });
+  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
+  await ready;
+  return { values, groupId, stop: () => consumer.disconnect() };
+}
+
+async function waitFor(what: string, deadlineMs: number, check: () => boolean): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('raw.binance frames (one malformed) → normalizer loop → kline-data and dead-letter, with state persisted', { timeout: 90_000 }, async () => {
+  const config = loadConfig([], {});
+  const kafka = createKafka(config.kafka, 'normalizer-stack-test');
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config.kafka.partitions);
+  const symbol = `T${randomUUID().replace(/-/g, '').slice(0, 8).toUpperCase()}USDT`;
+  const stream = `${symbol.toLowerCase()}@kline_1m`;
+  const t0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
+  const kline = (t: number, closed: boolean, E: number) => JSON.stringify({
+    stream, data: { e: 'kline', E, s: symbol, k: { t, T: t + MIN - 1, s: symbol, i: '1m', o: '1.10', c: '1.20', h: '1.30', l: '1.00', v: '12.5', n: 3, x: closed, q: '14.00' } },
+  });
+  const frames = [kline(t0, false, t0 + 1000), kline(t0, true, t0 + MIN), `{"stream":"${stream}","data":{"e":"kline"` /* malformed */, kline(t0 + MIN, true, t0 + 2 * MIN)];
+
+  const [klines, letters] = await Promise.all([collect(kafka, TOPICS.klines), collect(kafka, TOPICS.deadLetter)]);
+  const groupId = `normalizer-stack-${randomUUID()}`;
+  const fatal: string[] = [];
+  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+  const loop = await startKafkaLoop({
+    kafka, normalizer, registry: new Registry(), health: new HealthRegistry(), logger: createLogger('normalizer-test', 'warn'),
+    onFatal: (reason) => fatal.push(reason), groupId, topics: [rawTopic('binance')], fromBeginning: false,
+  });
+  await loop.ready;
+  try {
+    const producer = kafka.producer();
+    await producer.connect();
+    const recvTs = Date.now();
+    await producer.send({
+      topic: rawTopic('binance'),
+      messages: frames.map((value) => ({ key: stream, value, headers: { exchange: 'binance', conn_id: 'stack-test', recv_ts: String(recvTs), kind: 'live' } })),
+    });
+    await producer.disconnect();
+
+    const ours = () => klines.values.map((v) => JSON.parse(v) as StandardKline).filter((k) => k.symbol === symbol);
+    await waitFor('three klines of the test symbol', 30_000, () => ours().length >= 3);
+    assert.deepEqual(ours().map((k) => [k.open_time, k.is_closed, k.open, k.volume, k.quote_volume, k.recv_time]), [
+      [t0, false, '1.10', '12.5', '14.00', recvTs],
+      [t0, true, '1.10', '12.5', '14.00', recvTs],
+      [t0 + MIN, true, '1.10', '12.5', '14.00', recvTs],
+    ]);
+    const oursDead = () => letters.values.map((v) => JSON.parse(v) as DeadLetter).filter((d) => d.raw.includes(stream));
+    await waitFor('the malformed frame in dead-letter', 30_000, () => oursDead().length >= 1);
+    const [letter] = oursDead();
+    assert.equal(letter!.reason, 'unparseable');
+    assert.equal(letter!.raw, frames[2]);
+    assert.equal(letter!.source_topic, 'raw.binance');
+
+    // The batch's state snapshot reached the compacted topic: a restart would resume from it.
+    const states = await loadStreamStates(kafka);
+    assert.equal(states.get(`binance:${symbol}:1m`)?.lastClosedOpenTime, t0 + MIN);
+    assert.deepEqual(fatal, []);
+  } finally {
+    await loop.stop();
+    await klines.stop();
+    await letters.stop();
+    await admin.deleteGroups([groupId, klines.groupId, letters.groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+});
