@@ -52,13 +52,13 @@ export class TestClient {
   }
 
   /** The first frame, from index `from` on, for which `match` holds (parsed as JSON when possible). */
-  async next<T = Record<string, unknown>>(what: string, match: (frame: T, text: string) => boolean, timeoutMs = 5000, from = 0): Promise<T> {
+  async next<T = Record<string, unknown>>(what: string, match: (frame: T & Record<string, unknown>, text: string) => boolean, timeoutMs = 5000, from = 0): Promise<T> {
     return waitFor(what, timeoutMs, () => {
       for (let i = from; i < this.frames.length; i++) {
         const text = this.frames[i]!;
-        let parsed: T;
+        let parsed: T & Record<string, unknown>;
         try {
-          parsed = JSON.parse(text) as T;
+          parsed = JSON.parse(text) as T & Record<string, unknown>;
         } catch {
           continue;
         }

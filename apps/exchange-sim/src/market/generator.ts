@@ -72,7 +72,7 @@ const WAVES = [
   [7_200, 0.035],
 ] as const;
 
-const PATH_SAMPLES = 8;
+const PATH_SAMPLES = 16;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -121,14 +121,16 @@ export class MarketGenerator {
   bar(profile: MarketProfile, tf: Timeframe, openTime: number, now = Number.POSITIVE_INFINITY): Bar {
     const progress = Math.min(1, Math.max(0, (now - openTime) / tf.sizeMs));
     const seed = hash32(`${profile.seed}:${tf.id}:${openTime}`);
+    // The close walks the sampled path, so high and low (the extremes of the samples so far) only widen.
+    const reached = Math.floor(progress * PATH_SAMPLES);
     const open = this.priceAt(profile, openTime);
-    const close = this.priceAt(profile, openTime + progress * tf.sizeMs);
-    let high = Math.max(open, close);
-    let low = Math.min(open, close);
-    for (let k = 1; k < PATH_SAMPLES && k / PATH_SAMPLES <= progress; k++) {
-      const price = this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES);
-      high = Math.max(high, price);
-      low = Math.min(low, price);
+    let close = open;
+    let high = open;
+    let low = open;
+    for (let k = 1; k <= reached; k++) {
+      close = this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES);
+      high = Math.max(high, close);
+      low = Math.min(low, close);
     }
     const wick = profile.basePrice * 0.0008;
     high += Math.round(wick * uniform(seed, 0) * progress);

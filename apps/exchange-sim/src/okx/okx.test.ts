@@ -29,7 +29,7 @@ test('subscribe acks one reply per arg with an 8-hex connId; candles on public g
   assert.match(wrongUrl.msg!, /^Wrong URL or channel:candle1m,instId:BTC-USDT/);
   pub.send({ id: '3', op: 'subscribe', args: [{ channel: 'nosuch', instId: 'BTC-USDT' }] });
   assert.equal((await pub.next<Record<string, string>>('60012', (m) => m.id === '3')).code, '60012');
-  const book = await pub.next<{ data: { asks: string[][]; seqId: number }[] }>('books5', (m: Partial<Push>) => m.arg?.channel === 'books5' && Array.isArray(m.data));
+  const book = await pub.next<{ data: { asks: string[][]; seqId: number }[] }>('books5', (m) => (m.arg as Push['arg'] | undefined)?.channel === 'books5' && Array.isArray(m.data));
   assert.equal(book.data[0]!.asks.length, 5);
   pub.close();
 });
