@@ -252,5 +252,5 @@ export class Normalizer {
 function backfillContext(headers: RawMessage['headers']): BackfillContext | undefined {
   const { backfill_symbol: symbol, backfill_interval: interval } = headers;
   if (!symbol || !isInterval(interval)) return undefined;
-  return { symbol, interval, start: Number(headers.backfill_start), end: Number(headers.backfill_end) };
+  return { symbol, interval };
 }

@@ -27,7 +27,7 @@ export function validateRecord(mapped: MappedRecord): Violation | undefined {
 
 /** `low <= min(open, close) <= max(open, close) <= high`, prices > 0, open_time on the interval grid. */
 export function checkKlineStructure(k: StandardKline): Violation | undefined {
-  if (k.open_time % INTERVAL_MS[k.interval] !== 0) {
+  if (!isAligned(k)) {
     return { reason: 'structure', detail: `open_time ${k.open_time} is not aligned to ${k.interval}` };
   }
   // The schema already forbids negative decimals; zero is the remaining invalid price.
@@ -39,6 +39,18 @@ export function checkKlineStructure(k: StandardKline): Violation | undefined {
   if (compareDecimals(k.low, bodyLow) > 0) return { reason: 'structure', detail: `low ${k.low} above min(open, close) ${bodyLow}` };
   if (compareDecimals(bodyHigh, k.high) > 0) return { reason: 'structure', detail: `high ${k.high} below max(open, close) ${bodyHigh}` };
   return undefined;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * On the interval grid from the epoch. HTX daily bars reportedly roll over at 16:00 UTC
+ * (midnight UTC+8), so that grid is accepted for them too; continuity works on either.
+ */
+function isAligned(k: StandardKline): boolean {
+  const size = INTERVAL_MS[k.interval];
+  if (k.open_time % size === 0) return true;
+  return k.exchange === 'huobi' && k.interval === '1d' && (k.open_time + 8 * HOUR_MS) % size === 0;
 }
 
 const HAS_EXPONENT = /[eE]/;

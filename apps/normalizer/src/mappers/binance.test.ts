@@ -58,7 +58,7 @@ test('binance trade: m (buyer is maker) means the taker sold', () => {
 
 test('binance WS-API klines response is backfill: symbol and interval from the headers, event_time = recv_ts', () => {
   const response = fixtureFrames('binance-wsapi.jsonl')[1] as string;
-  const backfill = { symbol: 'BNBBTC', interval: '1h' as const, start: 1655971200000, end: 1655971200000 };
+  const backfill = { symbol: 'BNBBTC', interval: '1h' as const };
   const after = frameContext(RECV, { backfill, exchangeNow: () => 1655974800000 });
   const mapped = only(binanceMapper.map(response, after));
   assert.deepEqual(mapped.record, {

@@ -1,12 +1,10 @@
 import type { ExchangeId, Interval } from '@klineflow/exchanges';
 import type { StandardDepth, StandardKline, StandardTicker, StandardTrade } from '@klineflow/schemas';
 
-/** Backfill headers of a raw frame: which stream and open-time range was requested. */
+/** Backfill headers of a raw frame: the stream whose history was requested (Binance replies do not name it). */
 export interface BackfillContext {
   readonly symbol: string;
   readonly interval: Interval;
-  readonly start: number;
-  readonly end: number;
 }
 
 export interface FrameContext {
