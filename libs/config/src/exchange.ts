@@ -24,6 +24,10 @@ export interface ResolvedExchangeConfig {
   readonly maxConnections: number;
   readonly streamsPerConnection: number;
   readonly redundancy: number;
+  readonly rotateAfterMs: number;
+  readonly staleAfterMs: number;
+  /** Undefined: the exchange protocol's own default. */
+  readonly livenessTimeoutMs: number | undefined;
 }
 
 export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): ResolvedExchangeConfig | undefined {
@@ -56,5 +60,8 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
     maxConnections: section.max_connections,
     streamsPerConnection,
     redundancy: section.redundancy,
+    rotateAfterMs: section.rotate_after * 1000,
+    staleAfterMs: section.stale_after * 1000,
+    livenessTimeoutMs: section.liveness_timeout === undefined ? undefined : section.liveness_timeout * 1000,
   };
 }

@@ -34,6 +34,12 @@ const exchangeSection = {
     streams_per_connection: { type: 'integer', minimum: 1 },
     /** 2 = hot standby: every shard runs twice with the same subscriptions, deduplicated downstream. */
     redundancy: { type: 'integer', minimum: 1, maximum: 3, default: 1 },
+    /** Planned make-before-break rotation at this connection age in seconds (Binance cuts at 24 h). */
+    rotate_after: { ...seconds, default: 84_600 },
+    /** Silence in seconds after which the busiest streams count as stale; quieter channels and longer intervals get multiples. */
+    stale_after: { ...seconds, default: 10 },
+    /** Seconds without any frame (data or keepalive) before a connection is declared dead; defaults per exchange. */
+    liveness_timeout: seconds,
   },
 } as const;
 

@@ -21,6 +21,7 @@ export const METRICS = {
   wsErrors: spec('klineflow_ws_errors_total', 'Connection-level errors, by kind', ['exchange', 'kind']),
   wsStaleStreams: spec('klineflow_ws_stale_streams_total', 'Streams the watchdog found silent and resubscribed', ['exchange']),
   wsRotations: spec('klineflow_ws_rotations_total', 'Planned make-before-break rotations, by trigger', ['exchange', 'trigger']),
+  wsOutages: spec('klineflow_ws_outage_windows_total', 'Windows in which a connection delivered nothing (loss to first data frame)', ['exchange']),
   reconnectDuration: spec('klineflow_ws_reconnect_duration_seconds', 'Time from losing a connection to data flowing again', ['exchange']),
   backfillRequests: spec('klineflow_backfill_requests_total', 'Backfill requests served, by outcome', ['exchange', 'outcome']),
   backfillBars: spec('klineflow_backfill_bars_total', 'Bars fetched over the WebSocket history APIs', ['exchange']),

@@ -1,0 +1,164 @@
+import type { Consumer, Message } from 'kafkajs';
+import type { ResolvedExchangeConfig } from '@klineflow/config';
+import { INTERVAL_MS, NATIVE_SYMBOL, parseSymbol, type Interval } from '@klineflow/exchanges';
+import type { HealthRegistry, Logger } from '@klineflow/observability';
+import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@klineflow/schemas';
+import { TOPICS } from '@klineflow/kafka';
+import type { IngestMetrics } from './metrics.js';
+import type { BackfillCodec, ExchangeProtocol, KlineRange } from './protocol.js';
+import { RequestConnection } from './request-connection.js';
+
+const REPLY_TIMEOUT_MS = 10_000;
+const HEALTH_COMPONENT = 'backfill';
+
+export interface BackfillServiceOptions {
+  readonly config: ResolvedExchangeConfig;
+  readonly protocol: ExchangeProtocol;
+  readonly consumer: Consumer;
+  readonly publish: (message: Message) => void;
+  readonly metrics: IngestMetrics;
+  readonly logger: Logger;
+  readonly health: HealthRegistry;
+  readonly now?: () => number;
+}
+
+/** Splits an open-time range into request windows of at most `maxBars` bars. */
+export function requestWindows(interval: Interval, startMs: number, endMs: number, maxBars: number): Array<{ startMs: number; endMs: number }> {
+  const step = INTERVAL_MS[interval];
+  const windows: Array<{ startMs: number; endMs: number }> = [];
+  for (let start = startMs; start <= endMs; start += step * maxBars) {
+    windows.push({ startMs: start, endMs: Math.min(endMs, start + step * (maxBars - 1)) });
+  }
+  return windows;
+}
+
+/**
+ * Serves `backfill-requests` for one exchange over its WebSocket history API, publishing
+ * every reply unchanged to `raw.<exchange>` with kind=backfill. OKX has none: the request
+ * is counted as unsupported and the normalizer's gap report stands.
+ */
+export class BackfillService {
+  private readonly connection: RequestConnection | undefined;
+  private lastRequestAt = 0;
+  private requestSeq = 0;
+  private stopped = false;
+
+  constructor(private readonly options: BackfillServiceOptions) {
+    const { protocol, config } = options;
+    this.connection = protocol.backfill
+      ? new RequestConnection(protocol.connectUrl(config.apiUrl), protocol, (reason) => options.metrics.error(reason))
+      : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { consumer } = this.options;
+    await consumer.subscribe({ topic: TOPICS.backfillRequests, fromBeginning: false });
+    await consumer.run({
+      eachMessage: async ({ message, heartbeat }) => {
+        await this.handle(message.value?.toString() ?? '', heartbeat);
+      },
+    });
+    this.options.health.set(HEALTH_COMPONENT, 'up');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.connection?.close();
+  }
+
+  /** One consumed request; never throws (a bad request must not stop the consumer). */
+  async handle(text: string, heartbeat: () => Promise<void> = async () => {}): Promise<void> {
+    const { config, metrics, logger, protocol } = this.options;
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      request = undefined;
+    }
+    if (!validateBackfillRequest(request)) {
+      metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'invalid' });
+      logger.warn('invalid backfill request', { detail: describeErrors(validateBackfillRequest), text: text.slice(0, 300) });
+      return;
+    }
+    if (request.exchange !== config.exchange) return;
+    if (!protocol.backfill || !this.connection) {
+      metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'unsupported' });
+      logger.warn('backfill impossible: the exchange has no WebSocket history API; the gap stays reported', {
+        symbol: request.symbol, interval: request.interval, start: request.start_time, end: request.end_time,
+      });
+      return;
+    }
+    const outcome = await this.serve(request, protocol.backfill, this.connection, heartbeat).catch((error: unknown) => {
+      logger.error('backfill failed', { symbol: request.symbol, interval: request.interval, error });
+      return 'failed' as const;
+    });
+    metrics.backfillRequests.inc({ exchange: config.exchange, outcome });
+  }
+
+  private async serve(request: BackfillRequest, codec: BackfillCodec, connection: RequestConnection, heartbeat: () => Promise<void>): Promise<'served' | 'failed'> {
+    const { config, metrics, logger, protocol, health } = this.options;
+    const parsed = parseSymbol(request.symbol);
+    const symbol = { ...parsed, native: NATIVE_SYMBOL[config.exchange](parsed) };
+    const interval = request.interval as Interval;
+    const key = protocol.streamKey(symbol, 'kline', interval);
+    for (const window of requestWindows(interval, request.start_time, request.end_time, codec.maxBarsPerRequest)) {
+      const range: KlineRange = { symbol, interval, ...window };
+      for (;;) {
+        if (this.stopped) return 'failed';
+        await this.pace(codec.minRequestSpacingMs);
+        const id = `bf${++this.requestSeq}`;
+        const reply = await connection.request(id, codec.buildRequest(range, id), REPLY_TIMEOUT_MS);
+        const result = codec.parseReply(reply.text);
+        if (result.kind === 'ok') {
+          this.options.publish({
+            key,
+            value: reply.text,
+            headers: {
+              exchange: config.exchange, conn_id: `${config.exchange}-backfill`, recv_ts: String(reply.recvTs), kind: 'backfill',
+              backfill_symbol: symbol.canonical, backfill_interval: interval,
+              backfill_start: String(window.startMs), backfill_end: String(window.endMs),
+            },
+          });
+          metrics.backfillBars.inc({ exchange: config.exchange }, result.bars);
+          break;
+        }
+        if (result.kind === 'failed') {
+          logger.warn('backfill request refused', { symbol: symbol.canonical, interval, detail: result.detail });
+          return 'failed';
+        }
+        const waitMs = result.kind === 'retry' ? result.afterMs : Math.max(0, result.untilMs - this.now());
+        if (result.kind === 'banned') {
+          metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'banned' });
+          health.set(HEALTH_COMPONENT, 'degraded', `banned by the exchange until ${new Date(result.untilMs).toISOString()}`);
+          logger.error('exchange banned our IP for history requests; backfill stopped until the ban ends', { detail: result.detail, until: result.untilMs });
+        } else {
+          metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'rate_limited' });
+          logger.warn('backfill rate-limited; waiting', { wait_ms: waitMs, detail: result.detail });
+        }
+        await this.wait(waitMs, heartbeat);
+        health.set(HEALTH_COMPONENT, 'up');
+      }
+      await heartbeat();
+    }
+    return 'served';
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private async pace(spacingMs: number): Promise<void> {
+    const due = this.lastRequestAt + spacingMs - this.now();
+    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    this.lastRequestAt = this.now();
+  }
+
+  /** Waits in short steps, heartbeating so the consumer group keeps this member. */
+  private async wait(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+    const end = this.now() + ms;
+    while (!this.stopped && this.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(3000, end - this.now())));
+      await heartbeat();
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import WebSocket from 'ws';
+import { FrameDecodeError, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from './protocol.js';
+import { OutboundQueue, SlidingWindowPacer } from './pacer.js';
+import { staleThresholdMs } from './plan.js';
+
+export type CloseReason = 'server_close' | 'error' | 'liveness' | 'stale' | 'rotation' | 'shutdown' | 'connect_timeout';
+
+/** Callbacks of one socket lifetime. Kept as plain functions: `onFrame` runs for every data frame. */
+export interface ConnectionEvents {
+  onFrame(connId: string, key: string, text: string, recvTs: number): void;
+  onFirstData(connection: StreamConnection): void;
+  /** Every subscribe request answered and data flowing: safe to retire the connection it replaces. */
+  onReady(connection: StreamConnection): void;
+  onClosed(connection: StreamConnection, reason: CloseReason, detail: string): void;
+  onRotationRequested(connection: StreamConnection, trigger: RotationTrigger): void;
+  onControl(kind: 'ack' | 'error' | 'unknown', detail?: string): void;
+  onStale(connection: StreamConnection, keys: readonly string[]): void;
+  onDecodeError(reason: FrameDecodeError['reason']): void;
+}
+
+export interface ConnectionOptions {
+  readonly url: string;
+  /** Header `conn_id` of every frame: slot id plus generation, so a rotation's overlap is visible. */
+  readonly connId: string;
+  readonly protocol: ExchangeProtocol;
+  readonly streams: readonly StreamSpec[];
+  readonly staleAfterMs: number;
+  readonly livenessMs: number;
+  readonly pingIntervalMs: number;
+  /** False once a recycle did not cure a silent stream: later silence only resubscribes. */
+  readonly mayRecycleFor: (key: string) => boolean;
+  readonly events: ConnectionEvents;
+  readonly now?: () => number;
+}
+
+interface StreamTrack {
+  readonly spec: StreamSpec;
+  readonly thresholdMs: number;
+  subscribedAt: number;
+  ackedAt: number | undefined;
+  lastDataAt: number | undefined;
+  /** Set when the watchdog resubscribed it; cleared by the next data frame. */
+  resubscribedAt: number | undefined;
+  /** The exchange refused it (bad stream name): no point watching it. */
+  rejected: boolean;
+}
+
+/**
+ * One WebSocket lifetime: open, subscribe everything (paced), keep alive, watch liveness
+ * and per-stream staleness, and hand every data frame over untouched. Reconnecting and
+ * rotation belong to the ConnectionSlot that owns it.
+ */
+export class StreamConnection {
+  private ws: WebSocket | undefined;
+  private readonly tracks = new Map<string, StreamTrack>();
+  private readonly pendingAcks = new Map<string, readonly string[]>();
+  private readonly outbound: OutboundQueue;
+  private readonly now: () => number;
+  private requestId = 0;
+  private sendTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private closed = false;
+  private paused = false;
+  /** Silence while we were not reading the socket is ours, not the exchange's. */
+  private resumedAt = 0;
+  private lastPingAt = 0;
+  openedAt: number | undefined;
+  lastFrameAt = 0;
+  firstDataAt: number | undefined;
+  private ready = false;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.now = options.now ?? Date.now;
+    const { protocol } = options;
+    const perSecond = new SlidingWindowPacer(protocol.maxMessagesPerSecond, 1000);
+    const hourly = protocol.maxSubscribeRequestsPerHour ? new SlidingWindowPacer(protocol.maxSubscribeRequestsPerHour, 3_600_000) : undefined;
+    this.outbound = new OutboundQueue(perSecond, hourly);
+    for (const spec of options.streams) {
+      this.tracks.set(spec.key, {
+        spec, thresholdMs: staleThresholdMs(spec, options.staleAfterMs),
+        subscribedAt: 0, ackedAt: undefined, lastDataAt: undefined, resubscribedAt: undefined, rejected: false,
+      });
+    }
+  }
+
+  get connId(): string {
+    return this.options.connId;
+  }
+
+  get streamCount(): number {
+    return this.tracks.size;
+  }
+
+  get isOpen(): boolean {
+    return this.openedAt !== undefined && !this.closed;
+  }
+
+  start(): void {
+    const started = this.now();
+    this.lastFrameAt = started;
+    const ws = new WebSocket(this.options.url, { handshakeTimeout: this.options.livenessMs, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('open', () => this.onOpen());
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    // Binance pings every 20 s; ws answers with a pong carrying the same payload (autoPong).
+    ws.on('ping', () => { this.lastFrameAt = this.now(); });
+    ws.on('pong', () => { this.lastFrameAt = this.now(); });
+    ws.on('error', (error) => this.finish('error', error.message));
+    ws.on('close', (code, reason) => this.finish('server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
+    const tick = Math.max(20, Math.min(1000, Math.min(this.options.livenessMs, this.options.staleAfterMs) / 4));
+    this.watchdog = setInterval(() => this.check(), tick);
+  }
+
+  /** Stops reading the socket (producer backpressure); TCP flow control pushes back to the exchange. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.ws?.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.resumedAt = this.now();
+    this.ws?.resume();
+  }
+
+  close(reason: CloseReason, detail = ''): void {
+    if (this.ws && this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    this.finish(reason, detail);
+  }
+
+  private onOpen(): void {
+    const now = this.now();
+    this.openedAt = now;
+    this.lastFrameAt = now;
+    this.subscribe([...this.tracks.keys()], now);
+  }
+
+  private subscribe(keys: readonly string[], now: number): void {
+    for (const request of this.options.protocol.subscribeRequests(keys, () => ++this.requestId)) {
+      if (request.id !== undefined) this.pendingAcks.set(request.id, request.keys);
+      for (const key of request.keys) {
+        const track = this.tracks.get(key);
+        if (track) track.subscribedAt = now;
+      }
+      this.outbound.push({ text: request.text, subscribe: true });
+    }
+    this.flushOutbound();
+  }
+
+  private flushOutbound(): void {
+    if (this.sendTimer || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    const { ready, nextInMs } = this.outbound.take(this.now());
+    for (const text of ready) this.ws.send(text);
+    if (nextInMs !== undefined) {
+      this.sendTimer = setTimeout(() => {
+        this.sendTimer = undefined;
+        this.flushOutbound();
+      }, nextInMs);
+    }
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    const recvTs = this.now();
+    this.lastFrameAt = recvTs;
+    let text: string;
+    try {
+      text = this.options.protocol.decode(data, isBinary);
+    } catch (error) {
+      this.options.events.onDecodeError(error instanceof FrameDecodeError ? error.reason : 'corrupt_frame');
+      return;
+    }
+    const frame = this.options.protocol.classify(text);
+    switch (frame.kind) {
+      case 'data': {
+        const track = this.tracks.get(frame.key);
+        if (track) {
+          track.lastDataAt = recvTs;
+          track.resubscribedAt = undefined;
+        }
+        this.options.events.onFrame(this.options.connId, frame.key, text, recvTs);
+        if (this.firstDataAt === undefined) {
+          this.firstDataAt = recvTs;
+          this.options.events.onFirstData(this);
+          this.checkReady();
+        }
+        return;
+      }
+      case 'ping':
+        // Keepalive replies jump the queue: an unanswered ping closes the connection.
+        this.outbound.pushFront({ text: frame.reply, subscribe: false });
+        this.flushOutbound();
+        return;
+      case 'pong':
+        return;
+      case 'ack':
+        this.markAcked(frame.id, frame.keys, recvTs);
+        this.options.events.onControl('ack');
+        this.checkReady();
+        return;
+      case 'error':
+        for (const key of this.keysOf(frame.id, frame.keys)) {
+          const track = this.tracks.get(key);
+          if (track) track.rejected = true;
+        }
+        this.options.events.onControl('error', frame.detail);
+        this.checkReady();
+        return;
+      case 'rotate':
+        this.options.events.onRotationRequested(this, frame.trigger);
+        return;
+      case 'response':
+      case 'unknown':
+        this.options.events.onControl('unknown', text.slice(0, 200));
+        return;
+    }
+  }
+
+  /** Streams the watchdog resubscribed that have delivered nothing since. */
+  silentStreams(): string[] {
+    return [...this.tracks.values()].filter((t) => t.resubscribedAt !== undefined).map((t) => t.spec.key);
+  }
+
+  private checkReady(): void {
+    if (this.ready || this.closed || this.firstDataAt === undefined || this.outbound.length > 0) return;
+    for (const track of this.tracks.values()) if (track.ackedAt === undefined && track.lastDataAt === undefined && !track.rejected) return;
+    this.ready = true;
+    this.options.events.onReady(this);
+  }
+
+  private keysOf(id: string | undefined, keys: readonly string[] | undefined): readonly string[] {
+    if (keys) return keys;
+    if (id === undefined) return [];
+    const pending = this.pendingAcks.get(id) ?? [];
+    this.pendingAcks.delete(id);
+    return pending;
+  }
+
+  private markAcked(id: string | undefined, keys: readonly string[] | undefined, at: number): void {
+    for (const key of this.keysOf(id, keys)) {
+      const track = this.tracks.get(key);
+      if (track) track.ackedAt = at;
+    }
+  }
+
+  private check(): void {
+    if (this.closed || this.paused || this.openedAt === undefined) {
+      if (!this.closed && this.openedAt === undefined && this.now() - this.lastFrameAt > this.options.livenessMs) this.close('connect_timeout');
+      return;
+    }
+    const now = this.now();
+    const silentFor = now - Math.max(this.lastFrameAt, this.resumedAt);
+    if (silentFor > this.options.livenessMs) {
+      this.close('liveness', `no frame for ${silentFor} ms`);
+      return;
+    }
+    const ping = this.options.protocol.clientPing;
+    if (ping !== undefined && now - Math.max(this.lastFrameAt, this.lastPingAt) >= this.options.pingIntervalMs) {
+      this.lastPingAt = now;
+      this.outbound.pushFront({ text: ping, subscribe: false });
+      this.flushOutbound();
+    }
+    this.checkStaleness(now);
+  }
+
+  private checkStaleness(now: number): void {
+    const resubscribe: string[] = [];
+    for (const [key, track] of this.tracks) {
+      if (track.rejected || track.subscribedAt === 0) continue;
+      const since = Math.max(track.lastDataAt ?? 0, track.ackedAt ?? track.subscribedAt, this.resumedAt);
+      if (now - since <= track.thresholdMs) continue;
+      if (track.resubscribedAt === undefined) {
+        track.resubscribedAt = now;
+        resubscribe.push(key);
+      } else if (now - track.resubscribedAt > track.thresholdMs && this.options.mayRecycleFor(key)) {
+        this.close('stale', `stream ${key} silent after a resubscribe`);
+        return;
+      }
+    }
+    if (resubscribe.length > 0) {
+      this.options.events.onStale(this, resubscribe);
+      this.subscribe(resubscribe, now);
+    }
+  }
+
+  private finish(reason: CloseReason, detail: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.sendTimer);
+    if (this.ws && this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    this.options.events.onClosed(this, reason, detail);
+  }
+}

@@ -1,0 +1,105 @@
+import type { Message } from 'kafkajs';
+import { resolveExchange } from '@klineflow/config';
+import { createKafka, ensureTopics, rawTopic } from '@klineflow/kafka';
+import type { ServiceContext } from '@klineflow/observability';
+import { BackfillService } from './backfill.js';
+import { createIngestMetrics } from './metrics.js';
+import { planConnections } from './plan.js';
+import { RawProducer } from './producer.js';
+import type { ExchangeProtocol } from './protocol.js';
+import { ConnectionSlot, type FrameSink } from './slot.js';
+
+/** Reconnect SLO: a connection down longer than this degrades /health. */
+const CONNECTION_DOWN_SLO_MS = 3000;
+/** OKX allows 3 connection attempts per second per IP; the others are more lenient. */
+const CONNECT_SPACING_MS = 350;
+const TICK_MS = 1000;
+const SHUTDOWN_DRAIN_MS = 5000;
+
+/** The whole ingest service for one exchange: plan, connect, publish, backfill, report. */
+export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol): Promise<void> {
+  const { exchange } = protocol;
+  const config = resolveExchange(ctx.config, exchange);
+  if (!config) {
+    ctx.logger.warn(`websocket.${exchange}.enabled is false: nothing to ingest`);
+    return;
+  }
+  const plans = planConnections(config, protocol, ctx.config.ingest);
+  const metrics = createIngestMetrics(ctx.registry, exchange);
+  const kafka = createKafka(ctx.config.kafka, `ingest-${exchange}`);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, ctx.config.kafka.partitions);
+  await admin.disconnect();
+
+  const kafkaProducer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
+  await kafkaProducer.connect();
+  const topic = rawTopic(exchange);
+  const slots: ConnectionSlot[] = [];
+  const producer = new RawProducer({
+    producer: kafkaProducer,
+    topic,
+    lingerMs: ctx.config.kafka.linger_ms,
+    maxBuffered: ctx.config.kafka.max_buffered_messages,
+    onBackpressure: (paused) => slots.forEach((slot) => (paused ? slot.pause() : slot.resume())),
+    onAvailability: (available) => ctx.health.set('kafka-producer', available ? 'up' : 'degraded', available ? undefined : 'sends failing; retrying'),
+    metrics,
+    logger: ctx.logger,
+  });
+  ctx.health.set('kafka-producer', 'up');
+  const publish = (message: Message) => producer.enqueue(message);
+  const sink: FrameSink = (connId, key, text, recvTs) =>
+    producer.enqueue({ key, value: text, headers: { exchange, conn_id: connId, recv_ts: String(recvTs), kind: 'live' } });
+
+  for (const plan of plans) {
+    for (let replica = 0; replica < config.redundancy; replica++) {
+      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger }));
+    }
+  }
+  ctx.logger.info('connection plan', {
+    exchange, shard: ctx.config.ingest, connections: slots.length,
+    streams: plans.reduce((sum, p) => sum + p.streams.length, 0),
+  });
+  const startTimers = slots.map((slot, i) => setTimeout(() => slot.start(), i * CONNECT_SPACING_MS));
+
+  const tick = setInterval(() => {
+    const now = Date.now();
+    metrics.flush();
+    metrics.queueDepth.set({ topic }, producer.depth);
+    for (const slot of slots) {
+      const status = slot.status(now);
+      const name = `ws:${status.slotId}`;
+      const downTooLong = status.downSince !== undefined && now - status.downSince > CONNECTION_DOWN_SLO_MS;
+      ctx.health.set(name, downTooLong ? 'degraded' : 'up', status.up ? undefined : `down since ${new Date(status.downSince ?? now).toISOString()}`);
+      if (status.lastFrameAt > 0) {
+        ctx.health.touch(name, status.lastFrameAt);
+        metrics.lastMessageAge.set({ exchange, conn_id: status.slotId }, (now - status.lastFrameAt) / 1000);
+      }
+    }
+  }, TICK_MS);
+
+  const consumer = kafka.consumer({
+    groupId: `${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`,
+    // A consumer that restarts itself can end up alive and idle: crash, exit, let the orchestrator restart us.
+    retry: { retries: 10, restartOnFailure: async () => false },
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    ctx.health.set('backfill-consumer', 'down', String(event.payload.error));
+    ctx.fail('backfill-requests consumer crashed', event.payload.error);
+  });
+  await consumer.connect();
+  const backfill = new BackfillService({ config, protocol, consumer, publish, metrics, logger: ctx.logger, health: ctx.health });
+  await backfill.start();
+  ctx.health.set('backfill-consumer', 'up');
+
+  ctx.onShutdown(async () => {
+    clearInterval(tick);
+    startTimers.forEach(clearTimeout);
+    backfill.stop();
+    slots.forEach((slot) => slot.stop());
+    await consumer.disconnect().catch(() => undefined);
+    await producer.drain(SHUTDOWN_DRAIN_MS);
+    metrics.flush();
+    await kafkaProducer.disconnect();
+  });
+}
