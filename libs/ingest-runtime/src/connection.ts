@@ -230,11 +230,9 @@ export class StreamConnection {
   }
 
   private keysOf(id: string | undefined, keys: readonly string[] | undefined): readonly string[] {
-    if (keys) return keys;
-    if (id === undefined) return [];
-    const pending = this.pendingAcks.get(id) ?? [];
-    this.pendingAcks.delete(id);
-    return pending;
+    const pending = id === undefined ? undefined : this.pendingAcks.get(id);
+    if (id !== undefined) this.pendingAcks.delete(id);
+    return keys ?? pending ?? [];
   }
 
   private markAcked(id: string | undefined, keys: readonly string[] | undefined, at: number): void {
