@@ -47,7 +47,13 @@ test('candles: open pushes with confirm "0", then "1" at the virtual close, valu
   const client = await TestClient.open(url('business'));
   const keepAlive = setInterval(() => client.send('ping'), 100);
   client.send({ id: 'c', op: 'subscribe', args: [{ channel: 'candle1m', instId: 'SOL-USDT' }, { channel: 'candle1Dutc', instId: 'SOL-USDT' }, { channel: 'candle1D', instId: 'SOL-USDT' }] });
-  const closed = await client.next<Push>('a confirmed candle', (m) => m.arg?.channel === 'candle1m' && m.data?.[0]?.[8] === '1', 3000);
+  // The bar open at subscription may close before any open update; the next one is watched from its start.
+  const first = await client.next<Push>('a candle1m push', (m) => m.arg?.channel === 'candle1m' && Array.isArray(m.data), 3000);
+  const closed = await client.next<Push>(
+    'a confirmed candle watched from its start',
+    (m) => m.arg?.channel === 'candle1m' && m.data?.[0]?.[8] === '1' && Number(m.data[0]![0]) > Number(first.data[0]![0]),
+    5000,
+  );
   const row = closed.data[0]!;
   const before = client.frames.map((f) => (f.startsWith('{') ? (JSON.parse(f) as Partial<Push>) : {})).filter((m) => m.arg?.channel === 'candle1m' && m.data?.[0]?.[0] === row[0]);
   assert.ok(before.some((m) => m.data![0]![8] === '0'), 'open updates first');
