@@ -271,9 +271,14 @@ export class StreamConnection {
       if (track.resubscribedAt === undefined) {
         track.resubscribedAt = now;
         resubscribe.push(key);
-      } else if (now - track.resubscribedAt > track.thresholdMs && this.options.mayRecycleFor(key)) {
-        this.close('stale', `stream ${key} silent after a resubscribe`);
-        return;
+      } else if (now - track.resubscribedAt > track.thresholdMs) {
+        if (this.options.mayRecycleFor(key)) {
+          this.close('stale', `stream ${key} silent after a resubscribe`);
+          return;
+        }
+        // A recycle did not cure it either (e.g. an unknown symbol): keep asking, never stop the others.
+        track.resubscribedAt = now;
+        resubscribe.push(key);
       }
     }
     if (resubscribe.length > 0) {

@@ -1,0 +1,145 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
+import { createLogger } from '@klineflow/observability';
+import { ConnectionSlot, createIngestMetrics, planConnections, type IngestMetrics } from '@klineflow/ingest-runtime';
+import { binanceProtocol } from './protocol.js';
+import { MiniBinance, waitFor } from './test-server.js';
+
+const logger = createLogger('ingest-binance-test', 'error');
+logger.silent = true;
+
+interface Received {
+  connId: string;
+  key: string;
+  seq: number;
+  recvTs: number;
+}
+
+function setup(server: MiniBinance, symbols: string[], extra: string[] = []) {
+  const config = resolveExchange(parseConfig([
+    '[websocket.binance]', `url = "${server.url}"`, `symbols = ${JSON.stringify(symbols)}`,
+    'channels = ["kline"]', 'intervals = ["1m"]', 'reconnect_delay = 0.1', 'reconnect_max_delay = 0.5', ...extra,
+  ].join('\n')), 'binance') as ResolvedExchangeConfig;
+  const [plan] = planConnections(config, binanceProtocol, { shard_index: 0, shard_count: 1 });
+  const registry = new Registry();
+  const metrics: IngestMetrics = createIngestMetrics(registry, 'binance');
+  const received: Received[] = [];
+  const slot = new ConnectionSlot({
+    slotId: 'test', plan: plan!, config, protocol: binanceProtocol, metrics, logger,
+    sink: (connId, key, text, recvTs) => received.push({ connId, key, seq: Number(/"seq":(\d+)/.exec(text)![1]), recvTs }),
+  });
+  return { slot, received, registry };
+}
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await registry.getSingleMetric(name)!.get();
+  return metric.values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
+}
+
+const servers: MiniBinance[] = [];
+const startServer = async () => {
+  const server = await MiniBinance.start();
+  servers.push(server);
+  return server;
+};
+after(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+test('reconnects with backoff and resubscribes everything after a server-side terminate', async () => {
+  const server = await startServer();
+  const { slot, received, registry } = setup(server, ['BTCUSDT', 'ETHUSDT']);
+  slot.start();
+  try {
+    await waitFor(() => new Set(received.map((r) => r.key)).size === 2, 'data on both streams');
+    assert.deepEqual(server.connections[0]!.subscribeRequests, [['btcusdt@kline_1m', 'ethusdt@kline_1m']]);
+    const droppedAt = Date.now();
+    server.connections[0]!.ws.terminate();
+    await waitFor(() => received.some((r) => r.recvTs > droppedAt && r.key === 'ethusdt@kline_1m') && received.some((r) => r.recvTs > droppedAt && r.key === 'btcusdt@kline_1m'), 'data again on both streams');
+    const resumedAt = Math.min(...received.filter((r) => r.recvTs > droppedAt).map((r) => r.recvTs));
+    assert.ok(resumedAt - droppedAt < 1000, `data flowing again after ${resumedAt - droppedAt} ms (target < 1 s)`);
+    assert.equal(server.connections.length, 2);
+    assert.deepEqual([...server.connections[1]!.subscriptions].sort(), ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
+    assert.notEqual(received.at(-1)!.connId, received[0]!.connId, 'frames carry the new connection id');
+    assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'server_close' }), 1);
+    assert.equal(await metricValue(registry, 'klineflow_ws_outage_windows_total', {}), 1);
+    assert.equal((await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value, 1);
+    assert.equal(slot.status().up, true);
+  } finally {
+    slot.stop();
+  }
+});
+
+test('a connection that goes silent (no data, no pings) is declared dead and replaced', async () => {
+  const server = await startServer();
+  const { slot, received, registry } = setup(server, ['BTCUSDT'], ['liveness_timeout = 0.3']);
+  slot.start();
+  try {
+    await waitFor(() => received.length > 0, 'first data');
+    server.connections[0]!.frozen = true;
+    await waitFor(() => server.connections.length === 2 && received.at(-1)!.recvTs > (server.connections[1]!.openedAt), 'a replacement delivering data', 3000);
+    assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 1);
+  } finally {
+    slot.stop();
+  }
+});
+
+test('the staleness watchdog resubscribes a silent stream, recycles once, then only resubscribes', async () => {
+  const server = await startServer();
+  server.silentSymbols.add('xyzusdt');
+  const { slot, received, registry } = setup(server, ['BTCUSDT', 'XYZUSDT'], ['stale_after = 0.2']);
+  slot.start();
+  try {
+    await waitFor(() => (server.connections[0]?.subscribeRequests.length ?? 0) >= 2, 'a resubscribe on the first connection');
+    assert.deepEqual(server.connections[0]!.subscribeRequests[1], ['xyzusdt@kline_1m'], 'only the silent stream is resubscribed');
+    await waitFor(() => server.connections.length === 2, 'the connection recycled after the resubscribe did not help');
+    await waitFor(() => (server.connections[1]?.subscribeRequests.length ?? 0) >= 3, 'repeated resubscribes on the replacement');
+    assert.equal(server.connections.length, 2, 'a second recycle would not help: it only resubscribes now');
+    assert.ok(received.filter((r) => r.key === 'btcusdt@kline_1m').length > 10, 'the healthy stream kept flowing');
+    assert.ok(await metricValue(registry, 'klineflow_ws_stale_streams_total', {}) >= 3);
+    assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'stale' }), 1);
+  } finally {
+    slot.stop();
+  }
+});
+
+test('serverShutdown rotates make-before-break: the old connection closes only after the new one delivers, no sequence gap', async () => {
+  const server = await startServer();
+  const { slot, received, registry } = setup(server, ['BTCUSDT', 'ETHUSDT']);
+  slot.start();
+  try {
+    await waitFor(() => received.length >= 10, 'data');
+    const old = server.connections[0]!;
+    server.send(old, '{"e":"serverShutdown","E":1}');
+    await waitFor(() => old.closedAt !== undefined, 'the old connection retired');
+    const replacement = server.connections[1]!;
+    assert.ok(replacement.firstSentAt !== undefined && replacement.firstSentAt <= old.closedAt!, 'replacement delivered before the old one closed');
+    await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 10, 'data on the replacement');
+    for (const key of ['btcusdt@kline_1m', 'ethusdt@kline_1m']) {
+      const seqs = [...new Set(received.filter((r) => r.key === key).map((r) => r.seq))].sort((a, b) => a - b);
+      const missing = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1]! + 1);
+      assert.deepEqual(missing, [], `${key}: no gap across the rotation`);
+    }
+    assert.equal(await metricValue(registry, 'klineflow_ws_rotations_total', { trigger: 'server_shutdown' }), 1);
+    assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', {}), 0, 'a rotation is not an outage');
+    assert.equal(server.open.length, 1);
+  } finally {
+    slot.stop();
+  }
+});
+
+test('Binance ping frames are answered with a pong carrying the same payload', async () => {
+  const server = await startServer();
+  const { slot, received } = setup(server, ['BTCUSDT']);
+  slot.start();
+  try {
+    await waitFor(() => received.length > 0, 'connected');
+    const pong = new Promise<string>((resolve) => server.connections[0]!.ws.once('pong', (data) => resolve(data.toString())));
+    server.connections[0]!.ws.ping('1786538760000');
+    assert.equal(await pong, '1786538760000');
+  } finally {
+    slot.stop();
+  }
+});

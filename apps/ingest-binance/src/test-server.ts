@@ -1,0 +1,99 @@
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+
+export interface ServerConnection {
+  readonly ws: WebSocket;
+  readonly id: number;
+  readonly subscriptions: Set<string>;
+  /** Every SUBSCRIBE params list received, in order. */
+  readonly subscribeRequests: string[][];
+  readonly openedAt: number;
+  firstSentAt: number | undefined;
+  closedAt: number | undefined;
+  /** While frozen the server sends nothing at all on this connection (a half-dead TCP path). */
+  frozen: boolean;
+}
+
+/**
+ * A small in-test Binance combined-stream server: acks SUBSCRIBE, and every `tickMs` sends
+ * each subscribed stream an event carrying a per-stream sequence number shared by all
+ * connections, the way an exchange fans one event out to every subscriber.
+ */
+export class MiniBinance {
+  readonly connections: ServerConnection[] = [];
+  /** Symbols that are acknowledged but never deliver (Binance's unknown symbols). */
+  readonly silentSymbols = new Set<string>();
+  private readonly sequence = new Map<string, number>();
+  private readonly wss: WebSocketServer;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(wss: WebSocketServer, tickMs: number) {
+    this.wss = wss;
+    wss.on('connection', (ws) => {
+      const conn: ServerConnection = {
+        ws, id: this.connections.length, subscriptions: new Set(), subscribeRequests: [],
+        openedAt: Date.now(), firstSentAt: undefined, closedAt: undefined, frozen: false,
+      };
+      this.connections.push(conn);
+      ws.on('message', (data) => {
+        const request = JSON.parse(data.toString()) as { method: string; params: string[]; id: number };
+        if (request.method !== 'SUBSCRIBE') return;
+        conn.subscribeRequests.push(request.params);
+        for (const stream of request.params) conn.subscriptions.add(stream);
+        if (!conn.frozen) ws.send(JSON.stringify({ result: null, id: request.id }));
+      });
+      ws.on('close', () => {
+        conn.closedAt = Date.now();
+      });
+    });
+    this.timer = setInterval(() => this.tick(), tickMs);
+  }
+
+  static async start(tickMs = 20): Promise<MiniBinance> {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    return new MiniBinance(wss, tickMs);
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}`;
+  }
+
+  get open(): ServerConnection[] {
+    return this.connections.filter((c) => c.closedAt === undefined);
+  }
+
+  send(conn: ServerConnection, text: string): void {
+    conn.ws.send(text);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const c of this.connections) c.ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private tick(): void {
+    const streams = new Set(this.open.flatMap((c) => [...c.subscriptions]));
+    for (const stream of streams) {
+      if (this.silentSymbols.has(stream.slice(0, stream.indexOf('@')))) continue;
+      const seq = (this.sequence.get(stream) ?? 0) + 1;
+      this.sequence.set(stream, seq);
+      const frame = `{"stream":"${stream}","data":{"e":"kline","E":${Date.now()},"seq":${seq}}}`;
+      for (const conn of this.open) {
+        if (conn.frozen || !conn.subscriptions.has(stream)) continue;
+        conn.firstSentAt ??= Date.now();
+        conn.ws.send(frame);
+      }
+    }
+  }
+}
+
+/** Polls `condition` until it holds or the deadline passes (no fixed sleeps). */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
