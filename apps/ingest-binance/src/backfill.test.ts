@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Consumer, Message } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
+import { createLogger, HealthRegistry } from '@klineflow/observability';
+import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
+import { binanceProtocol } from './protocol.js';
+
+const logger = createLogger('backfill-test', 'error');
+logger.silent = true;
+const MIN = 60_000;
+const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
+
+interface KlinesRequest {
+  id: string;
+  params: { symbol: string; interval: string; startTime: number; endTime: number; limit: number };
+}
+
+/** WS-API stand-in: answers klines with one row per bar, and a 429 to the very first request. */
+async function startWsApi() {
+  const requests: KlinesRequest[] = [];
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  wss.on('connection', (ws) => ws.on('message', (data) => {
+    const request = JSON.parse(data.toString()) as KlinesRequest;
+    requests.push(request);
+    if (requests.length === 1) {
+      ws.send(JSON.stringify({ id: request.id, status: 429, error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: Date.now() + 150 } } }));
+      return;
+    }
+    const { startTime, endTime, limit } = request.params;
+    const rows: string[] = [];
+    for (let t = startTime; t <= endTime && rows.length < limit; t += MIN) rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
+    ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
+  }));
+  return { requests, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+}
+
+test('a 2,500-bar gap is fetched in pages of ≤ 1000 over the WS-API, after honouring a 429, each reply published unchanged', async () => {
+  const api = await startWsApi();
+  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${api.url}"`), 'binance') as ResolvedExchangeConfig;
+  const registry = new Registry();
+  const published: Message[] = [];
+  const service = new BackfillService({
+    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
+  });
+  try {
+    const startedAt = Date.now();
+    await service.handle(JSON.stringify({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0 + 2499 * MIN, reason: 'gap', requested_at: T0 }));
+    const ok = api.requests.slice(1);
+    assert.deepEqual(ok.map((r) => [r.params.startTime, r.params.endTime, r.params.limit]), [
+      [T0, T0 + 999 * MIN, 1000], [T0 + 1000 * MIN, T0 + 1999 * MIN, 1000], [T0 + 2000 * MIN, T0 + 2499 * MIN, 500],
+    ]);
+    assert.ok(Date.now() - startedAt >= 140, 'waited for retryAfter');
+    assert.deepEqual(api.requests[0]!.params, ok[0]!.params, 'the rate-limited request is retried as is');
+    assert.ok(ok.every((r) => r.params.symbol === 'BTCUSDT' && r.params.interval === '1m'));
+    assert.equal(published.length, 3);
+    const headers = published[0]!.headers as Record<string, string>;
+    assert.equal(published[0]!.key, 'btcusdt@kline_1m', 'same key (partition) as the live stream');
+    assert.deepEqual({ ...headers, recv_ts: undefined }, {
+      exchange: 'binance', conn_id: 'binance-backfill', recv_ts: undefined, kind: 'backfill',
+      backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0), backfill_end: String(T0 + 999 * MIN),
+    });
+    assert.ok(Math.abs(Number(headers.recv_ts) - Date.now()) < 5000);
+    assert.ok((published[2]!.value as string).startsWith(`{"id":"${ok[2]!.id}","status":200,"result":[[${T0 + 2000 * MIN},"1.0"`), 'reply text unchanged');
+    const outcomes = (await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.map((v) => [v.labels.outcome, v.value]);
+    assert.deepEqual(outcomes.sort(), [['rate_limited', 1], ['served', 1]]);
+    assert.equal((await registry.getSingleMetric('klineflow_backfill_bars_total')!.get()).values[0]!.value, 2500);
+  } finally {
+    service.stop();
+    await api.stop();
+  }
+});
+
+test('requests for another exchange are ignored and invalid ones counted, without touching the network', async () => {
+  const registry = new Registry();
+  const published: Message[] = [];
+  const config = resolveExchange(parseConfig('[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "ws://127.0.0.1:9/x"'), 'binance') as ResolvedExchangeConfig;
+  const service = new BackfillService({
+    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
+  });
+  await service.handle(JSON.stringify({ exchange: 'huobi', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0, reason: 'gap', requested_at: T0 }));
+  await service.handle('{"exchange":"binance","symbol":"BTCUSDT"}');
+  await service.handle('not json');
+  assert.equal(published.length, 0);
+  assert.deepEqual((await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.map((v) => [v.labels.outcome, v.value]), [['invalid', 2]]);
+});
