@@ -1,46 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Consumer, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { WebSocketServer } from 'ws';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from './protocol.js';
+import { MIN, startWsApi } from './test-server.js';
 
 const logger = createLogger('backfill-test', 'error');
 logger.silent = true;
-const MIN = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
 
-interface KlinesRequest {
-  id: string;
-  params: { symbol: string; interval: string; startTime: number; endTime: number; limit: number };
-}
-
-/** WS-API stand-in: answers klines with one row per bar, and a 429 to the very first request. */
-async function startWsApi() {
-  const requests: KlinesRequest[] = [];
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  wss.on('connection', (ws) => ws.on('message', (data) => {
-    const request = JSON.parse(data.toString()) as KlinesRequest;
-    requests.push(request);
-    if (requests.length === 1) {
-      ws.send(JSON.stringify({ id: request.id, status: 429, error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: Date.now() + 150 } } }));
-      return;
-    }
-    const { startTime, endTime, limit } = request.params;
-    const rows: string[] = [];
-    for (let t = startTime; t <= endTime && rows.length < limit; t += MIN) rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
-    ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
-  }));
-  return { requests, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
-}
-
 test('a 2,500-bar gap is fetched in pages of ≤ 1000 over the WS-API, after honouring a 429, each reply published unchanged', async () => {
-  const api = await startWsApi();
+  const api = await startWsApi({ rateLimitFirst: true });
   const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${api.url}"`), 'binance') as ResolvedExchangeConfig;
   const registry = new Registry();
   const published: Message[] = [];

@@ -97,3 +97,31 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+export const MIN = 60_000;
+
+export interface KlinesRequest {
+  id: string;
+  params: { symbol: string; interval: string; startTime: number; endTime: number; limit: number };
+}
+
+/** WS-API stand-in: answers klines with one row per bar; optionally a 429 to the very first request. */
+export async function startWsApi(options: { rateLimitFirst: boolean }) {
+  const requests: KlinesRequest[] = [];
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  wss.on('connection', (ws) => ws.on('message', (data) => {
+    const request = JSON.parse(data.toString()) as KlinesRequest;
+    requests.push(request);
+    if (options.rateLimitFirst && requests.length === 1) {
+      ws.send(JSON.stringify({ id: request.id, status: 429, error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: Date.now() + 150 } } }));
+      return;
+    }
+    const { startTime, endTime, limit } = request.params;
+    const rows: string[] = [];
+    for (let t = startTime; t <= endTime && rows.length < limit; t += MIN) rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
+    ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
+  }));
+  return { requests, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+}
+
