@@ -65,7 +65,8 @@ test('reconnects with backoff and resubscribes everything after a server-side te
     assert.notEqual(received.at(-1)!.connId, received[0]!.connId, 'frames carry the new connection id');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'server_close' }), 1);
     assert.equal(await metricValue(registry, 'klineflow_ws_outage_windows_total', {}), 1);
-    assert.equal((await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value, 1);
+    const durations = (await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values as Array<{ value: number; metricName?: string }>;
+    assert.equal(durations.find((v) => v.metricName?.endsWith('_count'))?.value, 1, 'reconnect duration observed once');
     assert.equal(slot.status().up, true);
   } finally {
     slot.stop();

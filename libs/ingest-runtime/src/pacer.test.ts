@@ -9,7 +9,7 @@ function drain(queue: OutboundQueue, start = 0): number[] {
   let now = start;
   for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
     const { ready, nextInMs } = queue.take(now);
-    for (const _ of ready) sentAt.push(now);
+    sentAt.push(...ready.map(() => now));
     if (nextInMs !== undefined) now += nextInMs;
   }
   return sentAt;
