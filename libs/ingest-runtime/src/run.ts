@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import { Partitioners, type Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
 import { createKafka, ensureTopics, rawTopic } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
@@ -32,7 +32,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   await ensureTopics(admin, ctx.config.kafka.partitions);
   await admin.disconnect();
 
-  const kafkaProducer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false });
+  const kafkaProducer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await kafkaProducer.connect();
   const topic = rawTopic(exchange);
   const slots: ConnectionSlot[] = [];

@@ -199,7 +199,8 @@ export class ConnectionSlot {
     metrics.connectionUp.set({ exchange: config.exchange, conn_id: this.options.slotId, endpoint: this.options.plan.endpoint }, 0);
     clearTimeout(this.ageTimer);
     if (this.lostAt === undefined) {
-      this.lostAt = Date.now();
+      // Nothing arrived since the last frame: that, not the moment we noticed, opens the window.
+      this.lostAt = connection.lastFrameAt > 0 ? Math.min(connection.lastFrameAt, Date.now()) : Date.now();
       this.lostReason = reason;
     }
     if (this.replacement) {
