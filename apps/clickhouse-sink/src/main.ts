@@ -1,0 +1,64 @@
+import { createClient } from '@clickhouse/client';
+import { createKafka, TOPICS } from '@klineflow/kafka';
+import { counter, histogram, METRICS, runService } from '@klineflow/observability';
+import { Backoff } from '@klineflow/reconnect';
+import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
+import { ensureSchema } from './ddl.js';
+import { insertKlines, prepareBatch } from './kline-writer.js';
+
+await runService('clickhouse_sink', async (ctx) => {
+  const { config, logger, registry, health } = ctx;
+  const settings = config.storage.clickhouse;
+  const client = createClient({ url: settings.url, username: settings.username, password: settings.password, request_timeout: 30_000 });
+  const kafka = createKafka(config.kafka, 'clickhouse-sink');
+  const deadLetters = new DeadLetterPublisher(kafka, 'clickhouse-sink');
+  await deadLetters.connect();
+
+  // ClickHouse may still be starting (or down): wait for it rather than crash-loop.
+  const backoff = new Backoff({ initialMs: 200, maxMs: 5_000, resetAfterMs: 0 });
+  for (;;) {
+    try {
+      await ensureSchema(client, settings.database);
+      break;
+    } catch (error) {
+      health.set('sink:clickhouse', 'degraded', `schema not ready: ${(error as Error).message}`);
+      logger.warn('waiting for ClickHouse', { error: (error as Error).message });
+      await new Promise((r) => setTimeout(r, backoff.nextDelay(Date.now())));
+    }
+  }
+
+  const writes = counter(registry, METRICS.sinkWrites);
+  const rejects = counter(registry, METRICS.deadLetters);
+  const latency = histogram(registry, METRICS.processingLatency);
+  const sink = new BatchingSinkConsumer({
+    kafka, registry, health, logger,
+    sink: 'clickhouse',
+    groupId: 'clickhouse-sink',
+    topics: [TOPICS.klines],
+    maxBatch: settings.batch_size,
+    maxDelayMs: settings.flush_interval_ms,
+    onFatal: (reason, error) => {
+      try {
+        ctx.fail(reason, error);
+      } catch {
+        // fail() throws to stop its caller; here the caller is an event handler and the process is already exiting.
+      }
+    },
+    write: async (records) => {
+      const batch = prepareBatch(records);
+      await insertKlines(client, settings.database, batch.tsv);
+      await deadLetters.publish(batch.rejected);
+      writes.inc({ sink: 'clickhouse', kind: 'kline' }, batch.rows);
+      for (const r of batch.rejected) rejects.inc({ exchange: r.exchange ?? 'unknown', reason: r.reason });
+      const now = Date.now();
+      // A sample per batch keeps the histogram off the per-record path.
+      if (batch.recvTimes.length > 0) latency.observe({ stage: 'clickhouse' }, (now - batch.recvTimes[batch.recvTimes.length - 1]!) / 1000);
+    },
+  });
+  await sink.start();
+  ctx.onShutdown(async () => {
+    await sink.stop();
+    await deadLetters.disconnect();
+    await client.close();
+  });
+});

@@ -1,0 +1,184 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { Backoff } from '@klineflow/reconnect';
+import { counter, gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
+import type { Registry } from 'prom-client';
+
+export interface SinkRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+export interface SinkConsumerOptions {
+  readonly kafka: Kafka;
+  /** Store label in metrics and health: `redis` or `clickhouse`. */
+  readonly sink: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Flush when this many records are buffered… */
+  readonly maxBatch: number;
+  /** …or when the oldest buffered record is this old. */
+  readonly maxDelayMs: number;
+  /** Writes a batch; must be idempotent, because a failure or crash replays it. Throw to retry. */
+  readonly write: (records: readonly SinkRecord[]) => Promise<void>;
+  readonly registry: Registry;
+  readonly health: HealthRegistry;
+  readonly logger: Logger;
+  /** The consumer died: the service must exit, not idle as a zombie. */
+  readonly onFatal: (reason: string, error?: unknown) => void;
+  readonly fromBeginning?: boolean;
+  readonly retry?: { initialMs: number; maxMs: number };
+}
+
+/**
+ * Kafka → store with at-least-once delivery. Records are buffered across partitions and
+ * written in batches; offsets are committed only after the write succeeded. While the store
+ * is down the consumer is paused (it keeps its group membership) and the batch is retried
+ * with backoff, so nothing is lost and memory stays bounded by one batch plus one fetch.
+ */
+export class BatchingSinkConsumer {
+  private readonly consumer: Consumer;
+  private buffer: SinkRecord[] = [];
+  private oldestBufferedAt = 0;
+  private flushing: Promise<void> = Promise.resolve();
+  private paused = false;
+  private stopping = false;
+  private timer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly backoff: Backoff;
+  private readonly component: string;
+  private readonly metrics;
+
+  constructor(private readonly options: SinkConsumerOptions) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: 250,
+      retry: { retries: 10, restartOnFailure: async () => false },
+    });
+    this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 5_000, resetAfterMs: 0 });
+    this.component = `sink:${options.sink}`;
+    this.metrics = {
+      up: gauge(options.registry, METRICS.sinkUp),
+      errors: counter(options.registry, METRICS.sinkErrors),
+      batchSeconds: histogram(options.registry, METRICS.sinkBatchDuration),
+      consumed: counter(options.registry, METRICS.consumedMessages),
+      consumerUp: gauge(options.registry, METRICS.consumerUp),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { consumer, options } = this;
+    await consumer.connect();
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (this.stopping) return;
+      this.options.health.set(`consumer:${options.groupId}`, 'down', payload.error.message);
+      this.metrics.consumerUp.set({ group: options.groupId }, 0);
+      options.onFatal('kafka consumer crashed', payload.error);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      options.health.set(`consumer:${options.groupId}`, 'up');
+      this.metrics.consumerUp.set({ group: options.groupId }, 1);
+    });
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    options.health.set(this.component, 'up');
+    this.metrics.up.set({ sink: options.sink }, 1);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          if (this.buffer.length === 0) this.oldestBufferedAt = Date.now();
+          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+          // Resolving only advances fetching; the commit waits for the store write.
+          resolveOffset(message.offset);
+        }
+        this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
+        // While paused the retry timer owns the flush; another attempt here would only add load.
+        if (!this.paused && this.buffer.length >= options.maxBatch) await this.flush();
+        await heartbeat();
+      },
+    });
+    this.timer = setInterval(() => {
+      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) void this.flush();
+    }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
+  }
+
+  /** Writes and commits what is buffered; on failure pauses consumption and retries until it succeeds. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBuffered());
+    return this.flushing;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    const started = process.hrtime.bigint();
+    try {
+      await this.options.write(batch);
+    } catch (error) {
+      this.buffer = batch.concat(this.buffer);
+      this.onWriteFailure(error);
+      return;
+    }
+    this.metrics.batchSeconds.observe({ sink: this.options.sink }, Number(process.hrtime.bigint() - started) / 1e9);
+    await this.commit(batch);
+    if (this.paused) this.resume();
+  }
+
+  private async commit(batch: readonly SinkRecord[]): Promise<void> {
+    const next = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const r of batch) {
+      const key = `${r.topic}\u0000${r.partition}`;
+      const current = next.get(key);
+      const offset = (BigInt(r.offset) + 1n).toString();
+      if (!current || BigInt(offset) > BigInt(current.offset)) next.set(key, { topic: r.topic, partition: r.partition, offset });
+    }
+    try {
+      await this.consumer.commitOffsets([...next.values()]);
+      this.options.health.touch(this.component);
+    } catch (error) {
+      // The write is done and idempotent: after a rebalance the new owner replays from the last commit.
+      this.options.logger.warn('offset commit failed; records will be replayed', { sink: this.options.sink, error: (error as Error).message });
+    }
+  }
+
+  private onWriteFailure(error: unknown): void {
+    this.metrics.errors.inc({ sink: this.options.sink });
+    this.metrics.up.set({ sink: this.options.sink }, 0);
+    this.options.health.set(this.component, 'degraded', `write failed: ${(error as Error).message}`);
+    if (!this.paused) {
+      this.paused = true;
+      this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+      this.options.logger.error('store write failed; consumption paused, retrying', { sink: this.options.sink, buffered: this.buffer.length, error: (error as Error).message });
+    }
+    if (this.stopping || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, this.backoff.nextDelay(Date.now()));
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.backoff.markHealthy(0);
+    this.metrics.up.set({ sink: this.options.sink }, 1);
+    this.options.health.set(this.component, 'up');
+    this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+    this.options.logger.info('store is back; consumption resumed', { sink: this.options.sink });
+  }
+
+  /** SIGTERM: stop fetching, write and commit what is buffered (one attempt), leave the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    await this.consumer.stop();
+    await this.flush();
+    await this.consumer.disconnect();
+  }
+}
+

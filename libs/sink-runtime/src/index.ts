@@ -1,0 +1,2 @@
+export * from './batching-consumer.js';
+export * from './dead-letter.js';
