@@ -32,6 +32,7 @@ test('a 2,500-bar gap is fetched in pages of ≤ 1000 over the WS-API, after hon
     assert.deepEqual(api.requests[0]!.params, ok[0]!.params, 'the rate-limited request is retried as is');
     assert.ok(ok.every((r) => r.params.symbol === 'BTCUSDT' && r.params.interval === '1m'));
     assert.equal(published.length, 3);
+    assert.ok(api.paths.every((p) => p === '/ws-api/v3'), 'requests go to the configured WS-API path');
     const headers = published[0]!.headers as Record<string, string>;
     assert.equal(published[0]!.key, 'btcusdt@kline_1m', 'same key (partition) as the live stream');
     assert.deepEqual({ ...headers, recv_ts: undefined }, {

@@ -108,9 +108,11 @@ export interface KlinesRequest {
 /** WS-API stand-in: answers klines with one row per bar; optionally a 429 to the very first request. */
 export async function startWsApi(options: { rateLimitFirst: boolean }) {
   const requests: KlinesRequest[] = [];
+  const paths: string[] = [];
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  wss.on('connection', (ws) => ws.on('message', (data) => {
+  wss.on('connection', (ws, upgrade) => ws.on('message', (data) => {
+    paths.push(upgrade.url ?? '');
     const request = JSON.parse(data.toString()) as KlinesRequest;
     requests.push(request);
     if (options.rateLimitFirst && requests.length === 1) {
@@ -122,6 +124,6 @@ export async function startWsApi(options: { rateLimitFirst: boolean }) {
     for (let t = startTime; t <= endTime && rows.length < limit; t += MIN) rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
     ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
   }));
-  return { requests, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+  return { requests, paths, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
 }
 

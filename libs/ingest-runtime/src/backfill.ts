@@ -46,7 +46,8 @@ export class BackfillService {
   constructor(private readonly options: BackfillServiceOptions) {
     const { protocol, config } = options;
     this.connection = protocol.backfill
-      ? new RequestConnection(protocol.connectUrl(config.apiUrl), protocol, (reason) => options.metrics.error(reason))
+      // The history endpoint as configured: Binance WS-API, HTX /ws (streams' connectUrl rules do not apply).
+      ? new RequestConnection(config.apiUrl, protocol, (reason) => options.metrics.error(reason))
       : undefined;
   }
 

@@ -82,6 +82,8 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     groupId: `${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`,
     // A consumer that restarts itself can end up alive and idle: crash, exit, let the orchestrator restart us.
     retry: { retries: 10, restartOnFailure: async () => false },
+    // Shutdown waits for the in-flight fetch: a short long-poll keeps SIGTERM prompt.
+    maxWaitTimeInMs: 500,
   });
   consumer.on(consumer.events.CRASH, (event) => {
     ctx.health.set('backfill-consumer', 'down', String(event.payload.error));
@@ -97,8 +99,8 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     startTimers.forEach(clearTimeout);
     backfill.stop();
     slots.forEach((slot) => slot.stop());
-    await consumer.disconnect().catch(() => undefined);
-    await producer.drain(SHUTDOWN_DRAIN_MS);
+    // Leaving the group and flushing the queue are independent: do both at once.
+    await Promise.all([consumer.disconnect().catch(() => undefined), producer.drain(SHUTDOWN_DRAIN_MS)]);
     metrics.flush();
     await kafkaProducer.disconnect();
   });
