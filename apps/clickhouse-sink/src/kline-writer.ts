@@ -58,7 +58,7 @@ export async function insertKlines(client: ClickHouseClient, database: string, t
     table: `${database}.${KLINE_TABLE}`,
     // TabSeparated keeps decimals exact; 18.16 rejects quoted decimals in JSON and the default JSONCompactEachRow.
     format: 'TabSeparated',
-    values: Readable.from([tsv]),
+    values: Readable.from([tsv], { objectMode: false }),
     columns: KLINE_COLUMNS.map((c) => `\`${c}\``) as [string, ...string[]],
   });
 }

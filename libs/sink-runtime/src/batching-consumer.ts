@@ -164,7 +164,7 @@ export class BatchingSinkConsumer {
 
   private resume(): void {
     this.paused = false;
-    this.backoff.markHealthy(0);
+    this.backoff.markHealthy(Date.now());
     this.metrics.up.set({ sink: this.options.sink }, 1);
     this.options.health.set(this.component, 'up');
     this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
