@@ -19,7 +19,7 @@ export interface SinkConsumerOptions {
   readonly topics: readonly string[];
   /** Flush when this many records are buffered… */
   readonly maxBatch: number;
-  /** …or when the oldest buffered record is this old. */
+  /** …or when the oldest buffered record is this old; 0 writes every fetched batch at once (lowest latency). */
   readonly maxDelayMs: number;
   /** Writes a batch; must be idempotent, because a failure or crash replays it. Throw to retry. */
   readonly write: (records: readonly SinkRecord[]) => Promise<void>;
@@ -97,11 +97,11 @@ export class BatchingSinkConsumer {
         }
         this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
         // While paused the retry timer owns the flush; another attempt here would only add load.
-        if (!this.paused && this.buffer.length >= options.maxBatch) await this.flush();
+        if (!this.paused && (this.buffer.length >= options.maxBatch || options.maxDelayMs === 0)) await this.flush();
         await heartbeat();
       },
     });
-    this.timer = setInterval(() => {
+    if (options.maxDelayMs > 0) this.timer = setInterval(() => {
       if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) void this.flush();
     }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
   }

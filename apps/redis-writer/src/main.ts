@@ -1,0 +1,59 @@
+import { Redis } from 'ioredis';
+import { createKafka, TOPICS } from '@klineflow/kafka';
+import { counter, METRICS, runService } from '@klineflow/observability';
+import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
+import { createRedisWriter, withApplyScript } from './writer.js';
+
+/** Redis answers in well under a millisecond: each fetched batch is written at once, so latency stays low. */
+const MAX_BATCH = 500;
+const MAX_DELAY_MS = 0;
+
+await runService('redis_writer', async (ctx) => {
+  const { config, logger, registry, health } = ctx;
+  const redis = withApplyScript(new Redis(config.storage.redis.url, {
+    // Fail fast while Redis is away: the sink pauses and retries the batch itself.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
+  }));
+  redis.on('error', (error: Error) => health.set('redis', 'degraded', error.message));
+  redis.on('ready', () => health.set('redis', 'up'));
+  await redis.connect();
+
+  const kafka = createKafka(config.kafka, 'redis-writer');
+  const deadLetters = new DeadLetterPublisher(kafka, 'redis-writer');
+  await deadLetters.connect();
+  const rejectCount = counter(registry, METRICS.deadLetters);
+
+  const sink = new BatchingSinkConsumer({
+    kafka, registry, health, logger,
+    sink: 'redis',
+    groupId: 'redis-writer',
+    topics: [TOPICS.klines, TOPICS.tickers, TOPICS.depth],
+    maxBatch: MAX_BATCH,
+    maxDelayMs: MAX_DELAY_MS,
+    onFatal: (reason, error) => {
+      try {
+        ctx.fail(reason, error);
+      } catch {
+        // fail() throws to stop its caller; here the caller is an event handler and the process is already exiting.
+      }
+    },
+    write: createRedisWriter({
+      redis, registry,
+      keyPrefix: config.storage.redis.key_prefix,
+      publishRejects: async (rejects) => {
+        await deadLetters.publish(rejects);
+        for (const r of rejects) rejectCount.inc({ exchange: r.exchange ?? 'unknown', reason: r.reason });
+      },
+    }),
+  });
+  await sink.start();
+  ctx.onShutdown(async () => {
+    await sink.stop();
+    await deadLetters.disconnect();
+    redis.disconnect();
+  });
+});

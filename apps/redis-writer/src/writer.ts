@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis';
+import { counter, histogram, METRICS } from '@klineflow/observability';
+import type { SinkRecord } from '@klineflow/sink-runtime';
+import type { Registry } from 'prom-client';
+import { APPLY_IF_NEWER_LUA } from './apply-script.js';
+import { planWrites, TOPIC_KINDS, type KeyWrite, type Reject, type RecordKind } from './plan.js';
+
+type ScriptResult = [applied: number, skipped: number];
+
+interface RedisWithApply extends Redis {
+  applyIfNewer(key: string, ...args: Array<string | number>): Promise<ScriptResult>;
+}
+
+/** Loads the script once per connection (ioredis sends EVAL the first time, EVALSHA after, and reloads on NOSCRIPT). */
+export function withApplyScript(redis: Redis): RedisWithApply {
+  redis.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
+  return redis as RedisWithApply;
+}
+
+function scriptArgs(write: KeyWrite): Array<string | number> {
+  const args: Array<string | number> = ['latest', write.latest.json, write.latest.openTime, write.latest.eventTime, write.latest.closed];
+  if (write.closed) args.push('closed', write.closed.json, write.closed.openTime, write.closed.eventTime, write.closed.closed);
+  return args;
+}
+
+export interface RedisWriterOptions {
+  readonly redis: RedisWithApply;
+  readonly keyPrefix: string;
+  readonly registry: Registry;
+  readonly publishRejects: (rejects: Reject[]) => Promise<void>;
+  readonly topicKinds?: ReadonlyMap<string, RecordKind>;
+}
+
+/**
+ * One pipeline per batch, one script call per key after coalescing. Throws when Redis does
+ * not answer or any call failed, so the batch is retried and its offsets stay uncommitted.
+ */
+export function createRedisWriter(options: RedisWriterOptions): (records: readonly SinkRecord[]) => Promise<void> {
+  const { redis, keyPrefix, registry } = options;
+  const writes = counter(registry, METRICS.sinkWrites);
+  const staleSkipped = counter(registry, METRICS.staleWritesSkipped);
+  const latency = histogram(registry, METRICS.processingLatency);
+  return async (records) => {
+    const plan = planWrites(records, keyPrefix, options.topicKinds ?? TOPIC_KINDS);
+    // Dead letters first: once the batch commits, a reject must already be somewhere.
+    if (plan.rejects.length > 0) await options.publishRejects(plan.rejects);
+    if (plan.writes.length === 0) return;
+    const pipeline = redis.pipeline();
+    for (const write of plan.writes) (pipeline as unknown as RedisWithApply).applyIfNewer(write.key, ...scriptArgs(write));
+    const results = await pipeline.exec();
+    if (!results) throw new Error('redis pipeline was discarded');
+    const acknowledgedAt = Date.now();
+    const appliedByKind: Record<RecordKind, number> = { kline: 0, ticker: 0, depth: 0 };
+    let skipped = 0;
+    for (let i = 0; i < results.length; i += 1) {
+      const [error, result] = results[i]!;
+      if (error) throw error;
+      const [applied, stale] = result as ScriptResult;
+      const write = plan.writes[i]!;
+      appliedByKind[write.kind] += applied;
+      skipped += stale;
+      latency.observe({ stage: 'redis' }, (acknowledgedAt - write.latest.recvTime) / 1000);
+    }
+    for (const kind of Object.keys(appliedByKind) as RecordKind[]) {
+      if (appliedByKind[kind] > 0) writes.inc({ sink: 'redis', kind }, appliedByKind[kind]);
+    }
+    if (skipped > 0) staleSkipped.inc({ sink: 'redis' }, skipped);
+  };
+}
