@@ -8,8 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
-import { BatchingSinkConsumer } from '@klineflow/sink-runtime';
-import { TcpProxy } from '../../../tools/testing/tcp-proxy.js';
+import { BatchingSinkConsumer, TcpProxy } from '@klineflow/sink-runtime';
 import { ensureSchema } from './ddl.js';
 import { insertKlines, prepareBatch } from './kline-writer.js';
 

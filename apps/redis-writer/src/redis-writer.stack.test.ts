@@ -8,8 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
-import { BatchingSinkConsumer, type SinkRecord } from '@klineflow/sink-runtime';
-import { TcpProxy } from '../../../tools/testing/tcp-proxy.js';
+import { BatchingSinkConsumer, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
 import type { RecordKind } from './plan.js';
 import { createRedisWriter, withApplyScript } from './writer.js';
 

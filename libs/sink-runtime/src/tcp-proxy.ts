@@ -1,7 +1,7 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A loopback TCP proxy that a test can cut and restore, to simulate a store outage without
+ * Test helper: a loopback TCP proxy that a test can cut and restore, to simulate a store outage without
  * stopping the shared server other tests use.
  */
 export class TcpProxy {
