@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { TOPICS } from '@klineflow/kafka';
 import type { DeadLetter } from '@klineflow/schemas';
 import type { SinkRecord } from './batching-consumer.js';
@@ -8,7 +8,7 @@ export class DeadLetterPublisher {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka, private readonly service: string) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
   connect(): Promise<void> {
