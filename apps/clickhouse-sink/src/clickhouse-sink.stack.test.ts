@@ -154,3 +154,18 @@ test('while ClickHouse is unreachable nothing is committed; when it returns ever
   await until('offsets committed after recovery', async () => ((await committedSum(group, topic)) === 4 ? true : undefined));
   assert.equal(health.get('sink:clickhouse')?.status, 'up');
 });
+
+test('stop (SIGTERM) writes the buffered partial batch and commits it before leaving the group', async () => {
+  const topic = await newTopic('shutdown');
+  const group = `g-shutdown-${RUN}`;
+  const { sink, registry } = startSink(topic, group, { maxBatch: 1000, maxDelayMs: 60_000 });
+  await sink.start();
+  await produce(topic, [0, 1, 2].map((i) => bar(i, { symbol: 'STOPUSDT' })));
+  const consumed = async () => (await registry.getSingleMetric('klineflow_consumed_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+  await until('the records to be buffered', async () => ((await consumed()) === 3 ? true : undefined));
+  assert.equal((await stored('STOPUSDT')).length, 0, 'nothing written before the flush interval');
+
+  await sink.stop();
+  assert.equal((await stored('STOPUSDT')).length, 3);
+  assert.equal(await committedSum(group, topic), 3);
+});

@@ -45,6 +45,7 @@ export class BatchingSinkConsumer {
   private flushing: Promise<void> = Promise.resolve();
   private paused = false;
   private stopping = false;
+  private stopped?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
   private readonly backoff: Backoff;
@@ -88,6 +89,8 @@ export class BatchingSinkConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        // Left unresolved and uncommitted: the next owner of the partition reads them again.
+        if (this.stopping) return;
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
           if (this.buffer.length === 0) this.oldestBufferedAt = Date.now();
@@ -171,12 +174,21 @@ export class BatchingSinkConsumer {
     this.options.logger.info('store is back; consumption resumed', { sink: this.options.sink });
   }
 
-  /** SIGTERM: stop fetching, write and commit what is buffered (one attempt), leave the group. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM: stop fetching, write and commit what is buffered (one attempt) while still a
+   * group member, then leave. kafkajs' consumer.stop() drops the group, after which no
+   * commit is possible, so the order matters. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
-    await this.consumer.stop();
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
     await this.flush();
     await this.consumer.disconnect();
   }
