@@ -32,6 +32,18 @@ export interface SinkConsumerOptions {
   readonly retry?: { initialMs: number; maxMs: number };
 }
 
+/** Per topic-partition, the offset after the highest record written: what Kafka should hand out next. */
+export function offsetsToCommit(batch: readonly SinkRecord[]): Array<{ topic: string; partition: number; offset: string }> {
+  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  for (const r of batch) {
+    const key = `${r.topic}\u0000${r.partition}`;
+    const offset = BigInt(r.offset) + 1n;
+    const current = next.get(key);
+    if (!current || offset > current.offset) next.set(key, { topic: r.topic, partition: r.partition, offset });
+  }
+  return [...next.values()].map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() }));
+}
+
 /**
  * Kafka → store with at-least-once delivery. Records are buffered across partitions and
  * written in batches; offsets are committed only after the write succeeded. While the store
@@ -133,15 +145,8 @@ export class BatchingSinkConsumer {
   }
 
   private async commit(batch: readonly SinkRecord[]): Promise<void> {
-    const next = new Map<string, { topic: string; partition: number; offset: string }>();
-    for (const r of batch) {
-      const key = `${r.topic}\u0000${r.partition}`;
-      const current = next.get(key);
-      const offset = (BigInt(r.offset) + 1n).toString();
-      if (!current || BigInt(offset) > BigInt(current.offset)) next.set(key, { topic: r.topic, partition: r.partition, offset });
-    }
     try {
-      await this.consumer.commitOffsets([...next.values()]);
+      await this.consumer.commitOffsets(offsetsToCommit(batch));
       this.options.health.touch(this.component);
     } catch (error) {
       // The write is done and idempotent: after a rebalance the new owner replays from the last commit.
