@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { StandardKline } from '@klineflow/schemas';
 import type { SinkRecord } from '@klineflow/sink-runtime';
 import { KLINE_COLUMNS } from './ddl.js';
-import { klineTsvRow, newestPerBar, rowVersion } from './rows.js';
+import { escapeTsv, klineTsvRow, newestPerBar, rowVersion } from './rows.js';
 import { prepareBatch } from './kline-writer.js';
 
 const bar = (over: Partial<StandardKline> = {}): StandardKline => ({
@@ -43,4 +43,12 @@ test('unparseable, invalid and unrepresentable records are set aside with reason
   assert.equal(batch.rows, 1);
   assert.deepEqual(batch.rejected.map((r) => [r.record.offset, r.reason]), [['1', 'unparseable'], ['2', 'schema'], ['3', 'decimal_precision']]);
   assert.match(batch.tsv, /^huobi\tTRIOETH\t1m\t1618678020000\t/);
+});
+
+test('TSV escaping keeps a field on one line and in one column', () => {
+  assert.equal(escapeTsv('BTCUSDT'), 'BTCUSDT');
+  assert.equal(escapeTsv('a\tb\nc\rd\\e'), 'a\\tb\\nc\\rd\\\\e');
+  const row = klineTsvRow({ ...bar(), symbol: 'X\tY\nZ' });
+  assert.equal(row.split('\t').length, KLINE_COLUMNS.length);
+  assert.equal(row.includes('\n'), false);
 });

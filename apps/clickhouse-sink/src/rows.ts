@@ -9,10 +9,17 @@ export function rowVersion(kline: StandardKline): number {
   return kline.event_time * 2 + (kline.is_closed ? 1 : 0);
 }
 
-/** One TabSeparated line in KLINE_COLUMNS order. Text fields are schema-validated ([A-Z0-9], enums), so need no escaping. */
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** TabSeparated escaping of a text field. Validated records never need it; a schema change must not be able to split a row. */
+export function escapeTsv(text: string): string {
+  return /[\\\t\n\r]/.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => TSV_ESCAPES[c]!) : text;
+}
+
+/** One TabSeparated line in KLINE_COLUMNS order. */
 export function klineTsvRow(k: StandardKline): string {
   return [
-    k.exchange, k.symbol, k.interval, k.open_time, k.close_time,
+    escapeTsv(k.exchange), escapeTsv(k.symbol), escapeTsv(k.interval), k.open_time, k.close_time,
     toPlainDecimal(k.open), toPlainDecimal(k.high), toPlainDecimal(k.low), toPlainDecimal(k.close),
     toPlainDecimal(k.volume), toPlainDecimal(k.quote_volume),
     k.trade_count === null ? '\\N' : k.trade_count, k.is_closed ? 1 : 0, k.event_time, k.recv_time, rowVersion(k),
