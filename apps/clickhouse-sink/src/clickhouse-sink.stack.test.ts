@@ -94,6 +94,8 @@ before(async () => {
 after(async () => {
   for (const sink of running) await sink.stop();
   await direct.command({ query: `DROP DATABASE IF EXISTS ${DATABASE}` });
+  const ours = (await admin.listTopics()).filter((t) => t.endsWith(`-${RUN}`));
+  if (ours.length > 0) await admin.deleteTopics({ topics: ours });
   await Promise.all([admin.disconnect(), producer.disconnect(), direct.close(), proxy.cut()]);
 });
 

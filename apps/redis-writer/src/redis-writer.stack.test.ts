@@ -89,6 +89,8 @@ after(async () => {
   for (const step of cleanup.reverse()) await step();
   const keys = await direct.keys(`${PREFIX}*`);
   if (keys.length > 0) await direct.del(...keys);
+  const ours = (await admin.listTopics()).filter((t) => t.endsWith(`-${RUN}`));
+  if (ours.length > 0) await admin.deleteTopics({ topics: ours });
   await Promise.all([admin.disconnect(), producer.disconnect(), proxy.cut()]);
   direct.disconnect();
   subscriber.disconnect();
