@@ -1,7 +1,7 @@
 // Runs every klineflow service as its own process with one config, restarting a crashed
 // one after a short back-off (as Kubernetes would) and stopping all of them on Ctrl-C.
 import { configPathFrom, loadConfig } from '@klineflow/config';
-import { AppProcess, PLATFORM_APPS, type AppName } from './processes.js';
+import { AppProcess, PLATFORM_APPS, type AppName } from '@klineflow/process-runner';
 
 const DEFAULT_CONFIG = 'config/klineflow.toml';
 const configPath = configPathFrom(process.argv, process.env) ?? DEFAULT_CONFIG;

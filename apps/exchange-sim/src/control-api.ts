@@ -1,21 +1,9 @@
+import type { ExchangeState, SimState } from '@klineflow/sim-control';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXCHANGE_IDS, isExchangeId, type ExchangeId } from '@klineflow/exchanges';
 import type { Simulator } from './simulator.js';
 
-export interface ExchangeState {
-  /** Open connections on every endpoint of the exchange. */
-  readonly connections: number;
-  /** Subscribed streams over all market-data connections. */
-  readonly streams: number;
-  readonly messagesSent: number;
-}
-
-export interface SimState {
-  readonly virtualNow: number;
-  readonly speed: number;
-  readonly exchanges: Record<ExchangeId, ExchangeState>;
-}
 
 class BadRequest extends Error {}
 

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimControl } from './control-client.js';
+import { SimControl } from '@klineflow/sim-control';
 import { startSim, TestClient, waitFor } from './test-support.js';
 import type { SimPorts } from './simulator.js';
 

@@ -1,25 +1,10 @@
+import type { BarText, ClosedBar } from '@klineflow/sim-control';
 import type { ExchangeId } from '@klineflow/exchanges';
 import type { Bar, MarketGenerator } from './market/generator.js';
 import { openOf, type Timeframe } from './market/timeframe.js';
 import type { LiveMarket } from './subscription.js';
 
-/** Decimal text of a bar exactly as one exchange writes it. */
-export interface BarText {
-  readonly open: string;
-  readonly high: string;
-  readonly low: string;
-  readonly close: string;
-  readonly volume: string;
-  readonly quote_volume: string;
-  readonly trade_count: number | null;
-}
-
-export interface ClosedBar extends BarText {
-  readonly symbol: string;
-  readonly interval: string;
-  readonly open_time: number;
-}
-
+export type { BarText, ClosedBar };
 export type BarFormatter = (bar: Bar, market: LiveMarket) => BarText;
 
 interface TrackedStream {

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
 import { validateDeadLetter, validateStandardKline } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
-import { SimControl } from '../../exchange-sim/src/control-client.js';
+import { SimControl } from '@klineflow/sim-control';
 import {
   closedBarsInClickhouse, dropDatabase, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, writeConfig,
 } from './harness.js';

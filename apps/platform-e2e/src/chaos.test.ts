@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
-import { SimControl } from '../../exchange-sim/src/control-client.js';
+import { SimControl } from '@klineflow/sim-control';
 import { closedBarsInClickhouse, dropDatabase, kafkaClient, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, writeConfig } from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 import { FlowWatch, percentile } from './recovery.js';

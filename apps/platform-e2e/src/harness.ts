@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
-import { AppProcess, type AppName } from '../../../tools/platform/processes.js';
+import { AppProcess, type AppName } from '@klineflow/process-runner';
 
 export const KAFKA_BROKER = '127.0.0.1:9092';
 export const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
@@ -157,7 +157,8 @@ export function sameDecimal(a: string, b: string): boolean {
 }
 
 export function canonicalDecimal(text: string): string {
-  let [mantissa, exponentText] = text.toLowerCase().split('e') as [string, string | undefined];
+  const [mantissaText, exponentText] = text.toLowerCase().split('e') as [string, string | undefined];
+  let mantissa = mantissaText;
   let exponent = exponentText ? Number(exponentText) : 0;
   const negative = mantissa.startsWith('-');
   if (negative) mantissa = mantissa.slice(1);

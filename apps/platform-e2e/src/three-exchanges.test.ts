@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
 import { validateStandardTicker } from '@klineflow/schemas';
-import { SimControl } from '../../exchange-sim/src/control-client.js';
+import { SimControl } from '@klineflow/sim-control';
 import { dropDatabase, Platform, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, closedBarsInClickhouse, writeConfig } from './harness.js';
 import { assertClosedBarsInClickhouse, assertVolumesAreBaseAndQuote, latestKlines } from './verify.js';
 

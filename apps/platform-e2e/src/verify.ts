@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { Big } from 'big.js';
 import { validateStandardKline, type StandardKline } from '@klineflow/schemas';
-import type { SimControl } from '../../exchange-sim/src/control-client.js';
+import type { SimControl } from '@klineflow/sim-control';
 import { closedBarsInClickhouse, sameDecimal, waitFor, type StoredBar } from './harness.js';
 
 const barKey = (b: { symbol: string; interval: string; open_time: number | string }) => `${b.symbol}|${b.interval}|${b.open_time}`;

@@ -1,9 +1,6 @@
 // A typed client of the simulator's control API, for tests (e2e imports it).
-import type { ClosedBar } from './recorder.js';
-import type { SimState } from './control-api.js';
+import type { ClosedBar, SimState } from './types.js';
 
-export type { ClosedBar } from './recorder.js';
-export type { SimState, ExchangeState } from './control-api.js';
 
 export interface FaultResult {
   readonly exchange: string;
