@@ -171,3 +171,11 @@ test('stop (SIGTERM) writes the buffered partial batch and commits it before lea
   assert.equal((await stored('STOPUSDT')).length, 3);
   assert.equal(await committedSum(group, topic), 3);
 });
+
+test('the table survives a server restart: the metadata ClickHouse stored for it parses again', async () => {
+  // DETACH/ATTACH re-reads the stored .sql exactly as a restart does; 18.16 cannot re-read a key naming `interval`.
+  await direct.command({ query: `DETACH TABLE ${DATABASE}.klines` });
+  await direct.command({ query: `ATTACH TABLE ${DATABASE}.klines` });
+  const result = await direct.query({ query: `SELECT count() AS n FROM ${DATABASE}.klines`, format: 'JSONEachRow' });
+  assert.equal(((await result.json()) as Array<{ n: string }>).length, 1);
+});

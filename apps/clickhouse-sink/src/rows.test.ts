@@ -18,7 +18,7 @@ test('a TSV row carries every column in order, decimals exact and plain, null tr
   assert.equal(fields.length, KLINE_COLUMNS.length);
   const row = Object.fromEntries(KLINE_COLUMNS.map((c, i) => [c, fields[i]]));
   assert.deepEqual(row, {
-    exchange: 'huobi', symbol: 'TRIOETH', interval: '1m', open_time: '1618678020000', close_time: '1618678079999',
+    exchange: 'huobi', symbol: 'TRIOETH', interval: '1m', interval_ms: '60000', open_time: '1618678020000', close_time: '1618678079999',
     open: '0.00000092', high: '0.00000093', low: '0.00000091', close: '0.00000092', volume: '188358', quote_volume: '0.17',
     trade_count: '\\N', is_closed: '1', event_time: '1618678069870', recv_time: '1618678069900', version: String(1618678069870 * 2 + 1),
   });
@@ -42,7 +42,7 @@ test('unparseable, invalid and unrepresentable records are set aside with reason
   ]);
   assert.equal(batch.rows, 1);
   assert.deepEqual(batch.rejected.map((r) => [r.record.offset, r.reason]), [['1', 'unparseable'], ['2', 'schema'], ['3', 'decimal_precision']]);
-  assert.match(batch.tsv, /^huobi\tTRIOETH\t1m\t1618678020000\t/);
+  assert.match(batch.tsv, /^huobi\tTRIOETH\t1m\t60000\t1618678020000\t/);
 });
 
 test('TSV escaping keeps a field on one line and in one column', () => {
