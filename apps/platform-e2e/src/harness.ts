@@ -128,10 +128,12 @@ export interface StoredBar {
   volume: string;
   quote_volume: string;
   trade_count: string | null;
-  rows: string;
 }
 
-/** Closed bars after FINAL, decimals read back as text (a JSON number would be rounded by JS). */
+/**
+ * Closed bars after FINAL, one row each, decimals read back as text (a JSON number would be
+ * rounded by JS). No GROUP BY over the Decimal columns: that crashes ClickHouse 18.16.
+ */
 export async function closedBarsInClickhouse(database: string, exchange: string): Promise<StoredBar[]> {
   const client = clickhouse();
   try {
@@ -139,10 +141,9 @@ export async function closedBarsInClickhouse(database: string, exchange: string)
       query: `SELECT exchange, symbol, \`interval\`, toString(open_time) AS open_time,
                 toString(open) AS open, toString(high) AS high, toString(low) AS low, toString(close) AS close,
                 toString(volume) AS volume, toString(quote_volume) AS quote_volume,
-                if(isNull(trade_count), NULL, toString(trade_count)) AS trade_count, toString(count()) AS rows
+                if(isNull(trade_count), NULL, toString(trade_count)) AS trade_count
               FROM ${database}.klines FINAL
-              WHERE exchange = '${exchange}' AND is_closed = 1
-              GROUP BY exchange, symbol, \`interval\`, open_time, open, high, low, close, volume, quote_volume, trade_count`,
+              WHERE exchange = '${exchange}' AND is_closed = 1`,
       format: 'JSONEachRow',
     });
     return (await result.json()) as StoredBar[];

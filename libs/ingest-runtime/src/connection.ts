@@ -211,8 +211,11 @@ export class StreamConnection {
         this.options.events.onRotationRequested(this, frame.trigger);
         return;
       case 'response':
-      case 'unknown':
         this.options.events.onControl('unknown', text.slice(0, 200));
+        return;
+      case 'unknown':
+        // Unrecognised text is still part of the replay log: the normalizer dead-letters it with a reason.
+        this.options.events.onFrame(this.options.connId, this.options.connId, text, recvTs);
         return;
     }
   }
