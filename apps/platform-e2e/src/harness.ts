@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
@@ -104,7 +104,8 @@ export async function readTopicToEnd(topic: string, timeoutMs = 30_000): Promise
 }
 
 export function clickhouse(): ClickHouseClient {
-  return createClient({ url: CLICKHOUSE_URL });
+  // Polling before the sink has created the database is expected; the client would log each miss.
+  return createClient({ url: CLICKHOUSE_URL, log: { level: ClickHouseLogLevel.OFF } });
 }
 
 export async function dropDatabase(database: string): Promise<void> {
