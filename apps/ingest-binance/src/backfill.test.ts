@@ -64,3 +64,24 @@ test('requests for another exchange are ignored and invalid ones counted, withou
   assert.equal(published.length, 0);
   assert.deepEqual((await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.map((v) => [v.labels.outcome, v.value]), [['invalid', 2]]);
 });
+
+test('a request lost with its connection is retried on a new one, never dropped', async () => {
+  const api = await startWsApi({ dropFirst: true });
+  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${api.url}"`), 'binance') as ResolvedExchangeConfig;
+  const registry = new Registry();
+  const published: Message[] = [];
+  const service = new BackfillService({
+    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
+  });
+  try {
+    await service.handle(JSON.stringify({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0 + 9 * MIN, reason: 'gap', requested_at: T0 }));
+    assert.equal(api.requests.length, 2, 'sent again after the drop');
+    assert.equal(published.length, 1);
+    const outcomes = (await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.map((v) => [v.labels.outcome, v.value]);
+    assert.deepEqual(outcomes.sort(), [['retried', 1], ['served', 1]]);
+  } finally {
+    service.stop();
+    await api.stop();
+  }
+});

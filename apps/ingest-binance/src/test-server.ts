@@ -106,7 +106,7 @@ export interface KlinesRequest {
 }
 
 /** WS-API stand-in: answers klines with one row per bar; optionally a 429 to the very first request. */
-export async function startWsApi(options: { rateLimitFirst: boolean }) {
+export async function startWsApi(options: { rateLimitFirst?: boolean; dropFirst?: boolean }) {
   const requests: KlinesRequest[] = [];
   const paths: string[] = [];
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -115,6 +115,10 @@ export async function startWsApi(options: { rateLimitFirst: boolean }) {
     paths.push(upgrade.url ?? '');
     const request = JSON.parse(data.toString()) as KlinesRequest;
     requests.push(request);
+    if (options.dropFirst && requests.length === 1) {
+      ws.terminate();
+      return;
+    }
     if (options.rateLimitFirst && requests.length === 1) {
       ws.send(JSON.stringify({ id: request.id, status: 429, error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: Date.now() + 150 } } }));
       return;

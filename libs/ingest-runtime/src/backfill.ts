@@ -4,11 +4,14 @@ import { INTERVAL_MS, NATIVE_SYMBOL, parseSymbol, type Interval } from '@klinefl
 import type { HealthRegistry, Logger } from '@klineflow/observability';
 import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
+import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
 import type { BackfillCodec, ExchangeProtocol, KlineRange } from './protocol.js';
 import { RequestConnection } from './request-connection.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
+/** A request that cannot get through for this long is reported failed; the gap stays open and counted. */
+const GIVE_UP_AFTER_MS = 10 * 60_000;
 const HEALTH_COMPONENT = 'backfill';
 
 export interface BackfillServiceOptions {
@@ -102,13 +105,25 @@ export class BackfillService {
     const symbol = { ...parsed, native: NATIVE_SYMBOL[config.exchange](parsed) };
     const interval = request.interval as Interval;
     const key = protocol.streamKey(symbol, 'kline', interval);
+    const startedAt = this.now();
+    const retry = new Backoff({ initialMs: 250, maxMs: 5_000, resetAfterMs: 60_000 });
     for (const window of requestWindows(interval, request.start_time, request.end_time, codec.maxBarsPerRequest)) {
       const range: KlineRange = { symbol, interval, ...window };
       for (;;) {
         if (this.stopped) return 'failed';
         await this.pace(codec.minRequestSpacingMs);
         const id = `bf${++this.requestSeq}`;
-        const reply = await connection.request(id, codec.buildRequest(range, id), REPLY_TIMEOUT_MS);
+        let reply: Awaited<ReturnType<RequestConnection['request']>>;
+        try {
+          reply = await connection.request(id, codec.buildRequest(range, id), REPLY_TIMEOUT_MS);
+        } catch (error) {
+          // A dropped or silent history connection is transient: the bars are still owed, so retry.
+          if (this.now() - startedAt > GIVE_UP_AFTER_MS) throw error;
+          metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'retried' });
+          logger.warn('backfill request lost; retrying', { symbol: symbol.canonical, interval, error: (error as Error).message });
+          await this.wait(retry.nextDelay(this.now()), heartbeat);
+          continue;
+        }
         const result = codec.parseReply(reply.text);
         if (result.kind === 'ok') {
           this.options.publish({
