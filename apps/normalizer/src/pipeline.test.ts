@@ -87,7 +87,8 @@ test('continuity: no gap at start-up; a skipped closed bar opens a gap and a bac
   const response = JSON.stringify({ id: 'b1', status: 200, result: [7, 8, 9].map((i) => [T0 + i * MIN, '100', '110', '90', '105', '10', T0 + (i + 1) * MIN - 1, '1000.5', 5, '5', '500', '0']) });
   const backfillHeaders = { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + 7 * MIN), backfill_end: String(T0 + 8 * MIN) };
   const filled = feed(normalizer, 'binance', [response], backfillHeaders);
-  assert.deepEqual(on<StandardKline>(filled, TOPICS.klines).map((k) => [k.open_time, k.is_closed, k.event_time]), [[T0 + 7 * MIN, true, T0], [T0 + 8 * MIN, true, T0]]);
+  // Backfilled bars carry the exchange clock at receipt (the last live event, T0 + 10 min), newer than any live update.
+  assert.deepEqual(on<StandardKline>(filled, TOPICS.klines).map((k) => [k.open_time, k.is_closed, k.event_time]), [[T0 + 7 * MIN, true, T0 + 10 * MIN], [T0 + 8 * MIN, true, T0 + 10 * MIN]]);
   assert.deepEqual(on<KlineGap>(filled, TOPICS.klineGaps).map((g) => [g.status, g.from_open_time, g.to_open_time, g.missing_bars]), [['filled', T0 + 7 * MIN, T0 + 8 * MIN, 2]]);
   assert.equal(normalizer.counts.get(METRICS.filledBars, ['binance', '1m']), 2);
   assert.equal(normalizer.counts.get(METRICS.duplicatesDropped, ['binance', 'duplicate_closed']), 1, 'bar 9 was already closed');

@@ -56,7 +56,7 @@ test('binance trade: m (buyer is maker) means the taker sold', () => {
   assert.equal(buy.channel === 'trade' && buy.record.taker_side, 'buy');
 });
 
-test('binance WS-API klines response is backfill: symbol and interval from the headers, event_time = recv_ts', () => {
+test('binance WS-API klines response is backfill: symbol and interval from the headers, event_time = exchange clock at receipt', () => {
   const response = fixtureFrames('binance-wsapi.jsonl')[1] as string;
   const backfill = { symbol: 'BNBBTC', interval: '1h' as const };
   const after = frameContext(RECV, { backfill, exchangeNow: () => 1655974800000 });
@@ -70,6 +70,9 @@ test('binance WS-API klines response is backfill: symbol and interval from the h
   const during = only(binanceMapper.map(response, frameContext(RECV, { backfill, exchangeNow: () => 1655974799998 })));
   assert.equal(during.channel === 'kline' && during.record.is_closed, false);
   assert.equal(binanceMapper.map('{"id":"x","status":429,"error":{"code":-1003},"retryAfter":1}', after).kind, 'control');
+  // An exchange clock ahead of ours (the sped-up simulator) still makes the backfilled version the newest.
+  const ahead = only(binanceMapper.map(response, frameContext(RECV, { backfill, exchangeNow: () => RECV + 3_600_000 })));
+  assert.equal(ahead.channel === 'kline' && ahead.record.event_time, RECV + 3_600_000);
 });
 
 test('binance control frames are skipped, other streams are unknown channels, garbage is unparseable', () => {

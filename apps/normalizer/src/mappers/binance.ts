@@ -1,6 +1,6 @@
 import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
-import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
 
 /* Binance spot wire shapes (PROTOCOLS.md). Decimals are strings on the wire. */
 interface KlineEvent { e: 'kline'; E: number; s: string; k: { t: number; i: string; o: string; c: string; h: string; l: string; v: string; q: string; n: number; x: boolean } }
@@ -143,12 +143,12 @@ function mapApiResponse(frame: Frame, context: FrameContext): MapResult {
   const list: MappedRecord[] = [];
   for (const row of rows) {
     if (!Array.isArray(row)) return rejected('malformed', 'klines row is not an array');
-    list.push({ channel: 'kline', record: historyBar(backfill.symbol, backfill.interval, row, now, context.recvTime) });
+    list.push({ channel: 'kline', record: historyBar(backfill.symbol, backfill.interval, row, now, backfillEventTime(context), context.recvTime) });
   }
   return records(list);
 }
 
-function historyBar(symbol: string, interval: Interval, row: KlineRow, exchangeNow: number, recvTime: number): StandardKline {
+function historyBar(symbol: string, interval: Interval, row: KlineRow, exchangeNow: number, eventTime: number, recvTime: number): StandardKline {
   const openTime = row[0];
   return {
     exchange,
@@ -165,8 +165,7 @@ function historyBar(symbol: string, interval: Interval, row: KlineRow, exchangeN
     trade_count: row[8],
     // The last row may be the bar still forming.
     is_closed: openTime + INTERVAL_MS[interval] <= exchangeNow,
-    // A backfilled version must win over what was stored live (ClickHouse versions by event_time).
-    event_time: recvTime,
+    event_time: eventTime,
     recv_time: recvTime,
   };
 }

@@ -1,7 +1,7 @@
 import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
 import { parseWithNumberLiterals } from '../literal-json.js';
-import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
 
 /*
  * HTX wire shapes (PROTOCOLS.md). Frames are parsed with every number literal kept as its
@@ -77,8 +77,7 @@ function mapHistory(rep: string, data: unknown, context: FrameContext): MapResul
   const now = context.exchangeNow();
   const list: MappedRecord[] = (data as KlineTick[]).map((tick) => {
     const openTime = Number(tick.id) * 1000;
-    // A backfilled version must win over what was stored live (ClickHouse versions by event_time).
-    const bar = klineFromTick(symbol, interval, tick, openTime + INTERVAL_MS[interval] <= now, context.recvTime, context.recvTime);
+    const bar = klineFromTick(symbol, interval, tick, openTime + INTERVAL_MS[interval] <= now, backfillEventTime(context), context.recvTime);
     return { channel: 'kline', record: bar };
   });
   return records(list);

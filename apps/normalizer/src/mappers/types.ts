@@ -60,3 +60,12 @@ export function parseJson(raw: string, parse: (text: string) => unknown = JSON.p
     return undefined;
   }
 }
+
+/**
+ * Event time of a backfilled bar: the exchange's clock when the reply arrived. It is later than
+ * every live update already seen (so the backfilled version wins in Redis and ClickHouse) even
+ * where the exchange clock runs ahead of ours, as the simulator's sped-up clock does.
+ */
+export function backfillEventTime(context: FrameContext): number {
+  return Math.max(context.recvTime, context.exchangeNow());
+}
