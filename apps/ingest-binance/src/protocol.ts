@@ -37,7 +37,8 @@ export const binanceProtocol: ExchangeProtocol = {
   },
   decode: (data) => data.toString('utf8'),
   classify: classifyBinanceFrame,
-  livenessTimeoutMs: () => 30_000,
+  // A shard carries hundreds of streams (depth every 100 ms, klines every 2 s): 10 s of total silence is a dead connection.
+  livenessTimeoutMs: () => 10_000,
   // 5 client messages per second close the connection; pongs count too, so keep one spare.
   maxMessagesPerSecond: LIMITS.maxClientMessagesPerSecond - 1,
   rotatesByAge: true,

@@ -56,13 +56,14 @@ test('one sub per topic, each with its own id', () => {
   assert.deepEqual(requests.map((r) => JSON.parse(r.text)), [{ sub: 'market.btcusdt.kline.1min', id: '1' }, { sub: 'market.btcusdt.ticker', id: '2' }]);
 });
 
-test('history requests are in seconds, at most 300 bars, paced at 100 ms; replies count bars', () => {
+test('history requests are in seconds, at most 300 bars, paced above the 100 ms limit; throttling is retried, refusals are final', () => {
   const codec = huobiProtocol.backfill!;
   assert.equal(codec.maxBarsPerRequest, 300);
-  assert.equal(codec.minRequestSpacingMs, 100);
+  assert.ok(codec.minRequestSpacingMs > 100 && codec.minRequestSpacingMs < 200);
   const request = JSON.parse(codec.buildRequest({ symbol: btc, interval: '1m', startMs: 1_629_380_040_000, endMs: 1_629_380_040_000 + 299 * 60_000 }, 'bf3')) as Record<string, unknown>;
   assert.deepEqual(request, { req: 'market.btcusdt.kline.1min', id: 'bf3', from: 1_629_380_040, to: 1_629_380_040 + 299 * 60 + 59 });
   const reply = fixture('huobi.jsonl').find((l) => l.includes('"rep"'))!;
   assert.deepEqual(codec.parseReply(reply), { kind: 'ok', bars: 1 });
   assert.equal(codec.parseReply('{"status":"error","err-code":"invalid-parameter","err-msg":"bad","id":"1"}').kind, 'failed');
+  assert.equal(codec.parseReply('{"status":"error","err-code":"bad-request","err-msg":"too many requests: at most one req per 100 ms","id":"1"}').kind, 'retry');
 });

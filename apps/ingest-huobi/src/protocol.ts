@@ -52,7 +52,8 @@ export const huobiProtocol: ExchangeProtocol = {
   rotatesByAge: false,
   backfill: {
     maxBarsPerRequest: 300,
-    minRequestSpacingMs: 100,
+    // The limit is one request per 100 ms per connection; a little slack keeps clock jitter from tripping it.
+    minRequestSpacingMs: 120,
     buildRequest(range, id) {
       const topic = `market.${range.symbol.native}.kline.${toNativeInterval('huobi', range.interval)}`;
       // HTX wants seconds; `to` covers the whole last bar.
@@ -68,7 +69,8 @@ export const huobiProtocol: ExchangeProtocol = {
       }
       if (reply.status === 'ok') return { kind: 'ok', bars: Array.isArray(reply.data) ? reply.data.length : 0 };
       const detail = `${reply['err-code'] ?? ''} ${reply['err-msg'] ?? ''}`.trim();
-      if (reply['err-code']?.includes('too-many') || reply['err-code']?.includes('limit')) return { kind: 'retry', afterMs: 1000, detail };
+      // HTX reports throttling under several codes (and sometimes only in the message): all of it is worth a retry.
+      if (/too.?many|limit|frequen/i.test(detail)) return { kind: 'retry', afterMs: 1000, detail };
       return { kind: 'failed', detail };
     },
   },
