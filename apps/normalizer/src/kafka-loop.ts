@@ -122,6 +122,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
 
   const htxClock = setInterval(() => {
     normalizer.closeDueHtxBars();
+    normalizer.retryUnfilledBackfills();
     flush().catch((error: unknown) => options.onFatal('sending HTX clock closes failed', error));
   }, HTX_CLOCK_CHECK_MS);
 

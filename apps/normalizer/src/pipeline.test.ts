@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TOPICS } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import type { DeadLetter, KlineGap, StandardKline } from '@klineflow/schemas';
-import { Normalizer, type Drained } from './pipeline.js';
+import { BACKFILL_RETRY_MS, Normalizer, type Drained } from './pipeline.js';
 import { rawMessage, TEST_POLICY } from './test-support.js';
 import type { IntegrityPolicy } from './integrity/stream.js';
 
@@ -162,4 +162,21 @@ test('state snapshot/restore: a restarted normalizer neither invents nor forgets
   const response = JSON.stringify({ id: 'b', status: 200, result: [1, 2].map((i) => [T0 + i * MIN, '100', '110', '90', '105', '10', T0 + (i + 1) * MIN - 1, '1', 5, '5', '5', '0']) });
   const filled = feed(after.normalizer, 'binance', [response], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m' });
   assert.deepEqual(on<KlineGap>(filled, TOPICS.klineGaps).map((g) => [g.status, g.missing_bars]), [['filled', 2]], 'the open gap survived the restart');
+});
+
+test('an unfilled gap is requested again after BACKFILL_RETRY_MS, and no more once filled', () => {
+  const { normalizer, advance } = setup();
+  feed(normalizer, 'binance', [binanceKline({ t: T0 + 5 * MIN }), binanceKline({ t: T0 + 8 * MIN })]);
+  const requests = () => on<{ start_time: number; end_time: number }>(normalizer.drain(), TOPICS.backfillRequests);
+  normalizer.retryUnfilledBackfills();
+  assert.deepEqual(requests(), [], 'not before the retry interval');
+  advance(BACKFILL_RETRY_MS);
+  normalizer.retryUnfilledBackfills();
+  assert.deepEqual(requests().map((r) => [r.start_time, r.end_time]), [[T0 + 6 * MIN, T0 + 7 * MIN]], 'asked again for the whole hole');
+
+  const response = JSON.stringify({ id: 'b1', status: 200, result: [6, 7].map((i) => [T0 + i * MIN, '100', '110', '90', '105', '10', T0 + (i + 1) * MIN - 1, '1000.5', 5, '5', '500', '0']) });
+  feed(normalizer, 'binance', [response], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + 6 * MIN), backfill_end: String(T0 + 7 * MIN) });
+  advance(BACKFILL_RETRY_MS);
+  normalizer.retryUnfilledBackfills();
+  assert.deepEqual(requests(), [], 'a filled gap is not requested again');
 });

@@ -5,7 +5,7 @@ import type { BackfillRequest, DeadLetter, KlineGap, StandardKline } from '@klin
 import type { KlineflowConfig } from '@klineflow/config';
 import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
-import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type StreamState } from './integrity/stream.js';
+import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
 import { MAPPERS, type BackfillContext, type FrameContext, type MapResult } from './mappers/index.js';
 import { validateRecord } from './validation.js';
 
@@ -37,6 +37,8 @@ export interface Drained {
 const RECORD_TOPICS = { ticker: TOPICS.tickers, depth: TOPICS.depth, trade: TOPICS.trades } as const;
 /** One latency sample per this many frames keeps histogram cost off the hot path. */
 const LATENCY_SAMPLE_EVERY = 16;
+/** An unfilled gap is requested again after this long. */
+export const BACKFILL_RETRY_MS = 30_000;
 const SERVICE = 'normalizer';
 
 export function integrityPolicy(config: KlineflowConfig['integrity']): IntegrityPolicy {
@@ -204,14 +206,36 @@ export class Normalizer {
       this.emitGap(stream, gap, 'open', backfillable);
       this.counts.add(METRICS.missingBars, [exchange, interval], gap.missing);
       this.counts.add(METRICS.klineGaps, [exchange, interval, String(backfillable)]);
-      if (backfillable) {
-        const request: BackfillRequest = {
-          exchange, symbol: stream.symbol, interval, start_time: gap.from, end_time: gap.to, reason: 'gap', requested_at: this.wallClock(),
-        };
-        this.emit(TOPICS.backfillRequests, exchange, request);
+    }
+    if (backfillable) for (const gap of stream.integrity.state.gaps) if (gap.requestedAt === undefined) this.requestBackfill(stream, gap);
+
+    for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
+  }
+
+  private lastBackfillScan = 0;
+
+  /** Asks again for gaps still unfilled a while after their request: a reply can be lost, refused or cut short. */
+  retryUnfilledBackfills(): void {
+    const now = this.wallClock();
+    if (now - this.lastBackfillScan < 1000) return;
+    this.lastBackfillScan = now;
+    for (const [key, stream] of this.streams) {
+      if (!EXCHANGE_LIMITS[stream.exchange].hasWebSocketHistory) continue;
+      for (const gap of stream.integrity.state.gaps) {
+        if (gap.requestedAt !== undefined && now - gap.requestedAt < BACKFILL_RETRY_MS) continue;
+        this.requestBackfill(stream, gap);
+        this.dirtyStreams.add(key);
       }
     }
-    for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
+  }
+
+  private requestBackfill(stream: StreamEntry, gap: OpenGap): void {
+    gap.requestedAt = this.wallClock();
+    const request: BackfillRequest = {
+      exchange: stream.exchange, symbol: stream.symbol, interval: stream.integrity.interval,
+      start_time: gap.from, end_time: gap.to, reason: 'gap', requested_at: gap.requestedAt,
+    };
+    this.emit(TOPICS.backfillRequests, stream.exchange, request);
   }
 
   private emitGap(stream: StreamEntry, gap: GapRange, status: KlineGap['status'], backfillable: boolean): void {

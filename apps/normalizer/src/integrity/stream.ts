@@ -19,6 +19,8 @@ export interface OpenGap {
   readonly missing: number;
   /** Open times of the missing bars that have arrived since. */
   readonly filled: number[];
+  /** Wall time of the last backfill request for it; absent after a restart, which asks again. */
+  requestedAt?: number;
 }
 
 /** Everything that must survive a restart, as plain JSON. */
