@@ -180,3 +180,19 @@ test('an unfilled gap is requested again after BACKFILL_RETRY_MS, and no more on
   normalizer.retryUnfilledBackfills();
   assert.deepEqual(requests(), [], 'a filled gap is not requested again');
 });
+
+test('HTX: a bar closed by the first tick of a new connection is not trusted; its final version is backfilled', () => {
+  const { normalizer } = setup();
+  feed(normalizer, 'huobi', [huobiTick(T0, '101.0', T0 + 1000), huobiTick(T0 + MIN, '102.0', T0 + MIN + 1000), huobiTick(T0 + MIN, '102.5', T0 + MIN + 5000)]);
+  // The connection drops during bar T0+MIN; the new connection's first tick is already bar T0+2MIN.
+  const after = feed(normalizer, 'huobi', [huobiTick(T0 + 2 * MIN, '103.0', T0 + 2 * MIN + 1000)], { conn_id: 'c2' });
+  assert.deepEqual(on<StandardKline>(after, TOPICS.klines).map((k) => [k.open_time, k.is_closed]), [[T0 + 2 * MIN, false]], 'no possibly incomplete close is published');
+  assert.deepEqual(on<{ start_time: number; end_time: number }>(after, TOPICS.backfillRequests).map((r) => [r.start_time, r.end_time]), [[T0 + MIN, T0 + MIN]]);
+  const rep = `{"id":"b1","rep":"market.btcusdt.kline.1min","status":"ok","data":[{"id":${(T0 + MIN) / 1000},"open":100.0,"close":102.75,"low":90.0,"high":110.0,"amount":2.50,"vol":250.0,"count":9}]}`;
+  const filled = feed(normalizer, 'huobi', [rep], { kind: 'backfill', conn_id: 'huobi-backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + MIN), backfill_end: String(T0 + MIN) });
+  const [final] = on<StandardKline>(filled, TOPICS.klines);
+  assert.deepEqual([final?.open_time, final?.is_closed, final?.close, final?.volume], [T0 + MIN, true, '102.75', '2.50'], 'the exchange final version');
+  // A tick from the connection it already knows closes bars by inference as before.
+  const next = feed(normalizer, 'huobi', [huobiTick(T0 + 3 * MIN, '104.0', T0 + 3 * MIN + 1000)], { conn_id: 'c2' });
+  assert.deepEqual(on<StandardKline>(next, TOPICS.klines).map((k) => [k.open_time, k.is_closed]), [[T0 + 2 * MIN, true], [T0 + 3 * MIN, false]]);
+});

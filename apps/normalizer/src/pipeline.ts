@@ -39,6 +39,7 @@ const RECORD_TOPICS = { ticker: TOPICS.tickers, depth: TOPICS.depth, trade: TOPI
 const LATENCY_SAMPLE_EVERY = 16;
 /** An unfilled gap is requested again after this long. */
 export const BACKFILL_RETRY_MS = 30_000;
+const MAX_TRACKED_CONNECTIONS = 4;
 const SERVICE = 'normalizer';
 
 export function integrityPolicy(config: KlineflowConfig['integrity']): IntegrityPolicy {
@@ -56,6 +57,8 @@ interface StreamEntry {
   readonly exchange: ExchangeId;
   readonly symbol: string;
   readonly integrity: StreamIntegrity;
+  /** HTX: the connections that delivered live ticks (a few, for hot standby). A new one means a reconnect. */
+  connIds?: string[];
 }
 
 /**
@@ -175,7 +178,14 @@ export class Normalizer {
       this.streams.set(key, stream);
     }
     if (bar.exchange === 'huobi' && !bar.is_closed) {
-      for (const outcome of stream.integrity.applyHtxTick(bar)) this.record(key, stream, outcome, source);
+      const connId = source.headers.conn_id ?? '';
+      const known = (stream.connIds ??= []);
+      const reconnected = known.length > 0 && !known.includes(connId);
+      if (!known.includes(connId)) {
+        known.push(connId);
+        if (known.length > MAX_TRACKED_CONNECTIONS) known.shift();
+      }
+      for (const outcome of stream.integrity.applyHtxTick(bar, reconnected)) this.record(key, stream, outcome, source);
     } else {
       this.record(key, stream, stream.integrity.apply(bar, fromBackfill), source);
     }

@@ -84,10 +84,17 @@ export class StreamIntegrity {
    * HTX has no closed flag: a tick for a later bar closes the pending one with the values
    * of its last tick. Returns the outcomes of the inferred close (if any) and of the tick.
    */
-  applyHtxTick(tick: StandardKline): KlineOutcome[] {
+  applyHtxTick(tick: StandardKline, afterReconnect = false): KlineOutcome[] {
     const outcomes: KlineOutcome[] = [];
     const pending = this.state.pendingHtxBar;
-    if (pending && tick.open_time > pending.open_time) {
+    if (pending && tick.open_time > pending.open_time && afterReconnect) {
+      // Its last ticks may have been lost in the reconnect: rather than publish a possibly wrong close,
+      // treat the bar as missing, so the exchange's final version is fetched and fills it.
+      this.state.pendingHtxBar = null;
+      const outcome = newOutcome();
+      if (pending.open_time > (this.covered() ?? -Infinity)) this.openGap(pending.open_time, pending.open_time, outcome);
+      outcomes.push(outcome);
+    } else if (pending && tick.open_time > pending.open_time) {
       // The close is known at the later tick's exchange time, which also makes it the newest version.
       outcomes.push(this.closePending({ ...pending, is_closed: true, event_time: Math.max(tick.event_time, pending.event_time + 1), recv_time: tick.recv_time }));
     }
