@@ -9,7 +9,7 @@ import { validateDeadLetter, validateStandardKline } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
 import {
-  closedBarsInClickhouse, dropDatabase, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, writeConfig,
+  closedBarsInClickhouse, removeRunData, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor,
 } from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 
@@ -18,24 +18,7 @@ const PREFIX = `${RUN}:`;
 const CONTROL_PORT = 18090;
 const sim = new SimControl(`http://127.0.0.1:${CONTROL_PORT}`);
 
-const configPath = writeConfig(`
-[simulator]
-enabled = true
-speed = 60
-update_interval_ms = 1000
-
-[websocket.binance]
-url = "ws://127.0.0.1:18080"
-api_url = "ws://127.0.0.1:18083/ws-api/v3"
-symbols = ${JSON.stringify(SYMBOLS_50)}
-intervals = ${JSON.stringify(INTERVALS)}
-
-[storage.redis]
-key_prefix = "${PREFIX}"
-
-[storage.clickhouse]
-database = "${RUN}"
-`);
+const configPath = simulatorConfig({ run: RUN, exchanges: { binance: { symbols: SYMBOLS_50 } } });
 
 const platform = new Platform(configPath);
 const redis = new Redis(REDIS_URL);
@@ -47,10 +30,8 @@ before(async () => {
 
 after(async () => {
   await platform.stop();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeRunData(RUN, redis);
   redis.disconnect();
-  await dropDatabase(RUN);
 });
 
 test('50 symbols × 6 intervals flow from the simulator into ClickHouse, Redis and kline-data, exactly and completely', async () => {

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { INTERVALS } from '@klineflow/exchanges';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { closedBarsInClickhouse, dropDatabase, kafkaClient, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, writeConfig } from './harness.js';
+import { closedBarsInClickhouse, removeRunData, kafkaClient, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor } from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 import { FlowWatch, percentile } from './recovery.js';
 import { METRICS_PORTS, scrapeMetric } from './metrics.js';
@@ -22,39 +21,11 @@ const PREFIX = `${RUN}:`;
 const EXCHANGES = ['binance', 'okx', 'huobi'] as const;
 const BACKFILLABLE = ['binance', 'huobi'] as const;
 const sim = new SimControl('http://127.0.0.1:18090');
-const list = (values: readonly string[]) => JSON.stringify(values);
 
-const configPath = writeConfig(`
-[simulator]
-enabled = true
-speed = 60
-update_interval_ms = 1000
-
-[websocket.binance]
-url = "ws://127.0.0.1:18080"
-api_url = "ws://127.0.0.1:18083/ws-api/v3"
-symbols = ${list(SYMBOLS_50)}
-intervals = ${list(INTERVALS)}
-
-[websocket.okx]
-url = "ws://127.0.0.1:18081/ws/v5/public"
-api_url = "ws://127.0.0.1:18081/ws/v5/business"
-symbols = ${list(SYMBOLS_50)}
-intervals = ${list(INTERVALS)}
-redundancy = 2
-
-[websocket.huobi]
-url = "ws://127.0.0.1:18082/ws"
-api_url = "ws://127.0.0.1:18082/ws"
-symbols = ${list(SYMBOLS_50)}
-intervals = ${list(INTERVALS)}
-
-[storage.redis]
-key_prefix = "${PREFIX}"
-
-[storage.clickhouse]
-database = "${RUN}"
-`);
+const configPath = simulatorConfig({
+  run: RUN,
+  exchanges: { binance: { symbols: SYMBOLS_50 }, okx: { symbols: SYMBOLS_50, extra: 'redundancy = 2' }, huobi: { symbols: SYMBOLS_50 } },
+});
 
 const platform = new Platform(configPath);
 const flow = new FlowWatch(PREFIX);
@@ -132,10 +103,8 @@ after(async () => {
   }
   flow.stop();
   await platform.stop();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeRunData(RUN, redis);
   redis.disconnect();
-  await dropDatabase(RUN);
 });
 
 test('(a) abrupt drop of every connection of one exchange: data flows again within 3 s', async () => {

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
 import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 
@@ -31,6 +33,43 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {
+  binance: { url: 'ws://127.0.0.1:18080', apiUrl: 'ws://127.0.0.1:18083/ws-api/v3' },
+  okx: { url: 'ws://127.0.0.1:18081/ws/v5/public', apiUrl: 'ws://127.0.0.1:18081/ws/v5/business' },
+  huobi: { url: 'ws://127.0.0.1:18082/ws', apiUrl: 'ws://127.0.0.1:18082/ws' },
+};
+
+/**
+ * A platform config against the simulator at speed 60 (a 1m bar closes every second), with a
+ * private Redis key prefix and ClickHouse database so that runs do not collide.
+ */
+export function simulatorConfig(options: {
+  run: string;
+  exchanges: Partial<Record<ExchangeId, { symbols: readonly string[]; extra?: string }>>;
+}): string {
+  const sections = Object.entries(options.exchanges).map(([exchange, { symbols, extra }]) => {
+    const endpoints = SIM_ENDPOINTS[exchange as ExchangeId];
+    return `[websocket.${exchange}]
+url = "${endpoints.url}"
+api_url = "${endpoints.apiUrl}"
+symbols = ${JSON.stringify(symbols)}
+intervals = ${JSON.stringify(INTERVALS)}
+${extra ?? ''}`;
+  });
+  return writeConfig(`[simulator]
+enabled = true
+speed = 60
+update_interval_ms = 1000
+
+${sections.join('\n')}
+[storage.redis]
+key_prefix = "${options.run}:"
+
+[storage.clickhouse]
+database = "${options.run}"
+`);
 }
 
 export function writeConfig(toml: string): string {
@@ -106,6 +145,13 @@ export async function readTopicToEnd(topic: string, timeoutMs = 30_000): Promise
 export function clickhouse(): ClickHouseClient {
   // Polling before the sink has created the database is expected; the client would log each miss.
   return createClient({ url: CLICKHOUSE_URL, log: { level: ClickHouseLogLevel.OFF } });
+}
+
+/** Removes what a run left in the shared stores: its Redis keys and its ClickHouse database. */
+export async function removeRunData(run: string, redis: Redis): Promise<void> {
+  const keys = await redis.keys(`${run}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await dropDatabase(run);
 }
 
 export async function dropDatabase(database: string): Promise<void> {

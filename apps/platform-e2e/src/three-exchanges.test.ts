@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
 import { validateStandardTicker } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { dropDatabase, Platform, REDIS_URL, resetKafka, SYMBOLS_50, waitFor, closedBarsInClickhouse, writeConfig } from './harness.js';
+import { removeRunData, Platform, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, closedBarsInClickhouse } from './harness.js';
 import { assertClosedBarsInClickhouse, assertVolumesAreBaseAndQuote, latestKlines } from './verify.js';
 
 const RUN = `e2e_three_${Date.now()}`;
@@ -14,39 +14,16 @@ const PREFIX = `${RUN}:`;
 const SYMBOLS = SYMBOLS_50.slice(0, 20);
 const EXCHANGES = ['binance', 'okx', 'huobi'] as const;
 const sim = new SimControl('http://127.0.0.1:18090');
-const list = (values: readonly string[]) => JSON.stringify(values);
 
-const configPath = writeConfig(`
-[simulator]
-enabled = true
-speed = 60
-update_interval_ms = 1000
-
-[websocket.binance]
-url = "ws://127.0.0.1:18080"
-api_url = "ws://127.0.0.1:18083/ws-api/v3"
-symbols = ${list(SYMBOLS)}
-intervals = ${list(INTERVALS)}
-
-[websocket.okx]
-url = "ws://127.0.0.1:18081/ws/v5/public"
-api_url = "ws://127.0.0.1:18081/ws/v5/business"
-# native spelling on purpose: resolved to the canonical symbol
-symbols = ${list(SYMBOLS.map((s) => `${s.slice(0, -4)}-USDT`))}
-intervals = ${list(INTERVALS)}
-
-[websocket.huobi]
-url = "ws://127.0.0.1:18082/ws"
-api_url = "ws://127.0.0.1:18082/ws"
-symbols = ${list(SYMBOLS.map((s) => s.toLowerCase()))}
-intervals = ${list(INTERVALS)}
-
-[storage.redis]
-key_prefix = "${PREFIX}"
-
-[storage.clickhouse]
-database = "${RUN}"
-`);
+const configPath = simulatorConfig({
+  run: RUN,
+  exchanges: {
+    binance: { symbols: SYMBOLS },
+    // native spellings on purpose: they resolve to the canonical symbol
+    okx: { symbols: SYMBOLS.map((s) => `${s.slice(0, -4)}-USDT`) },
+    huobi: { symbols: SYMBOLS.map((s) => s.toLowerCase()) },
+  },
+});
 
 const platform = new Platform(configPath);
 const redis = new Redis(REDIS_URL);
@@ -58,10 +35,8 @@ before(async () => {
 
 after(async () => {
   await platform.stop();
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeRunData(RUN, redis);
   redis.disconnect();
-  await dropDatabase(RUN);
 });
 
 test('three exchanges, 20 symbols × 6 intervals each plus ticker, depth and trades, land complete and comparable', async () => {
