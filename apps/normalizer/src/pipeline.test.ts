@@ -123,8 +123,19 @@ test('HTX close inference: a later tick.id closes the previous bar with its last
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'bar 1 is not over on the exchange clock yet');
   advance(MIN + 2000); // exchange clock: T0 + 2 MIN + 3000 — interval plus grace is over
   normalizer.closeDueHtxBars();
-  const byClock = on<StandardKline>(normalizer.drain(), TOPICS.klines);
+  const clockClose = normalizer.drain();
+  const byClock = on<StandardKline>(clockClose, TOPICS.klines);
   assert.deepEqual(byClock.map((k) => [k.open_time, k.close, k.is_closed]), [[T0 + MIN, '103.30', true]]);
+  // Silence may have swallowed the last ticks: the exchange's version is asked for, and replaces the inferred close.
+  assert.deepEqual(on<{ start_time: number; end_time: number }>(clockClose, TOPICS.backfillRequests).map((r) => [r.start_time, r.end_time]), [[T0 + MIN, T0 + MIN]]);
+  advance(200); // the reply arrives a moment later
+  const rep = `{"id":"v1","rep":"market.btcusdt.kline.1min","status":"ok","data":[{"id":${(T0 + MIN) / 1000},"open":100.0,"close":103.35,"low":90.0,"high":110.0,"amount":1.75,"vol":181.0,"count":4}]}`;
+  const confirmed = feed(normalizer, 'huobi', [rep], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + MIN), backfill_end: String(T0 + MIN) });
+  const [corrected] = on<StandardKline>(confirmed, TOPICS.klines);
+  assert.deepEqual([corrected?.close, corrected?.volume, corrected?.is_closed], ['103.35', '1.75', true]);
+  assert.ok(corrected!.event_time > byClock[0]!.event_time, 'the correction outranks the inferred close downstream');
+  const again = feed(normalizer, 'huobi', [rep], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + MIN), backfill_end: String(T0 + MIN) });
+  assert.equal(on(again, TOPICS.klines).length, 0, 'a repeated reply is a duplicate');
   normalizer.closeDueHtxBars();
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'closed once');
   const late = feed(normalizer, 'huobi', [huobiTick(T0 + MIN, '103.40', T0 + 2 * MIN + 4000)]);

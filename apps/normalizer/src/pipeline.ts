@@ -220,6 +220,7 @@ export class Normalizer {
     if (backfillable) for (const gap of stream.integrity.state.gaps) if (gap.requestedAt === undefined) this.requestBackfill(stream, gap);
 
     for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
+    if (outcome.verify !== undefined && backfillable) this.requestBackfill(stream, { from: outcome.verify, to: outcome.verify, missing: 1, filled: [] });
   }
 
   private lastBackfillScan = 0;

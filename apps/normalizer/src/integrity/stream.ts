@@ -2,6 +2,9 @@ import { INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
 import { checkPriceJump, checkVolumeSpike, type SanityCheck, type SanityFinding, type SanityLimits } from './sanity.js';
 
+/** Clock-closed HTX bars remembered per stream while their final version is fetched. */
+const MAX_UNVERIFIED = 50;
+
 export type DropKind = 'duplicate' | 'stale' | 'duplicate_closed';
 export type SanityPolicy = 'flag' | 'reject';
 
@@ -36,6 +39,8 @@ export interface StreamState {
   /** Base volumes of the last closed bars, oldest first. */
   volumes: string[];
   lastClose: string | null;
+  /** HTX bars closed by the clock, awaiting the exchange's own version (absent in older snapshots). */
+  unverified?: number[];
 }
 
 export interface GapRange {
@@ -55,6 +60,8 @@ export interface KlineOutcome {
   closedAccepted: boolean;
   /** The accepted closed bar was one reported missing. */
   filledMissingBar: boolean;
+  /** Open time of a bar closed without the exchange saying so, whose final version should be fetched. */
+  verify?: number;
 }
 
 export function emptyState(): StreamState {
@@ -108,7 +115,16 @@ export class StreamIntegrity {
   closeHtxByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
     const pending = this.state.pendingHtxBar;
     if (!pending || exchangeNow < pending.open_time + this.intervalMs + graceMs) return undefined;
-    return this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });
+    const outcome = this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });
+    if (outcome.emitted) {
+      // Silence may be a quiet market or a feed outage that swallowed the last ticks: publish the close
+      // on time, and fetch the exchange's final version to confirm or correct it.
+      const unverified = (this.state.unverified ??= []);
+      unverified.push(pending.open_time);
+      if (unverified.length > MAX_UNVERIFIED) unverified.shift();
+      outcome.verify = pending.open_time;
+    }
+    return outcome;
   }
 
   private closePending(closed: StandardKline): KlineOutcome {
@@ -144,6 +160,12 @@ export class StreamIntegrity {
   private applyClosed(bar: StandardKline, fromBackfill: boolean): KlineOutcome {
     const outcome = newOutcome();
     const state = this.state;
+    const awaited = fromBackfill ? (state.unverified ?? []).indexOf(bar.open_time) : -1;
+    if (awaited >= 0) {
+      // The exchange's final version of a bar closed by the clock replaces the inferred one.
+      state.unverified!.splice(awaited, 1);
+      return this.accept(bar, outcome, false);
+    }
     const gap = state.gaps.find((g) => bar.open_time >= g.from && bar.open_time <= g.to && !g.filled.includes(bar.open_time));
     if (gap) {
       this.fill(gap, bar.open_time, outcome);
