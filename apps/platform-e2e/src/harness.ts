@@ -48,6 +48,8 @@ const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {
 export function simulatorConfig(options: {
   run: string;
   exchanges: Partial<Record<ExchangeId, { symbols: readonly string[]; extra?: string }>>;
+  /** More [simulator] keys, e.g. fault timings. */
+  simulator?: string;
 }): string {
   const sections = Object.entries(options.exchanges).map(([exchange, { symbols, extra }]) => {
     const endpoints = SIM_ENDPOINTS[exchange as ExchangeId];
@@ -62,6 +64,7 @@ ${extra ?? ''}`;
 enabled = true
 speed = 60
 update_interval_ms = 1000
+${options.simulator ?? ''}
 
 ${sections.join('\n')}
 [storage.redis]
