@@ -67,6 +67,12 @@ update_interval_ms = 1000
 ${options.simulator ?? ''}
 
 ${sections.join('\n')}
+# The simulator's clock runs 60× fast, so graces measured on the exchange clock scale with it:
+# HTX pushes every real second (60 s of exchange time), so a bar closes by the clock only after 90 s.
+[integrity]
+htx_close_grace_ms = 90000
+open_bar_gap_grace_ms = 600000
+
 [storage.redis]
 key_prefix = "${options.run}:"
 
