@@ -87,8 +87,7 @@ start_clickhouse() {
     chown -R clickhouse: "$dir"
     runner=(runuser -u clickhouse --)
   fi
-  nohup "${runner[@]}" clickhouse-server --config-file="$dir/config.xml" --pid-file="$dir/clickhouse.pid" \
-    >"$dir/log/stdout.log" 2>&1 &
+  nohup "${runner[@]}" clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
   wait_for clickhouse 60 curl -sf "http://127.0.0.1:$CH_HTTP_PORT/ping"
 }
 
@@ -131,6 +130,16 @@ status() {
   done
 }
 
+# ClickHouse 18.16 writes no pid file of ours (and runs under runuser): find it by its config path.
+stop_clickhouse() {
+  local pattern="clickhouse-server --config-file=$STATE/clickhouse/config.xml"
+  pgrep -f "$pattern" >/dev/null || return 0
+  log "stopping clickhouse"
+  pkill -TERM -f "$pattern" || true
+  for _ in $(seq 1 150); do pgrep -f "$pattern" >/dev/null || return 0; sleep 0.2; done
+  pkill -KILL -f "$pattern" || true
+}
+
 stop_pidfile() { # name pidfile
   [[ -f "$2" ]] || return 0
   local pid; pid=$(cat "$2")
@@ -144,14 +153,14 @@ stop_pidfile() { # name pidfile
 
 down() {
   stop_pidfile kafka "$STATE/kafka/kafka.pid"
-  stop_pidfile clickhouse "$STATE/clickhouse/clickhouse.pid"
+  stop_clickhouse
   stop_pidfile redis "$STATE/redis/redis.pid"
 }
 
 stop_one() {
   case "$1" in
     kafka) stop_pidfile kafka "$STATE/kafka/kafka.pid" ;;
-    clickhouse) stop_pidfile clickhouse "$STATE/clickhouse/clickhouse.pid" ;;
+    clickhouse) stop_clickhouse ;;
     redis) stop_pidfile redis "$STATE/redis/redis.pid" ;;
     *) echo "usage: $0 stop kafka|redis|clickhouse" >&2; exit 2 ;;
   esac
