@@ -121,7 +121,13 @@ test('HTX close inference: a later tick.id closes the previous bar with its last
 
   normalizer.closeDueHtxBars();
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'bar 1 is not over on the exchange clock yet');
-  advance(MIN + 2000); // exchange clock: T0 + 2 MIN + 3000 — interval plus grace is over
+  advance(10 * MIN);
+  normalizer.closeDueHtxBars();
+  assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'our wall time alone closes nothing: the exchange may only be delayed');
+  // Another HTX stream shows exchange time T0 + 2 MIN + 3000: bar 1's interval plus grace is over.
+  const other = `{"ch":"market.ethusdt.kline.1min","ts":${T0 + 2 * MIN + 3000},"tick":{"id":${(T0 + 2 * MIN) / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;
+  const otherBars = on<StandardKline>(feed(normalizer, 'huobi', [other]), TOPICS.klines);
+  assert.deepEqual(otherBars.map((k) => k.symbol), ['ETHUSDT']);
   normalizer.closeDueHtxBars();
   const clockClose = normalizer.drain();
   const byClock = on<StandardKline>(clockClose, TOPICS.klines);

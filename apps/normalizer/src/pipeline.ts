@@ -134,9 +134,9 @@ export class Normalizer {
     }
   }
 
-  /** Closes HTX bars whose time is up on the exchange clock with no later tick (run on a timer). */
+  /** Closes HTX bars whose time is up on the exchange's own clock (any HTX stream's latest time) with no later tick of theirs. */
   closeDueHtxBars(): void {
-    const exchangeNow = this.clocks.huobi.now();
+    const exchangeNow = this.clocks.huobi.latest();
     if (exchangeNow === undefined) return;
     for (const [key, stream] of this.streams) {
       if (stream.exchange !== 'huobi' || !stream.integrity.state.pendingHtxBar) continue;
