@@ -213,3 +213,12 @@ test('HTX: a bar closed by the first tick of a new connection is not trusted; it
   const next = feed(normalizer, 'huobi', [huobiTick(T0 + 3 * MIN, '104.0', T0 + 3 * MIN + 1000)], { conn_id: 'c2' });
   assert.deepEqual(on<StandardKline>(next, TOPICS.klines).map((k) => [k.open_time, k.is_closed]), [[T0 + 2 * MIN, true], [T0 + 3 * MIN, false]]);
 });
+
+test('continuity from the first bar seen: a stream whose first close never arrived reports it missing', () => {
+  const { normalizer } = setup();
+  feed(normalizer, 'binance', [binanceKline({ t: T0, x: false, E: T0 + 1000 })]);
+  const next = feed(normalizer, 'binance', [binanceKline({ t: T0 + MIN })]);
+  const [gap] = on<KlineGap>(next, TOPICS.klineGaps);
+  assert.deepEqual([gap?.from_open_time, gap?.to_open_time, gap?.status], [T0, T0, 'open'], 'the first bar was watched, so its close is owed');
+  assert.deepEqual(on<{ start_time: number }>(next, TOPICS.backfillRequests).map((r) => r.start_time), [T0]);
+});

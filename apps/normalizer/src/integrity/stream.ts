@@ -142,6 +142,8 @@ export class StreamIntegrity {
       if (sameValues(bar, lastEmitted)) return drop(outcome, 'duplicate');
       if (bar.event_time < lastEmitted.event_time) return drop(outcome, 'stale');
     }
+    // Bars before the first one seen are start-up, not gaps; from it on, every close is owed.
+    if (this.state.lastClosedOpenTime === null && this.state.coveredUntil === null) this.state.coveredUntil = bar.open_time - this.intervalMs;
     this.detectHoleBefore(bar, outcome);
     this.state.lastEmitted = bar;
     outcome.emitted = bar;
@@ -214,7 +216,7 @@ export class StreamIntegrity {
 
   private covered(): number | null {
     const { lastClosedOpenTime, coveredUntil } = this.state;
-    if (lastClosedOpenTime === null) return null; // start-up is not a gap
+    if (lastClosedOpenTime === null) return coveredUntil; // before any close: from the first bar seen on
     return coveredUntil === null ? lastClosedOpenTime : Math.max(lastClosedOpenTime, coveredUntil);
   }
 
