@@ -59,6 +59,8 @@ interface StreamEntry {
   readonly integrity: StreamIntegrity;
   /** HTX: the connections that delivered live ticks (a few, for hot standby). A new one means a reconnect. */
   connIds?: string[];
+  /** Partition of the stream's live frames, whose clock closes its HTX bars. */
+  partition?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export class Normalizer {
   /** Exchange latency samples (seconds) by exchange, observed once per batch. */
   readonly exchangeLatencySamples: Record<ExchangeId, number[]> = { binance: [], okx: [], huobi: [] };
   private readonly clocks: Record<ExchangeId, ExchangeClock>;
+  private readonly partitionClocks = new Map<string, ExchangeClock>();
   private readonly streams = new Map<string, StreamEntry>();
   private readonly dirtyStreams = new Set<string>();
   private outputs = new Map<string, OutputMessage[]>();
@@ -114,7 +117,10 @@ export class Normalizer {
       this.deadLetter(message, exchange, result.reason, result.detail);
       return;
     }
-    if (result.exchangeTime !== undefined && !fromBackfill) clock.observe(result.exchangeTime);
+    if (result.exchangeTime !== undefined && !fromBackfill) {
+      clock.observe(result.exchangeTime);
+      this.partitionClock(message.topic, message.partition).observe(result.exchangeTime);
+    }
     if (this.framesSeen++ % LATENCY_SAMPLE_EVERY === 0) {
       this.recvTimeSamples.push(recvTime);
       if (result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
@@ -134,12 +140,16 @@ export class Normalizer {
     }
   }
 
-  /** Closes HTX bars whose time is up on the exchange's own clock (any HTX stream's latest time) with no later tick of theirs. */
+  /**
+   * Closes HTX bars whose time is up with no later tick of theirs. "Time" is the latest exchange
+   * time seen in the stream's own partition: frames of one partition arrive in order, while other
+   * partitions may run ahead (a backlog after a restart), which would close bars before their last ticks.
+   */
   closeDueHtxBars(): void {
-    const exchangeNow = this.clocks.huobi.latest();
-    if (exchangeNow === undefined) return;
     for (const [key, stream] of this.streams) {
-      if (stream.exchange !== 'huobi' || !stream.integrity.state.pendingHtxBar) continue;
+      if (stream.exchange !== 'huobi' || !stream.integrity.state.pendingHtxBar || stream.partition === undefined) continue;
+      const exchangeNow = this.partitionClock(rawTopic('huobi'), stream.partition).latest();
+      if (exchangeNow === undefined) continue;
       const outcome = stream.integrity.closeHtxByClock(exchangeNow, this.htxCloseGraceMs, this.wallClock());
       if (outcome) this.record(key, stream, outcome, undefined);
     }
@@ -178,6 +188,7 @@ export class Normalizer {
       this.streams.set(key, stream);
     }
     if (bar.exchange === 'huobi' && !bar.is_closed) {
+      stream.partition = source.partition;
       const connId = source.headers.conn_id ?? '';
       const known = (stream.connIds ??= []);
       const reconnected = known.length > 0 && !known.includes(connId);
@@ -221,6 +232,13 @@ export class Normalizer {
 
     for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
     if (outcome.verify !== undefined && backfillable) this.requestBackfill(stream, { from: outcome.verify, to: outcome.verify, missing: 1, filled: [] });
+  }
+
+  private partitionClock(topic: string, partition: number): ExchangeClock {
+    const key = `${topic}:${partition}`;
+    let clock = this.partitionClocks.get(key);
+    if (!clock) this.partitionClocks.set(key, (clock = new ExchangeClock(this.wallClock)));
+    return clock;
   }
 
   private lastBackfillScan = 0;
