@@ -1,12 +1,14 @@
 // Runs the test suites with Node's test runner (closing summary read by CI).
 //   node tools/test.mjs            build, start the local stack, run every test
 //   node tools/test.mjs --unit [dir…]   only tests that need no stack (*.test.ts, not *.stack.test.ts / e2e)
+//   node tools/test.mjs --chaos         the chaos suite (*.chaos-test.ts), not yet part of the gate: see RELIABILITY.md
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
+const chaos = args.includes('--chaos');
 const roots = args.filter((a) => !a.startsWith('--'));
 
 function findTests(dir, out = []) {
@@ -14,13 +16,13 @@ function findTests(dir, out = []) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) findTests(path, out);
-    else if (name.endsWith('.test.ts')) out.push(path);
+    else if (name.endsWith(chaos ? '.chaos-test.ts' : '.test.ts')) out.push(path);
   }
   return out;
 }
 
 const all = (roots.length > 0 ? roots : ['libs', 'apps', 'deploy', 'tools']).flatMap((r) => findTests(r)).sort();
-const needsStack = (f) => f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
+const needsStack = (f) => chaos || f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
 const unit = all.filter((f) => !needsStack(f));
 const stack = all.filter(needsStack);
 
