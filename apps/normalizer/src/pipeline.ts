@@ -37,8 +37,8 @@ export interface Drained {
 const RECORD_TOPICS = { ticker: TOPICS.tickers, depth: TOPICS.depth, trade: TOPICS.trades } as const;
 /** One latency sample per this many frames keeps histogram cost off the hot path. */
 const LATENCY_SAMPLE_EVERY = 16;
-/** An unfilled gap is requested again after this long. */
-export const BACKFILL_RETRY_MS = 30_000;
+/** An unfilled gap is requested again after this long: longer than a full backlog of history requests takes to drain, or retries would pile onto it. */
+export const BACKFILL_RETRY_MS = 120_000;
 const MAX_TRACKED_CONNECTIONS = 4;
 const SERVICE = 'normalizer';
 
