@@ -1,8 +1,8 @@
 import type { ExchangeState, SimState } from '@klineflow/sim-control';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { EXCHANGE_IDS, isExchangeId, type ExchangeId } from '@klineflow/exchanges';
 import type { Simulator } from './simulator.js';
+import { listenOn } from './listen.js';
 
 
 class BadRequest extends Error {}
@@ -15,12 +15,8 @@ export class ControlApi {
     this.http = createServer((req, res) => this.handle(req, res));
   }
 
-  async listen(host: string, port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(port, host, () => resolve());
-    });
-    return (this.http.address() as AddressInfo).port;
+  listen(host: string, port: number): Promise<number> {
+    return listenOn(this.http, host, port);
   }
 
   async close(): Promise<void> {

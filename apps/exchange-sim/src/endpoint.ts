@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { parseSymbol, SymbolFormatError, type ExchangeId } from '@klineflow/exchanges';
 import { SimConnection } from './connection.js';
 import type { SimContext } from './context.js';
 import type { LiveMarket } from './subscription.js';
+import { listenOn } from './listen.js';
 
 /** A truncated kline event: what a torn or corrupted frame looks like to a client. */
 const MALFORMED_FRAME = '{"e":"kline","E":1672515782136,"k":{"t":';
@@ -42,12 +42,8 @@ export abstract class Endpoint<S> {
     for (const conn of this.connections) if (conn.open && !conn.stalled(realNow)) this.keepalive(conn, realNow);
   }
 
-  async listen(host: string, port: number): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(port, host, () => resolve());
-    });
-    return (this.http.address() as AddressInfo).port;
+  listen(host: string, port: number): Promise<number> {
+    return listenOn(this.http, host, port);
   }
 
   async close(): Promise<void> {

@@ -12,15 +12,21 @@ const logger = createLogger('backfill-test', 'error');
 logger.silent = true;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
 
-test('a 2,500-bar gap is fetched in pages of ≤ 1000 over the WS-API, after honouring a 429, each reply published unchanged', async () => {
-  const api = await startWsApi({ rateLimitFirst: true });
-  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${api.url}"`), 'binance') as ResolvedExchangeConfig;
+/** A BackfillService against the test WS-API at `apiUrl`, collecting what it publishes. */
+function backfillAgainst(apiUrl: string) {
+  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${apiUrl}"`), 'binance') as ResolvedExchangeConfig;
   const registry = new Registry();
   const published: Message[] = [];
   const service = new BackfillService({
     config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
     metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
   });
+  return { service, registry, published };
+}
+
+test('a 2,500-bar gap is fetched in pages of ≤ 1000 over the WS-API, after honouring a 429, each reply published unchanged', async () => {
+  const api = await startWsApi({ rateLimitFirst: true });
+  const { service, registry, published } = backfillAgainst(api.url);
   try {
     const startedAt = Date.now();
     await service.handle(JSON.stringify({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0 + 2499 * MIN, reason: 'gap', requested_at: T0 }));
@@ -67,13 +73,7 @@ test('requests for another exchange are ignored and invalid ones counted, withou
 
 test('a request lost with its connection is retried on a new one, never dropped', async () => {
   const api = await startWsApi({ dropFirst: true });
-  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${api.url}"`), 'binance') as ResolvedExchangeConfig;
-  const registry = new Registry();
-  const published: Message[] = [];
-  const service = new BackfillService({
-    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
-    metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
-  });
+  const { service, registry, published } = backfillAgainst(api.url);
   try {
     await service.handle(JSON.stringify({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0 + 9 * MIN, reason: 'gap', requested_at: T0 }));
     assert.equal(api.requests.length, 2, 'sent again after the drop');
