@@ -25,9 +25,6 @@ export abstract class StreamServer<S> extends Endpoint<S> {
 
   protected addSubscription(conn: SimConnection<S>, sub: Subscription): void {
     conn.subscriptions.set(sub.key, sub);
-    if (sub.channel === 'kline' && sub.market && sub.timeframe) {
-      this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, this.ctx.clock.now());
-    }
   }
 
   subscriptionCount(): number {
@@ -47,7 +44,11 @@ export abstract class StreamServer<S> extends Endpoint<S> {
         if (!sub.market) continue;
         if (sub.timeframe) {
           const current = openOf(sub.timeframe, now);
-          sub.lastOpen ??= current;
+          if (sub.lastOpen === undefined) {
+            // The record starts with the first bar this subscriber is served, as its finals do.
+            sub.lastOpen = current;
+            if (sub.channel === 'kline') this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, now);
+          }
           if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs) sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
           for (; sub.lastOpen < current; sub.lastOpen += sub.timeframe.sizeMs) {
             if (!stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, sub.lastOpen, now)));
