@@ -13,8 +13,18 @@ async function provisionKafka(): Promise<void> {
   await admin.connect();
   try {
     await ensureTopics(admin, config.kafka.partitions);
-    // Forces __consumer_offsets into existence so the first consumer group does not race it.
-    await admin.fetchOffsets({ groupId: 'klineflow-provision', topics: ['kline-data'] });
+    // Forces __consumer_offsets into existence and waits until its coordinator has loaded (after a
+    // restart it answers GROUP_LOAD_IN_PROGRESS for a while), so the first consumer group does not race it.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await admin.fetchOffsets({ groupId: 'klineflow-provision', topics: ['kline-data'] });
+        break;
+      } catch (error) {
+        if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   } finally {
     await admin.disconnect();
   }
