@@ -131,6 +131,27 @@ test('serverShutdown rotates make-before-break: the old connection closes only a
   }
 });
 
+test('rotation keeps the old connection until the replacement delivers every active stream, even when the first push trails the ack', async () => {
+  const server = await startServer();
+  server.firstPushDelayMs = 300;
+  const { slot, received } = setup(server, ['BTCUSDT', 'ETHUSDT', 'BNBUSDT']);
+  slot.start();
+  try {
+    await waitFor(() => received.length >= 30, 'data');
+    const old = server.connections[0]!;
+    server.send(old, '{"e":"serverShutdown","E":1}');
+    await waitFor(() => old.closedAt !== undefined, 'the old connection retired');
+    await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 30, 'data on the replacement');
+    for (const key of ['btcusdt@kline_1m', 'ethusdt@kline_1m', 'bnbusdt@kline_1m']) {
+      const seqs = [...new Set(received.filter((r) => r.key === key).map((r) => r.seq))].sort((a, b) => a - b);
+      const missing = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1]! + 1);
+      assert.deepEqual(missing, [], `${key}: no event lost between the ack and the replacement's first push`);
+    }
+  } finally {
+    slot.stop();
+  }
+});
+
 test('Binance ping frames are answered with a pong carrying the same payload', async () => {
   const server = await startServer();
   const { slot, received } = setup(server, ['BTCUSDT']);

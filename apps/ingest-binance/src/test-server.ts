@@ -16,14 +16,20 @@ export interface ServerConnection {
 
 /**
  * A small in-test Binance combined-stream server: acks SUBSCRIBE, and every `tickMs` sends
- * each subscribed stream an event carrying a per-stream sequence number shared by all
- * connections, the way an exchange fans one event out to every subscriber.
+ * each subscribed stream an event carrying the tick number, shared by all connections, the
+ * way an exchange fans one event out to every subscriber.
  */
 export class MiniBinance {
   readonly connections: ServerConnection[] = [];
   /** Symbols that are acknowledged but never deliver (Binance's unknown symbols). */
   readonly silentSymbols = new Set<string>();
-  private readonly sequence = new Map<string, number>();
+  /**
+   * The n-th stream of a request starts receiving n × this after the ack, as on exchanges where
+   * each stream's first push trails the ack until its next update.
+   */
+  firstPushDelayMs = 0;
+  /** Ticks so far: every event carries it, so an event lost by the client shows as a gap even if no one else received it. */
+  private ticks = 0;
   private readonly wss: WebSocketServer;
   private readonly timer: NodeJS.Timeout;
 
@@ -39,7 +45,10 @@ export class MiniBinance {
         const request = JSON.parse(data.toString()) as { method: string; params: string[]; id: number };
         if (request.method !== 'SUBSCRIBE') return;
         conn.subscribeRequests.push(request.params);
-        for (const stream of request.params) conn.subscriptions.add(stream);
+        request.params.forEach((stream, n) => {
+          if (this.firstPushDelayMs > 0) setTimeout(() => conn.subscriptions.add(stream), n * this.firstPushDelayMs);
+          else conn.subscriptions.add(stream);
+        });
         if (!conn.frozen) ws.send(JSON.stringify({ result: null, id: request.id }));
       });
       ws.on('close', () => {
@@ -74,11 +83,10 @@ export class MiniBinance {
   }
 
   private tick(): void {
+    const seq = ++this.ticks;
     const streams = new Set(this.open.flatMap((c) => [...c.subscriptions]));
     for (const stream of streams) {
       if (this.silentSymbols.has(stream.slice(0, stream.indexOf('@')))) continue;
-      const seq = (this.sequence.get(stream) ?? 0) + 1;
-      this.sequence.set(stream, seq);
       const frame = `{"stream":"${stream}","data":{"e":"kline","E":${Date.now()},"seq":${seq}}}`;
       for (const conn of this.open) {
         if (conn.frozen || !conn.subscriptions.has(stream)) continue;

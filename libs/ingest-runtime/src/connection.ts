@@ -3,6 +3,11 @@ import { FrameDecodeError, type ExchangeProtocol, type RotationTrigger, type Str
 import { OutboundQueue, SlidingWindowPacer } from './pacer.js';
 import { staleThresholdMs } from './plan.js';
 
+/** How long a retiring connection may take to finish the close handshake. */
+const RETIRE_TIMEOUT_MS = 2_000;
+/** A stream that delivered within this window is active: a rotation waits for it on the replacement. */
+const ACTIVE_STREAM_WINDOW_MS = 5_000;
+
 export type CloseReason = 'server_close' | 'error' | 'liveness' | 'stale' | 'rotation' | 'shutdown' | 'connect_timeout';
 
 /** Callbacks of one socket lifetime. Kept as plain functions: `onFrame` runs for every data frame. */
@@ -60,6 +65,7 @@ export class StreamConnection {
   private sendTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private closed = false;
+  private retiring = false;
   private paused = false;
   /** Silence while we were not reading the socket is ours, not the exchange's. */
   private resumedAt = 0;
@@ -91,6 +97,11 @@ export class StreamConnection {
     return this.tracks.size;
   }
 
+  /** Every subscribe request answered and data flowing. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
   get isOpen(): boolean {
     return this.openedAt !== undefined && !this.closed;
   }
@@ -105,8 +116,8 @@ export class StreamConnection {
     // Binance pings every 20 s; ws answers with a pong carrying the same payload (autoPong).
     ws.on('ping', () => { this.lastFrameAt = this.now(); });
     ws.on('pong', () => { this.lastFrameAt = this.now(); });
-    ws.on('error', (error) => this.finish('error', error.message));
-    ws.on('close', (code, reason) => this.finish('server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
+    ws.on('error', (error) => this.finish(this.retiring ? 'rotation' : 'error', error.message));
+    ws.on('close', (code, reason) => this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
     const tick = Math.max(20, Math.min(1000, Math.min(this.options.livenessMs, this.options.staleAfterMs) / 4));
     this.watchdog = setInterval(() => this.check(), tick);
   }
@@ -128,6 +139,37 @@ export class StreamConnection {
   close(reason: CloseReason, detail = ''): void {
     if (this.ws && this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
     this.finish(reason, detail);
+  }
+
+  /**
+   * Closes gracefully after a rotation: every frame the exchange sent before it saw our close
+   * frame (a bar's final, say) is still delivered. A server that never answers is cut off.
+   */
+  retire(): void {
+    if (this.closed || this.retiring) return;
+    this.retiring = true;
+    clearInterval(this.watchdog);
+    clearTimeout(this.sendTimer);
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      this.close('rotation');
+      return;
+    }
+    this.ws.close(1000, 'rotation');
+    setTimeout(() => this.close('rotation', 'no close handshake'), RETIRE_TIMEOUT_MS).unref();
+  }
+
+  /**
+   * True once this connection has delivered every stream that `predecessor` delivered in the last
+   * few seconds: from then on, nothing the predecessor would still carry is missing here.
+   * Quiet streams are not waited for; they have nothing in flight.
+   */
+  carriesActiveStreamsOf(predecessor: StreamConnection, now = this.now()): boolean {
+    for (const [key, track] of this.tracks) {
+      if (track.rejected || track.lastDataAt !== undefined) continue;
+      const previous = predecessor.tracks.get(key)?.lastDataAt;
+      if (previous !== undefined && now - previous <= ACTIVE_STREAM_WINDOW_MS) return false;
+    }
+    return true;
   }
 
   private onOpen(): void {

@@ -8,8 +8,10 @@ import type { ExchangeProtocol, RotationTrigger } from './protocol.js';
 
 /** A connection healthy this long resets the reconnect backoff. */
 const BACKOFF_RESET_MS = 30_000;
-/** A replacement that delivers data but never acks everything still takes over after this. */
+/** A replacement that delivers data but never acks or carries everything still takes over after this. */
 const ROTATION_READY_TIMEOUT_MS = 10_000;
+/** How often a rotation checks whether the replacement carries every active stream yet. */
+const ROTATION_POLL_MS = 100;
 
 export type FrameSink = (connId: string, key: string, text: string, recvTs: number) => void;
 
@@ -47,6 +49,7 @@ export class ConnectionSlot {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private ageTimer: NodeJS.Timeout | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
+  private rotationPoll: NodeJS.Timeout | undefined;
   private stopped = false;
   private paused = false;
   /** Start of the current outage (loss of the connection), until data flows again. */
@@ -72,7 +75,7 @@ export class ConnectionSlot {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.ageTimer);
-    clearTimeout(this.readyTimer);
+    this.stopRotationTimers();
     this.replacement?.close('shutdown');
     this.active?.close('shutdown');
   }
@@ -137,6 +140,7 @@ export class ConnectionSlot {
       const now = Date.now();
       if (connection === this.replacement) {
         this.readyTimer = setTimeout(() => this.completeRotation(connection), ROTATION_READY_TIMEOUT_MS);
+        this.rotationPoll = setInterval(() => this.completeRotationWhenCovered(connection), ROTATION_POLL_MS);
         return;
       }
       if (connection !== this.active) return;
@@ -145,9 +149,7 @@ export class ConnectionSlot {
       this.endOutage(now);
       this.scheduleAgeRotation();
     },
-    onReady: (connection) => {
-      if (connection === this.replacement) this.completeRotation(connection);
-    },
+    onReady: (connection) => this.completeRotationWhenCovered(connection),
     onClosed: (connection, reason, detail) => this.onClosed(connection, reason, detail),
     onRotationRequested: (connection, trigger) => {
       if (connection === this.active) this.rotate(trigger);
@@ -168,13 +170,23 @@ export class ConnectionSlot {
     },
   };
 
+  /**
+   * An ack does not mean data: an exchange pushes a new subscriber a stream's first event only at
+   * its next update, and a bar's final sent to the old connection meanwhile would be lost with it.
+   */
+  private completeRotationWhenCovered(replacement: StreamConnection): void {
+    if (replacement !== this.replacement || !replacement.isReady) return;
+    if (this.active && !replacement.carriesActiveStreamsOf(this.active)) return;
+    this.completeRotation(replacement);
+  }
+
   private completeRotation(replacement: StreamConnection): void {
     if (replacement !== this.replacement) return;
-    clearTimeout(this.readyTimer);
+    this.stopRotationTimers();
     const old = this.active;
     this.active = replacement;
     this.replacement = undefined;
-    old?.close('rotation');
+    old?.retire();
     this.backoff.markHealthy(Date.now());
     this.markUp();
     this.endOutage(Date.now());
@@ -189,7 +201,7 @@ export class ConnectionSlot {
     if (connection === this.replacement) {
       // The old connection still serves; a later trigger or the age timer tries again.
       this.replacement = undefined;
-      clearTimeout(this.readyTimer);
+      this.stopRotationTimers();
       logger.warn('rotation replacement failed', { slot: this.options.slotId, reason, detail });
       return;
     }
@@ -208,7 +220,7 @@ export class ConnectionSlot {
       const successor = this.replacement;
       this.active = successor;
       this.replacement = undefined;
-      clearTimeout(this.readyTimer);
+      this.stopRotationTimers();
       logger.warn('connection lost during rotation; replacement takes over', { slot: this.options.slotId, reason, detail });
       if (successor.firstDataAt !== undefined) {
         this.markUp();
@@ -223,6 +235,11 @@ export class ConnectionSlot {
     this.reconnectTimer = setTimeout(() => {
       if (!this.stopped) this.active = this.open();
     }, delay);
+  }
+
+  private stopRotationTimers(): void {
+    clearTimeout(this.readyTimer);
+    clearInterval(this.rotationPoll);
   }
 
   private markUp(): void {
