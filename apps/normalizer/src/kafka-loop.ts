@@ -5,6 +5,7 @@ import { gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@kl
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
 import type { Normalizer, RawMessage } from './pipeline.js';
+import { loadStreamStates } from './state-store.js';
 
 export const CONSUMER_GROUP = 'normalizer';
 const HTX_CLOCK_CHECK_MS = 250;
@@ -25,6 +26,8 @@ export interface LoopOptions {
 export interface RunningLoop {
   /** Resolves once the group is joined and the first fetch has fixed the start offsets. */
   readonly ready: Promise<void>;
+  /** `topic:partition` assigned at the last group join. */
+  assignment(): ReadonlySet<string>;
   stop(): Promise<void>;
 }
 
@@ -72,11 +75,25 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     options.onFatal('kafka consumer crashed', payload.error);
   });
   let joined = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  /** `topic:partition` this replica consumes, and an assignment from the last join not yet adopted. */
+  let owned = new Set<string>();
+  let joinedWith: Set<string> | undefined;
+  let latestAssignment: ReadonlySet<string> = new Set();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joined = true;
+    latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
     health.set(component, 'up');
     consumerUp.set({ group: groupId }, 1);
   });
+  // Runs before the first batch of every generation: a start-up is a rebalance from nothing, so a
+  // restart neither invents gaps nor forgets them, and a partition taken over resumes where its last owner left off.
+  const adoptAssignment = async (assigned: Set<string>) => {
+    const newlyOwned = new Set([...assigned].filter((p) => !owned.has(p)));
+    const saved = newlyOwned.size > 0 ? await loadStreamStates(kafka) : new Map();
+    normalizer.reassign(assigned, newlyOwned, saved);
+    logger.info('partitions assigned', { owned: assigned.size, newly_owned: newlyOwned.size, states_read: saved.size });
+    owned = assigned;
+  };
   const ready = new Promise<void>((resolve) => {
     const removeListener = consumer.on(consumer.events.FETCH, () => {
       if (!joined) return;
@@ -90,6 +107,11 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      if (joinedWith) {
+        const assigned = joinedWith;
+        joinedWith = undefined;
+        await adoptAssignment(assigned);
+      }
       let lastProcessed: string | undefined;
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) break;
@@ -128,6 +150,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
 
   return {
     ready,
+    assignment: () => latestAssignment,
     async stop() {
       stopping = true;
       clearInterval(htxClock);

@@ -2,7 +2,6 @@ import { createKafka, ensureTopics } from '@klineflow/kafka';
 import { runService } from '@klineflow/observability';
 import { startKafkaLoop } from './kafka-loop.js';
 import { integrityPolicy, Normalizer } from './pipeline.js';
-import { loadStreamStates } from './state-store.js';
 
 await runService('normalizer', async (ctx) => {
   const { config, logger } = ctx;
@@ -13,11 +12,6 @@ await runService('normalizer', async (ctx) => {
   await admin.disconnect();
 
   const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
-  // Before consuming: a restart must neither invent gaps nor forget open ones.
-  const states = await loadStreamStates(kafka);
-  for (const [key, state] of states) normalizer.restore(key, state);
-  logger.info('integrity state restored', { streams: states.size });
-
   const loop = await startKafkaLoop({
     kafka, normalizer, registry: ctx.registry, health: ctx.health, logger,
     onFatal: (reason, error) => {

@@ -172,13 +172,35 @@ test('state snapshot/restore: a restarted normalizer neither invents nor forgets
   assert.deepEqual(snapshots.map((m) => m.key), ['binance:BTCUSDT:1m'], 'one snapshot per changed stream per batch');
 
   const after = setup();
-  for (const m of snapshots) after.normalizer.restore(m.key, JSON.parse(m.value));
+  const partition0 = new Set(['raw.binance:0']);
+  after.normalizer.reassign(partition0, partition0, new Map(snapshots.map((m) => [m.key, JSON.parse(m.value)])));
   const replay = feed(after.normalizer, 'binance', [binanceKline({ t: T0 + 3 * MIN }), binanceKline({ t: T0 + 4 * MIN })]);
   assert.equal(on(replay, TOPICS.klineGaps).length, 0, 'no invented gap after restart');
   assert.deepEqual(on<StandardKline>(replay, TOPICS.klines).map((k) => k.open_time), [T0 + 4 * MIN]);
   const response = JSON.stringify({ id: 'b', status: 200, result: [1, 2].map((i) => [T0 + i * MIN, '100', '110', '90', '105', '10', T0 + (i + 1) * MIN - 1, '1', 5, '5', '5', '0']) });
   const filled = feed(after.normalizer, 'binance', [response], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m' });
   assert.deepEqual(on<KlineGap>(filled, TOPICS.klineGaps).map((g) => [g.status, g.missing_bars]), [['filled', 2]], 'the open gap survived the restart');
+});
+
+test('rebalance: streams of a partition that moved away are dropped, and come back with the state their other owner saved', () => {
+  const key = 'binance:BTCUSDT:1m';
+  const partition0 = new Set(['raw.binance:0']);
+  const replica = setup();
+  feed(replica.normalizer, 'binance', [binanceKline({ t: T0 })]);
+  const otherOwner = setup();
+  const saved = feed(otherOwner.normalizer, 'binance', [binanceKline({ t: T0 }), binanceKline({ t: T0 + MIN }), binanceKline({ t: T0 + 2 * MIN })])
+    .topicMessages.find((t) => t.topic === TOPICS.normalizerState)!.messages;
+  const savedStates = new Map(saved.map((m) => [m.key, JSON.parse(m.value)]));
+
+  replica.normalizer.reassign(partition0, new Set(), savedStates);
+  assert.equal(replica.normalizer.stateOf(key)?.lastClosedOpenTime, T0, 'a partition kept keeps its live state');
+  replica.normalizer.reassign(new Set(), new Set(), new Map());
+  assert.equal(replica.normalizer.stateOf(key), undefined, 'a partition given away takes its streams along');
+  replica.normalizer.reassign(partition0, partition0, savedStates);
+  assert.equal(replica.normalizer.stateOf(key)?.lastClosedOpenTime, T0 + 2 * MIN);
+  const next = feed(replica.normalizer, 'binance', [binanceKline({ t: T0 + 3 * MIN })]);
+  assert.deepEqual(on(next, TOPICS.klineGaps), [], 'no gap invented from what this replica knew before');
+  assert.deepEqual(on<StandardKline>(next, TOPICS.klines).map((k) => k.open_time), [T0 + 3 * MIN]);
 });
 
 test('an unfilled gap is requested again after BACKFILL_RETRY_MS, and no more once filled', () => {

@@ -59,8 +59,6 @@ interface StreamEntry {
   readonly integrity: StreamIntegrity;
   /** HTX: the connections that delivered live ticks (a few, for hot standby). A new one means a reconnect. */
   connIds?: string[];
-  /** Partition of the stream's live frames, whose clock closes its HTX bars. */
-  partition?: number;
 }
 
 /**
@@ -147,8 +145,9 @@ export class Normalizer {
    */
   closeDueHtxBars(): void {
     for (const [key, stream] of this.streams) {
-      if (stream.exchange !== 'huobi' || !stream.integrity.state.pendingHtxBar || stream.partition === undefined) continue;
-      const exchangeNow = this.partitionClock(rawTopic('huobi'), stream.partition).latest();
+      const { pendingHtxBar, rawPartition } = stream.integrity.state;
+      if (stream.exchange !== 'huobi' || !pendingHtxBar || rawPartition === undefined) continue;
+      const exchangeNow = this.partitionClock(rawTopic('huobi'), rawPartition).latest();
       if (exchangeNow === undefined) continue;
       const outcome = stream.integrity.closeHtxByClock(exchangeNow, this.htxCloseGraceMs, this.wallClock());
       if (outcome) this.record(key, stream, outcome, undefined);
@@ -170,10 +169,30 @@ export class Normalizer {
   }
 
   /** Rebuilds one stream's integrity state from its `normalizer-state` snapshot. */
-  restore(key: string, state: StreamState): void {
+  private restore(key: string, state: StreamState): void {
     const [exchange, symbol, interval] = key.split(':');
     if (!isExchangeId(exchange) || !symbol || !isInterval(interval)) return;
     this.streams.set(key, { exchange, symbol, integrity: new StreamIntegrity(interval, this.policy, state) });
+  }
+
+  /**
+   * After a rebalance: streams of partitions that moved to another replica are dropped (their
+   * state travels through normalizer-state), and those of newly assigned partitions resume from
+   * their saved state rather than from what this replica last knew of them, or from nothing.
+   */
+  reassign(owned: ReadonlySet<string>, newlyOwned: ReadonlySet<string>, saved: ReadonlyMap<string, StreamState>): void {
+    const partitionOf = (exchange: ExchangeId, state: StreamState) => `${rawTopic(exchange)}:${state.rawPartition}`;
+    for (const [key, stream] of this.streams) {
+      if (!owned.has(partitionOf(stream.exchange, stream.integrity.state))) {
+        this.streams.delete(key);
+        this.dirtyStreams.delete(key);
+      }
+    }
+    for (const key of this.partitionClocks.keys()) if (!owned.has(key)) this.partitionClocks.delete(key);
+    for (const [key, state] of saved) {
+      const exchange = key.slice(0, key.indexOf(':'));
+      if (isExchangeId(exchange) && newlyOwned.has(partitionOf(exchange, state))) this.restore(key, state);
+    }
   }
 
   stateOf(key: string): StreamState | undefined {
@@ -187,8 +206,8 @@ export class Normalizer {
       stream = { exchange: bar.exchange, symbol: bar.symbol, integrity: new StreamIntegrity(bar.interval, this.policy) };
       this.streams.set(key, stream);
     }
+    stream.integrity.state.rawPartition = source.partition;
     if (bar.exchange === 'huobi' && !bar.is_closed) {
-      stream.partition = source.partition;
       const connId = source.headers.conn_id ?? '';
       const known = (stream.connIds ??= []);
       const reconnected = known.length > 0 && !known.includes(connId);

@@ -41,6 +41,8 @@ export interface StreamState {
   lastClose: string | null;
   /** HTX bars closed by the clock, awaiting the exchange's own version (absent in older snapshots). */
   unverified?: number[];
+  /** Partition of `raw.<exchange>` that carries the stream: whoever owns it owns this state. */
+  rawPartition?: number;
 }
 
 export interface GapRange {
