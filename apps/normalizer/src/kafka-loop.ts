@@ -1,6 +1,6 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import { RAW_TOPICS } from '@klineflow/kafka';
+import { groupConsumerConfig, RAW_TOPICS } from '@klineflow/kafka';
 import { gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -43,9 +43,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
   const consumerUp = gauge(registry, METRICS.consumerUp);
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  // restartOnFailure → false: a crashed consumer ends the process instead of idling as a zombie.
-  // A short fetch wait keeps shutdown quick; data is returned as soon as there is any.
-  const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10, restartOnFailure: async () => false } });
+  const consumer: Consumer = kafka.consumer(groupConsumerConfig(groupId));
   const component = `consumer:${groupId}`;
   let stopping = false;
   // Sends are serialised so snapshots of the same stream reach the compacted topic in order.

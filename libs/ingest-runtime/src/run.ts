@@ -1,6 +1,6 @@
 import { Partitioners, type Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { createKafka, ensureTopics, rawTopic } from '@klineflow/kafka';
+import { createKafka, ensureTopics, groupConsumerConfig, rawTopic } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { BackfillService } from './backfill.js';
 import { createIngestMetrics } from './metrics.js';
@@ -78,13 +78,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     }
   }, TICK_MS);
 
-  const consumer = kafka.consumer({
-    groupId: `${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`,
-    // A consumer that restarts itself can end up alive and idle: crash, exit, let the orchestrator restart us.
-    retry: { retries: 10, restartOnFailure: async () => false },
-    // Shutdown waits for the in-flight fetch: a short long-poll keeps SIGTERM prompt.
-    maxWaitTimeInMs: 500,
-  });
+  const consumer = kafka.consumer(groupConsumerConfig(`${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`));
   consumer.on(consumer.events.CRASH, (event) => {
     ctx.health.set('backfill-consumer', 'down', String(event.payload.error));
     ctx.fail('backfill-requests consumer crashed', event.payload.error);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type ConsumerConfig, type ITopicConfig } from 'kafkajs';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
 
@@ -10,6 +10,22 @@ export function createKafka(config: KlineflowConfig['kafka'], clientId: string):
     // Reconnect fast after a broker restart; kafkajs' own retry gives up after ~5 attempts otherwise.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
   });
+}
+
+/**
+ * Settings of every klineflow consumer group. A member killed without leaving holds its
+ * partitions until its session expires, so the session is short (10 s, not kafkajs' 30 s).
+ * A consumer that restarts itself can end up alive and idle: a crash ends the process instead,
+ * and the orchestrator restarts it. A short long-poll keeps SIGTERM prompt.
+ */
+export function groupConsumerConfig(groupId: string, maxWaitTimeInMs = 500): ConsumerConfig {
+  return {
+    groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs,
+    retry: { retries: 10, restartOnFailure: async () => false },
+  };
 }
 
 /** Creates every topic klineflow uses (idempotent) and waits until their leaders are known. */

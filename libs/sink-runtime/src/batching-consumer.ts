@@ -1,4 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import { groupConsumerConfig } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -65,11 +66,7 @@ export class BatchingSinkConsumer {
   private readonly metrics;
 
   constructor(private readonly options: SinkConsumerOptions) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      maxWaitTimeInMs: 250,
-      retry: { retries: 10, restartOnFailure: async () => false },
-    });
+    this.consumer = options.kafka.consumer(groupConsumerConfig(options.groupId, 250));
     this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 5_000, resetAfterMs: 0 });
     this.component = `sink:${options.sink}`;
     this.metrics = {
