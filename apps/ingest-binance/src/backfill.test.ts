@@ -13,8 +13,8 @@ logger.silent = true;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
 
 /** A BackfillService against the test WS-API at `apiUrl`, collecting what it publishes. */
-function backfillAgainst(apiUrl: string) {
-  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${apiUrl}"`), 'binance') as ResolvedExchangeConfig;
+function backfillAgainst(apiUrl: string, extra = '') {
+  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${apiUrl}"\n${extra}`), 'binance') as ResolvedExchangeConfig;
   const registry = new Registry();
   const published: Message[] = [];
   const service = new BackfillService({
@@ -80,6 +80,39 @@ test('a request lost with its connection is retried on a new one, never dropped'
     assert.equal(published.length, 1);
     const outcomes = (await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.map((v) => [v.labels.outcome, v.value]);
     assert.deepEqual(outcomes.sort(), [['retried', 1], ['served', 1]]);
+  } finally {
+    service.stop();
+    await api.stop();
+  }
+});
+
+const gapRequest = (symbol: string) => JSON.stringify({ exchange: 'binance', symbol, interval: '1m', start_time: T0, end_time: T0 + 9 * MIN, reason: 'gap', requested_at: T0 });
+
+test('requests of one batch are served concurrently up to backfill_concurrency, and completed in order', async () => {
+  const api = await startWsApi({ replyDelayMs: 150 });
+  const { service, published } = backfillAgainst(api.url, 'backfill_concurrency = 3');
+  try {
+    const symbols = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT'];
+    const done: number[] = [];
+    await service.serveInOrder(symbols.map(gapRequest), (i) => done.push(i), async () => {});
+    assert.equal(api.load.maxOutstanding, 3, 'three requests in flight at once, never more');
+    assert.deepEqual(done, symbols.map((_, i) => i), 'completion reported in order, each once');
+    assert.deepEqual(published.map((m) => m.headers!.backfill_symbol).sort(), [...symbols].sort());
+  } finally {
+    service.stop();
+    await api.stop();
+  }
+});
+
+test('a 429 holds back every concurrent request until retryAfter, not only the refused one', async () => {
+  const api = await startWsApi({ rateLimitFirst: true, replyDelayMs: 20 });
+  const { service, published } = backfillAgainst(api.url, 'backfill_concurrency = 4');
+  try {
+    await service.serveInOrder(['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT'].map(gapRequest), () => {}, async () => {});
+    const afterRefusal = api.arrivals.slice(1);
+    assert.ok(afterRefusal.length >= 4);
+    assert.ok(afterRefusal.every((t) => t >= api.load.retryAfter), `no request before retryAfter: ${afterRefusal.map((t) => t - api.load.retryAfter).join(', ')} ms`);
+    assert.equal(published.length, 4);
   } finally {
     service.stop();
     await api.stop();

@@ -28,6 +28,7 @@ export interface ResolvedExchangeConfig {
   readonly staleAfterMs: number;
   /** Undefined: the exchange protocol's own default. */
   readonly livenessTimeoutMs: number | undefined;
+  readonly backfillConcurrency: number;
 }
 
 export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): ResolvedExchangeConfig | undefined {
@@ -63,5 +64,6 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
     rotateAfterMs: section.rotate_after * 1000,
     staleAfterMs: section.stale_after * 1000,
     livenessTimeoutMs: section.liveness_timeout === undefined ? undefined : section.liveness_timeout * 1000,
+    backfillConcurrency: section.backfill_concurrency,
   };
 }

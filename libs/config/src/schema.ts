@@ -40,6 +40,8 @@ const exchangeSection = {
     stale_after: { ...seconds, default: 10 },
     /** Seconds without any frame (data or keepalive) before a connection is declared dead; defaults per exchange. */
     liveness_timeout: seconds,
+    /** History requests in flight at once per ingest replica (still paced by the exchange's request budget). */
+    backfill_concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 4 },
   },
 } as const;
 

@@ -42,7 +42,10 @@ export function requestWindows(interval: Interval, startMs: number, endMs: numbe
  */
 export class BackfillService {
   private readonly connection: RequestConnection | undefined;
-  private lastRequestAt = 0;
+  /** Earliest time the next history request may be sent; concurrent requests each reserve a slot. */
+  private nextRequestAt = 0;
+  /** End of the exchange's rate limit or ban: it is per IP, so it holds back every request. */
+  private blockedUntil = 0;
   private requestSeq = 0;
   private stopped = false;
 
@@ -58,8 +61,11 @@ export class BackfillService {
     const { consumer } = this.options;
     await consumer.subscribe({ topic: TOPICS.backfillRequests, fromBeginning: false });
     await consumer.run({
-      eachMessage: async ({ message, heartbeat }) => {
-        await this.handle(message.value?.toString() ?? '', heartbeat);
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const texts = batch.messages.map((m) => m.value?.toString() ?? '');
+        await this.serveInOrder(texts, (index) => resolveOffset(batch.messages[index]!.offset), heartbeat, () => isRunning() && !isStale());
+        await heartbeat();
       },
     });
     this.options.health.set(HEALTH_COMPONENT, 'up');
@@ -68,6 +74,28 @@ export class BackfillService {
   stop(): void {
     this.stopped = true;
     this.connection?.close();
+  }
+
+  /**
+   * Requests of one exchange share a partition (keyed by exchange), so concurrency comes from
+   * serving several of a batch at once. `done(i)` is called in order, once request i and every
+   * one before it are finished: an offset is never committed past unserved work.
+   */
+  async serveInOrder(texts: readonly string[], done: (index: number) => void, heartbeat: () => Promise<void>, keepGoing: () => boolean = () => true): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    const finished = new Set<number>();
+    let next = 0;
+    for (const [index, text] of texts.entries()) {
+      if (!keepGoing() || this.stopped) break;
+      while (inFlight.size >= this.options.config.backfillConcurrency) await Promise.race(inFlight);
+      const task = this.handle(text, heartbeat).then(() => {
+        inFlight.delete(task);
+        finished.add(index);
+        for (; finished.has(next); next++) done(next);
+      });
+      inFlight.add(task);
+    }
+    await Promise.all(inFlight);
   }
 
   /** One consumed request; never throws (a bad request must not stop the consumer). */
@@ -111,7 +139,7 @@ export class BackfillService {
       const range: KlineRange = { symbol, interval, ...window };
       for (;;) {
         if (this.stopped) return 'failed';
-        await this.pace(codec.minRequestSpacingMs);
+        await this.pace(codec.minRequestSpacingMs, heartbeat);
         const id = `bf${++this.requestSeq}`;
         let reply: Awaited<ReturnType<RequestConnection['request']>>;
         try {
@@ -136,6 +164,7 @@ export class BackfillService {
             },
           });
           metrics.backfillBars.inc({ exchange: config.exchange }, result.bars);
+          health.set(HEALTH_COMPONENT, 'up');
           break;
         }
         if (result.kind === 'failed') {
@@ -143,6 +172,7 @@ export class BackfillService {
           return 'failed';
         }
         const waitMs = result.kind === 'retry' ? result.afterMs : Math.max(0, result.untilMs - this.now());
+        this.blockedUntil = Math.max(this.blockedUntil, this.now() + waitMs);
         if (result.kind === 'banned') {
           metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'banned' });
           health.set(HEALTH_COMPONENT, 'degraded', `banned by the exchange until ${new Date(result.untilMs).toISOString()}`);
@@ -151,8 +181,6 @@ export class BackfillService {
           metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'rate_limited' });
           logger.warn('backfill rate-limited; waiting', { wait_ms: waitMs, detail: result.detail });
         }
-        await this.wait(waitMs, heartbeat);
-        health.set(HEALTH_COMPONENT, 'up');
       }
       await heartbeat();
     }
@@ -163,10 +191,15 @@ export class BackfillService {
     return (this.options.now ?? Date.now)();
   }
 
-  private async pace(spacingMs: number): Promise<void> {
-    const due = this.lastRequestAt + spacingMs - this.now();
-    if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
-    this.lastRequestAt = this.now();
+  /** Reserves the next free request slot and waits for it; a rate limit that began meanwhile sends it to the back. */
+  private async pace(spacingMs: number, heartbeat: () => Promise<void>): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      const slot = Math.max(now, this.nextRequestAt, this.blockedUntil);
+      this.nextRequestAt = slot + spacingMs;
+      if (slot > now) await this.wait(slot - now, heartbeat);
+      if (this.blockedUntil <= this.now()) return;
+    }
   }
 
   /** Waits in short steps, heartbeating so the consumer group keeps this member. */

@@ -70,6 +70,7 @@ export class StreamConnection {
   /** Silence while we were not reading the socket is ours, not the exchange's. */
   private resumedAt = 0;
   private lastPingAt = 0;
+  private lastSentAt = 0;
   openedAt: number | undefined;
   lastFrameAt = 0;
   firstDataAt: number | undefined;
@@ -118,7 +119,8 @@ export class StreamConnection {
     ws.on('pong', () => { this.lastFrameAt = this.now(); });
     ws.on('error', (error) => this.finish(this.retiring ? 'rotation' : 'error', error.message));
     ws.on('close', (code, reason) => this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
-    const tick = Math.max(20, Math.min(1000, Math.min(this.options.livenessMs, this.options.staleAfterMs) / 4));
+    const pingMs = this.options.protocol.clientPing === undefined ? Infinity : this.options.pingIntervalMs;
+    const tick = Math.max(20, Math.min(1000, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 4));
     this.watchdog = setInterval(() => this.check(), tick);
   }
 
@@ -176,6 +178,7 @@ export class StreamConnection {
     const now = this.now();
     this.openedAt = now;
     this.lastFrameAt = now;
+    this.lastSentAt = now;
     this.subscribe([...this.tracks.keys()], now);
   }
 
@@ -193,8 +196,10 @@ export class StreamConnection {
 
   private flushOutbound(): void {
     if (this.sendTimer || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
-    const { ready, nextInMs } = this.outbound.take(this.now());
+    const now = this.now();
+    const { ready, nextInMs } = this.outbound.take(now);
     for (const text of ready) this.ws.send(text);
+    if (ready.length > 0) this.lastSentAt = now;
     if (nextInMs !== undefined) {
       this.sendTimer = setTimeout(() => {
         this.sendTimer = undefined;
@@ -298,8 +303,11 @@ export class StreamConnection {
       this.close('liveness', `no frame for ${silentFor} ms`);
       return;
     }
+    // "Idle" is read both ways (OKX: nothing pushed, or nothing sent by the client, for 30 s ends the
+    // connection): ping when either direction has been quiet for the interval, even while data pours in.
     const ping = this.options.protocol.clientPing;
-    if (ping !== undefined && now - Math.max(this.lastFrameAt, this.lastPingAt) >= this.options.pingIntervalMs) {
+    const quietSince = Math.max(Math.min(this.lastFrameAt, this.lastSentAt), this.lastPingAt);
+    if (ping !== undefined && now - quietSince >= this.options.pingIntervalMs) {
       this.lastPingAt = now;
       this.outbound.pushFront({ text: ping, subscribe: false });
       this.flushOutbound();

@@ -81,7 +81,7 @@ export interface ExchangeProtocol {
   /** Frame text exactly as the exchange meant it (HTX: gunzip with a size cap). */
   decode(data: Buffer, isBinary: boolean): string;
   classify(text: string): FrameClass;
-  /** Client-initiated keepalive text (OKX `ping`), sent when idle for the ping interval. */
+  /** Client-initiated keepalive text (OKX `ping`), sent when either direction has been idle for the ping interval. */
   readonly clientPing?: string;
   /** No frame at all for this long means the connection is dead. */
   livenessTimeoutMs(config: ResolvedExchangeConfig): number;
