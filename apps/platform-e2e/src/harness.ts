@@ -124,6 +124,8 @@ export async function resetKafka(partitions = 6): Promise<void> {
 export interface TopicRecord {
   key: string;
   value: string;
+  /** `partition:offset`: identifies a record across reads, whose order across partitions varies. */
+  position: string;
 }
 
 export async function readTopic(topic: string, done: (records: TopicRecord[]) => boolean, timeoutMs = 30_000): Promise<TopicRecord[]> {
@@ -133,7 +135,8 @@ export async function readTopic(topic: string, done: (records: TopicRecord[]) =>
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => void values.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' }),
+      eachMessage: async ({ partition, message }) =>
+        void values.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', position: `${partition}:${message.offset}` }),
     });
     await waitFor(`${topic} contents`, timeoutMs, () => (done(values) ? true : undefined));
     return values;
