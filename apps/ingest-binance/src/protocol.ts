@@ -69,6 +69,7 @@ function binanceKlinesCodec(): BackfillCodec {
   return {
     maxBarsPerRequest: 1000,
     minRequestSpacingMs: Math.ceil(60_000 / (WEIGHT_PER_MINUTE / KLINES_WEIGHT)),
+    spacingPer: 'ip',
     buildRequest(range, id) {
       const limit = Math.floor((range.endMs - range.startMs) / INTERVAL_MS[range.interval]) + 1;
       return JSON.stringify({

@@ -54,6 +54,7 @@ export const huobiProtocol: ExchangeProtocol = {
     maxBarsPerRequest: 300,
     // The limit is one request per 100 ms per connection; a little slack keeps clock jitter from tripping it.
     minRequestSpacingMs: 120,
+    spacingPer: 'connection',
     buildRequest(range, id) {
       const topic = `market.${range.symbol.native}.kline.${toNativeInterval('huobi', range.interval)}`;
       // HTX wants seconds; `to` covers the whole last bar.

@@ -40,10 +40,21 @@ export function requestWindows(interval: Interval, startMs: number, endMs: numbe
  * every reply unchanged to `raw.<exchange>` with kind=backfill. OKX has none: the request
  * is counted as unsupported and the normalizer's gap report stands.
  */
+/** Earliest time the next request may be sent; each request reserves a slot. */
+interface RequestPacer {
+  nextRequestAt: number;
+}
+
+/** What one request in flight uses: its connection and the pacer that connection's requests obey. */
+interface Lane {
+  readonly connection: RequestConnection;
+  readonly pacer: RequestPacer;
+}
+
 export class BackfillService {
-  private readonly connection: RequestConnection | undefined;
-  /** Earliest time the next history request may be sent; concurrent requests each reserve a slot. */
-  private nextRequestAt = 0;
+  private readonly lanes: Lane[] = [];
+  private readonly freeLanes: Lane[] = [];
+  private readonly laneWaiters: Array<(lane: Lane) => void> = [];
   /** End of the exchange's rate limit or ban: it is per IP, so it holds back every request. */
   private blockedUntil = 0;
   private requestSeq = 0;
@@ -51,10 +62,12 @@ export class BackfillService {
 
   constructor(private readonly options: BackfillServiceOptions) {
     const { protocol, config } = options;
-    this.connection = protocol.backfill
-      // The history endpoint as configured: Binance WS-API, HTX /ws (streams' connectUrl rules do not apply).
-      ? new RequestConnection(config.apiUrl, protocol, (reason) => options.metrics.error(reason))
-      : undefined;
+    if (!protocol.backfill) return;
+    // The history endpoint as configured: Binance WS-API, HTX /ws (streams' connectUrl rules do not apply).
+    const open = () => new RequestConnection(config.apiUrl, protocol, (reason) => options.metrics.error(reason));
+    const shared = protocol.backfill.spacingPer === 'ip' ? { connection: open(), pacer: { nextRequestAt: 0 } } : undefined;
+    for (let i = 0; i < config.backfillConcurrency; i++) this.lanes.push(shared ?? { connection: open(), pacer: { nextRequestAt: 0 } });
+    this.freeLanes.push(...this.lanes);
   }
 
   async start(): Promise<void> {
@@ -73,7 +86,7 @@ export class BackfillService {
 
   stop(): void {
     this.stopped = true;
-    this.connection?.close();
+    for (const lane of this.lanes) lane.connection.close();
   }
 
   /**
@@ -113,21 +126,33 @@ export class BackfillService {
       return;
     }
     if (request.exchange !== config.exchange) return;
-    if (!protocol.backfill || !this.connection) {
+    if (!protocol.backfill || this.lanes.length === 0) {
       metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'unsupported' });
       logger.warn('backfill impossible: the exchange has no WebSocket history API; the gap stays reported', {
         symbol: request.symbol, interval: request.interval, start: request.start_time, end: request.end_time,
       });
       return;
     }
-    const outcome = await this.serve(request, protocol.backfill, this.connection, heartbeat).catch((error: unknown) => {
+    const lane = await this.acquireLane();
+    const outcome = await this.serve(request, protocol.backfill, lane, heartbeat).catch((error: unknown) => {
       logger.error('backfill failed', { symbol: request.symbol, interval: request.interval, error });
       return 'failed' as const;
-    });
+    }).finally(() => this.releaseLane(lane));
     metrics.backfillRequests.inc({ exchange: config.exchange, outcome });
   }
 
-  private async serve(request: BackfillRequest, codec: BackfillCodec, connection: RequestConnection, heartbeat: () => Promise<void>): Promise<'served' | 'failed'> {
+  private acquireLane(): Promise<Lane> {
+    const lane = this.freeLanes.pop();
+    return lane ? Promise.resolve(lane) : new Promise((resolve) => this.laneWaiters.push(resolve));
+  }
+
+  private releaseLane(lane: Lane): void {
+    const waiter = this.laneWaiters.shift();
+    if (waiter) waiter(lane);
+    else this.freeLanes.push(lane);
+  }
+
+  private async serve(request: BackfillRequest, codec: BackfillCodec, { connection, pacer }: Lane, heartbeat: () => Promise<void>): Promise<'served' | 'failed'> {
     const { config, metrics, logger, protocol, health } = this.options;
     const parsed = parseSymbol(request.symbol);
     const symbol = { ...parsed, native: NATIVE_SYMBOL[config.exchange](parsed) };
@@ -139,7 +164,7 @@ export class BackfillService {
       const range: KlineRange = { symbol, interval, ...window };
       for (;;) {
         if (this.stopped) return 'failed';
-        await this.pace(codec.minRequestSpacingMs, heartbeat);
+        await this.pace(pacer, codec.minRequestSpacingMs, heartbeat);
         const id = `bf${++this.requestSeq}`;
         let reply: Awaited<ReturnType<RequestConnection['request']>>;
         try {
@@ -192,11 +217,11 @@ export class BackfillService {
   }
 
   /** Reserves the next free request slot and waits for it; a rate limit that began meanwhile sends it to the back. */
-  private async pace(spacingMs: number, heartbeat: () => Promise<void>): Promise<void> {
+  private async pace(pacer: RequestPacer, spacingMs: number, heartbeat: () => Promise<void>): Promise<void> {
     for (;;) {
       const now = this.now();
-      const slot = Math.max(now, this.nextRequestAt, this.blockedUntil);
-      this.nextRequestAt = slot + spacingMs;
+      const slot = Math.max(now, pacer.nextRequestAt, this.blockedUntil);
+      pacer.nextRequestAt = slot + spacingMs;
       if (slot > now) await this.wait(slot - now, heartbeat);
       if (this.blockedUntil <= this.now()) return;
     }

@@ -60,8 +60,10 @@ export type BackfillReply =
 /** Kline history over the exchange's WebSocket request API. */
 export interface BackfillCodec {
   readonly maxBarsPerRequest: number;
-  /** Minimum spacing of requests on the connection (weight budget or per-connection rate). */
+  /** Minimum spacing of requests (a weight budget per IP, or a rate per connection). */
   readonly minRequestSpacingMs: number;
+  /** Whether that spacing binds all requests from this IP (Binance weight) or each connection (HTX): more connections, more throughput. */
+  readonly spacingPer: 'ip' | 'connection';
   buildRequest(range: KlineRange, id: string): string;
   parseReply(text: string): BackfillReply;
 }
