@@ -1,7 +1,7 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
 import { groupConsumerConfig, RAW_TOPICS } from '@klineflow/kafka';
-import { gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
+import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
 import type { Normalizer, RawMessage } from './pipeline.js';
@@ -104,7 +104,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => inSpan('normalizer.batch', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length }, async () => {
       if (joinedWith) {
         const assigned = joinedWith;
         joinedWith = undefined;
@@ -137,7 +137,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
       health.touch(component);
       await heartbeat();
       if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
-    },
+    }),
   });
 
   const htxClock = setInterval(() => {

@@ -6,7 +6,8 @@ import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics, rawTopic, TOPICS } from '@klineflow/kafka';
-import { createLogger, HealthRegistry } from '@klineflow/observability';
+import { tracing } from '@opentelemetry/sdk-node';
+import { createLogger, HealthRegistry, startTracing } from '@klineflow/observability';
 import type { DeadLetter, KlineGap, StandardKline } from '@klineflow/schemas';
 import { startKafkaLoop } from './kafka-loop.js';
 import { integrityPolicy, Normalizer } from './pipeline.js';
@@ -65,6 +66,8 @@ test('raw.binance frames (one malformed) → normalizer loop → kline-data and 
   const frames = [kline(t0, false, t0 + 1000), kline(t0, true, t0 + MIN), `{"stream":"${stream}","data":{"e":"kline"` /* malformed */, kline(t0 + MIN, true, t0 + 2 * MIN)];
 
   const [klines, letters] = await Promise.all([collect(kafka, TOPICS.klines), collect(kafka, TOPICS.deadLetter)]);
+  const spans = new tracing.InMemorySpanExporter();
+  const tracer = startTracing('normalizer-test', { ...config.tracing, sample_ratio: 1 }, spans);
   const groupId = `normalizer-stack-${randomUUID()}`;
   const fatal: string[] = [];
   const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
@@ -101,7 +104,13 @@ test('raw.binance frames (one malformed) → normalizer loop → kline-data and 
     const states = await loadStreamStates(kafka);
     assert.equal(states.get(`binance:${symbol}:1m`)?.lastClosedOpenTime, t0 + MIN);
     assert.deepEqual(fatal, []);
+
+    await tracer.flush();
+    const batchSpans = spans.getFinishedSpans().filter((s) => s.name === 'normalizer.batch');
+    assert.ok(batchSpans.length >= 1, 'each consumed batch is traced');
+    assert.equal(batchSpans.reduce((n, s) => n + Number(s.attributes.messages), 0), frames.length, 'one span per batch, not per message');
   } finally {
+    await tracer.shutdown();
     await loop.stop();
     await klines.stop();
     await letters.stop();

@@ -48,7 +48,7 @@ const exchangeSection = {
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['websocket', 'kafka', 'storage', 'integrity', 'metrics', 'log', 'ingest', 'simulator'],
+  required: ['websocket', 'kafka', 'storage', 'integrity', 'metrics', 'log', 'tracing', 'ingest', 'simulator'],
   properties: {
     websocket: {
       type: 'object',
@@ -166,6 +166,19 @@ export const configSchema = {
       default: {},
       required: ['level'],
       properties: { level: { type: 'string', enum: ['error', 'warn', 'info', 'debug'], default: 'info' } },
+    },
+    tracing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      required: ['enabled', 'otlp_endpoint', 'sample_ratio'],
+      properties: {
+        /** Export batch-level spans (never per message) to an OpenTelemetry collector. */
+        enabled: { type: 'boolean', default: false },
+        otlp_endpoint: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4318/v1/traces' },
+        /** Share of batches traced. */
+        sample_ratio: { type: 'number', minimum: 0, maximum: 1, default: 0.1 },
+      },
     },
     simulator: {
       type: 'object',

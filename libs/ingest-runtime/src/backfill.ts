@@ -1,7 +1,7 @@
 import type { Consumer, Message } from 'kafkajs';
 import type { ResolvedExchangeConfig } from '@klineflow/config';
 import { INTERVAL_MS, NATIVE_SYMBOL, parseSymbol, type Interval } from '@klineflow/exchanges';
-import type { HealthRegistry, Logger } from '@klineflow/observability';
+import { inSpan, type HealthRegistry, type Logger } from '@klineflow/observability';
 import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
@@ -134,7 +134,9 @@ export class BackfillService {
       return;
     }
     const lane = await this.acquireLane();
-    const outcome = await this.serve(request, protocol.backfill, lane, heartbeat).catch((error: unknown) => {
+    const codec = protocol.backfill;
+    const attributes = { exchange: config.exchange, symbol: request.symbol, interval: request.interval, start_time: request.start_time, end_time: request.end_time };
+    const outcome = await inSpan('backfill.request', attributes, () => this.serve(request, codec, lane, heartbeat)).catch((error: unknown) => {
       logger.error('backfill failed', { symbol: request.symbol, interval: request.interval, error });
       return 'failed' as const;
     }).finally(() => this.releaseLane(lane));

@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import type { Logger } from '@klineflow/observability';
+import { inSpan, type Logger } from '@klineflow/observability';
 import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
 
@@ -84,7 +84,7 @@ export class RawProducer {
     if (batch.length === 0) return;
     const { topic, metrics } = this.options;
     try {
-      await this.options.producer.send({ topic, acks: -1, messages: batch });
+      await inSpan('ingest.publish', { topic, messages: batch.length }, () => this.options.producer.send({ topic, acks: -1, messages: batch }));
     } catch (error) {
       metrics.produceErrors.inc({ topic });
       if (!this.failing) {

@@ -4,6 +4,7 @@ import { loadConfig, ConfigError, type KlineflowConfig } from '@klineflow/config
 import { createLogger, type Logger } from './logger.js';
 import { HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';
+import { startTracing } from './tracing.js';
 
 export type ServiceName = keyof KlineflowConfig['metrics']['ports'];
 
@@ -76,6 +77,11 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
   process.on('unhandledRejection', (error) => ctx.fail('unhandled rejection', error));
+  // Registered first, so it runs last: the spans of the final flushes are exported too.
+  if (config.tracing.enabled) {
+    const tracing = startTracing(name.replace(/_/g, '-'), config.tracing);
+    ctx.onShutdown(() => tracing.shutdown());
+  }
 
   http.server = await startObservabilityServer({ host: config.metrics.host, port: config.metrics.ports[name], registry, health });
   health.set('service', 'up');

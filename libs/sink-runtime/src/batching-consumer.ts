@@ -1,7 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { groupConsumerConfig } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
-import { counter, gauge, histogram, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
+import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 
 export interface SinkRecord {
@@ -130,7 +130,7 @@ export class BatchingSinkConsumer {
     this.buffer = [];
     const started = process.hrtime.bigint();
     try {
-      await this.options.write(batch);
+      await inSpan('sink.write', { sink: this.options.sink, records: batch.length }, () => this.options.write(batch));
     } catch (error) {
       this.buffer = batch.concat(this.buffer);
       this.onWriteFailure(error);
