@@ -38,6 +38,15 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
   return metric.values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
 }
 
+/** Every stream's tick numbers, over both connections of a rotation, run without a hole. */
+function assertNoEventLost(received: readonly Received[], keys: readonly string[]): void {
+  for (const key of keys) {
+    const seqs = [...new Set(received.filter((r) => r.key === key).map((r) => r.seq))].sort((a, b) => a - b);
+    const holes = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1]! + 1);
+    assert.deepEqual(holes, [], `${key}: no event lost across the rotation`);
+  }
+}
+
 const servers: MiniBinance[] = [];
 const startServer = async () => {
   const server = await MiniBinance.start();
@@ -118,11 +127,7 @@ test('serverShutdown rotates make-before-break: the old connection closes only a
     const replacement = server.connections[1]!;
     assert.ok(replacement.firstSentAt !== undefined && replacement.firstSentAt <= old.closedAt!, 'replacement delivered before the old one closed');
     await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 10, 'data on the replacement');
-    for (const key of ['btcusdt@kline_1m', 'ethusdt@kline_1m']) {
-      const seqs = [...new Set(received.filter((r) => r.key === key).map((r) => r.seq))].sort((a, b) => a - b);
-      const missing = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1]! + 1);
-      assert.deepEqual(missing, [], `${key}: no gap across the rotation`);
-    }
+    assertNoEventLost(received, ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
     assert.equal(await metricValue(registry, 'klineflow_ws_rotations_total', { trigger: 'server_shutdown' }), 1);
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', {}), 0, 'a rotation is not an outage');
     assert.equal(server.open.length, 1);
@@ -142,11 +147,7 @@ test('rotation keeps the old connection until the replacement delivers every act
     server.send(old, '{"e":"serverShutdown","E":1}');
     await waitFor(() => old.closedAt !== undefined, 'the old connection retired');
     await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 30, 'data on the replacement');
-    for (const key of ['btcusdt@kline_1m', 'ethusdt@kline_1m', 'bnbusdt@kline_1m']) {
-      const seqs = [...new Set(received.filter((r) => r.key === key).map((r) => r.seq))].sort((a, b) => a - b);
-      const missing = seqs.filter((s, i) => i > 0 && s !== seqs[i - 1]! + 1);
-      assert.deepEqual(missing, [], `${key}: no event lost between the ack and the replacement's first push`);
-    }
+    assertNoEventLost(received, ['btcusdt@kline_1m', 'ethusdt@kline_1m', 'bnbusdt@kline_1m']);
   } finally {
     slot.stop();
   }
