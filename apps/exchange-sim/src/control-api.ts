@@ -52,8 +52,18 @@ export class ControlApi {
     const { streams, all } = sim.exchanges[exchange];
     const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
     switch (url.pathname.slice('/faults/'.length)) {
-      case 'drop':
-        return { exchange, connections: sum(all.map((e) => e.drop())) };
+      case 'drop': {
+        // limit=N: only N connections that carry klines (one of a hot-standby pair, say).
+        const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : undefined;
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new BadRequest('limit must be a positive integer');
+        let left = limit;
+        const dropped = all.map((e) => {
+          const n = e.drop(left);
+          if (left !== undefined) left -= n;
+          return n;
+        });
+        return { exchange, connections: sum(dropped) };
+      }
       case 'stall':
         return { exchange, connections: streams.stall(msOf(url)) };
       case 'blackout': {

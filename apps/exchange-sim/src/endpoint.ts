@@ -85,10 +85,12 @@ export abstract class Endpoint<S> {
 
   // ---- faults -------------------------------------------------------------------------------
 
-  drop(): number {
-    const count = this.connections.size;
-    for (const conn of this.connections) conn.ws.terminate();
-    return count;
+  /** Terminates the open connections, or only the first `limit` of them that carry a kline subscription. */
+  drop(limit?: number): number {
+    let targets = [...this.connections].filter((conn) => conn.open);
+    if (limit !== undefined) targets = targets.filter((conn) => [...conn.subscriptions.values()].some((s) => s.channel === 'kline')).slice(0, limit);
+    for (const conn of targets) conn.ws.terminate();
+    return targets.length;
   }
 
   stall(ms: number): number {

@@ -26,6 +26,19 @@ test('drop terminates every connection without a close frame; state counts conne
   assert.equal(await client.closed(), 1006, 'abnormal closure: no close frame');
 });
 
+test('a limited drop terminates only that many connections, and only ones that carry klines', async () => {
+  const tickers = await binance('btcusdt@ticker');
+  const klinesA = await binance('btcusdt@kline_1m');
+  const klinesB = await binance('btcusdt@kline_1m');
+  await waitFor('three connections', 2000, async () => ((await control.state()).exchanges.binance.connections === 3 ? true : undefined));
+  assert.equal((await control.drop('binance', 1)).connections, 1);
+  await waitFor('one kline connection closed', 2000, () => (klinesA.closeCode ?? klinesB.closeCode));
+  assert.equal([klinesA.closeCode, klinesB.closeCode].filter((c) => c === 1006).length, 1, 'exactly one of the two kline connections');
+  assert.equal(tickers.closeCode, undefined, 'the ticker-only connection untouched');
+  tickers.close();
+  (klinesA.closeCode ? klinesB : klinesA).close();
+});
+
 test('stall keeps the connection open but silent for the window, then data resumes', async () => {
   const client = await binance('ethusdt@kline_1m');
   await client.next('data', (m) => m.stream === 'ethusdt@kline_1m');

@@ -11,9 +11,9 @@ export interface FaultResult {
 export class SimControl {
   constructor(private readonly baseUrl: string) {}
 
-  /** Terminates every connection of the exchange abruptly (no close frame). */
-  drop(exchange: string): Promise<FaultResult> {
-    return this.post(`/faults/drop?exchange=${exchange}`);
+  /** Terminates every connection of the exchange abruptly (no close frame), or only `limit` of those carrying klines. */
+  drop(exchange: string, limit?: number): Promise<FaultResult> {
+    return this.post(`/faults/drop?exchange=${exchange}${limit === undefined ? '' : `&limit=${limit}`}`);
   }
 
   /** Keeps the market-data connections open but sends nothing on them, not even pings, for `ms`. */
