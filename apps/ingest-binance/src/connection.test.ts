@@ -14,6 +14,8 @@ interface Received {
   connId: string;
   key: string;
   seq: number;
+  /** The frame's event time `E`, stamped by the test server as it sent it. */
+  eventTime: number;
   recvTs: number;
 }
 
@@ -26,11 +28,13 @@ function setup(server: MiniBinance, symbols: string[], extra: string[] = []) {
   const registry = new Registry();
   const metrics: IngestMetrics = createIngestMetrics(registry, 'binance');
   const received: Received[] = [];
+  const outages: Array<{ start: number; end: number }> = [];
   const slot = new ConnectionSlot({
     slotId: 'test', plan: plan!, config, protocol: binanceProtocol, metrics, logger,
-    sink: (connId, key, text, recvTs) => received.push({ connId, key, seq: Number(/"seq":(\d+)/.exec(text)![1]), recvTs }),
+    sink: (connId, key, text, recvTs) => received.push({ connId, key, seq: Number(/"seq":(\d+)/.exec(text)![1]), eventTime: Number(/"E":(\d+)/.exec(text)![1]), recvTs }),
+    onOutage: (start, end) => outages.push({ start, end }),
   });
-  return { slot, received, registry };
+  return { slot, received, registry, outages };
 }
 
 async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
@@ -59,10 +63,11 @@ after(async () => {
 
 test('reconnects with backoff and resubscribes everything after a server-side terminate', async () => {
   const server = await startServer();
-  const { slot, received, registry } = setup(server, ['BTCUSDT', 'ETHUSDT']);
+  const { slot, received, registry, outages } = setup(server, ['BTCUSDT', 'ETHUSDT']);
   slot.start();
   try {
     await waitFor(() => new Set(received.map((r) => r.key)).size === 2, 'data on both streams');
+    assert.equal(outages.length, 0, 'the first connect is not an outage');
     assert.deepEqual(server.connections[0]!.subscribeRequests, [['btcusdt@kline_1m', 'ethusdt@kline_1m']]);
     const droppedAt = Date.now();
     server.connections[0]!.ws.terminate();
@@ -74,6 +79,11 @@ test('reconnects with backoff and resubscribes everything after a server-side te
     assert.notEqual(received.at(-1)!.connId, received[0]!.connId, 'frames carry the new connection id');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'server_close' }), 1);
     assert.equal(await metricValue(registry, 'klineflow_ws_outage_windows_total', {}), 1);
+    assert.equal(outages.length, 1, 'the outage window is reported once, for its backfill');
+    // On the exchange's clock: from the event time of the lost connection's last frame to that of the new one's first.
+    const onOld = received.filter((r) => r.connId === received[0]!.connId);
+    const firstOnNew = received.find((r) => r.connId !== received[0]!.connId)!;
+    assert.deepEqual(outages[0], { start: onOld.at(-1)!.eventTime, end: firstOnNew.eventTime });
     const durations = (await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values as Array<{ value: number; metricName?: string }>;
     assert.equal(durations.find((v) => v.metricName?.endsWith('_count'))?.value, 1, 'reconnect duration observed once');
     assert.equal(slot.status().up, true);

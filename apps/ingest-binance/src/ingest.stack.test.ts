@@ -4,6 +4,7 @@ import type { IHeaders } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig } from '@klineflow/config';
 import { createKafka, rawTopic, TOPICS } from '@klineflow/kafka';
+import type { BackfillRequest } from '@klineflow/schemas';
 import { createLogger, HealthRegistry, type ServiceContext } from '@klineflow/observability';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from './protocol.js';
@@ -18,14 +19,13 @@ interface Landed {
 const decode = (headers: IHeaders | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 
-test('live frames and backfill replies land in raw.binance with their headers and the stream key', { timeout: 60_000 }, async () => {
+/** runIngest for one fresh symbol against the test servers, with a reader of what lands in raw.binance. */
+async function startIngest(server: MiniBinance, apiUrl: string) {
   const run = `${process.pid}${Date.now() % 100_000}`;
   const symbol = `T${run}USDT`;
   const native = symbol.toLowerCase();
-  const server = await MiniBinance.start(50);
-  const api = await startWsApi({ rateLimitFirst: false });
   const config = parseConfig([
-    '[websocket.binance]', `url = "${server.url}"`, `api_url = "${api.url}"`, `symbols = ["${symbol}"]`,
+    '[websocket.binance]', `url = "${server.url}"`, `api_url = "${apiUrl}"`, `symbols = ["${symbol}"]`,
     'channels = ["kline"]', 'intervals = ["1m", "5m"]',
     '[websocket.okx]', 'enabled = false', 'symbols = ["BTC-USDT"]',
     '[websocket.huobi]', 'enabled = false', 'symbols = ["btcusdt"]',
@@ -39,20 +39,30 @@ test('live frames and backfill replies land in raw.binance with their headers an
     onShutdown: (step) => steps.push(step),
     fail: (reason) => { throw new Error(reason); },
   };
-
   const kafka = createKafka(config.kafka, `stack-reader-${run}`);
   const consumer = kafka.consumer({ groupId: `ingest-stack-reader-${run}` });
   const landed: Landed[] = [];
+  await runIngest(ctx, binanceProtocol);
+  await consumer.connect();
+  await consumer.subscribe({ topic: rawTopic('binance'), fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const key = message.key?.toString() ?? '';
+      if (key.startsWith(native)) landed.push({ key, value: message.value?.toString() ?? '', headers: decode(message.headers) });
+    },
+  });
+  const stop = async () => {
+    for (const step of steps.reverse()) await step();
+    await consumer.disconnect();
+  };
+  return { symbol, native, ctx, kafka, landed, stop };
+}
+
+test('live frames and backfill replies land in raw.binance with their headers and the stream key', { timeout: 60_000 }, async () => {
+  const server = await MiniBinance.start(50);
+  const api = await startWsApi({ rateLimitFirst: false });
+  const { symbol, native, ctx, kafka, landed, stop } = await startIngest(server, api.url);
   try {
-    await runIngest(ctx, binanceProtocol);
-    await consumer.connect();
-    await consumer.subscribe({ topic: rawTopic('binance'), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const key = message.key?.toString() ?? '';
-        if (key.startsWith(native)) landed.push({ key, value: message.value?.toString() ?? '', headers: decode(message.headers) });
-      },
-    });
     await waitFor(() => ['1m', '5m'].every((i) => landed.some((m) => m.key === `${native}@kline_${i}`)), 'live frames of both streams in Kafka', 30_000);
     const live = landed.find((m) => m.key === `${native}@kline_1m`)!;
     assert.match(live.value, new RegExp(`^\\{"stream":"${native}@kline_1m","data":\\{"e":"kline"`), 'exact frame text');
@@ -87,8 +97,49 @@ test('live frames and backfill replies land in raw.binance with their headers an
     assert.equal(connectionHealth()!.status, 'up');
     assert.ok(connectionHealth()!.lastMessageAgeMs! < 5000);
   } finally {
-    for (const step of steps.reverse()) await step();
-    await consumer.disconnect();
+    await stop();
+    await server.stop();
+    await api.stop();
+  }
+});
+
+test('after an outage, backfill-requests ask for exactly the bars that closed on the exchange clock meanwhile', { timeout: 60_000 }, async () => {
+  const server = await MiniBinance.start(50);
+  // The exchange clock runs 600× fast: a few hundred ms of outage spans minutes of bars.
+  const startedAt = Date.now();
+  const base = Math.floor(startedAt / MIN) * MIN - 60 * MIN;
+  server.eventClock = () => base + (Date.now() - startedAt) * 600;
+  const api = await startWsApi({ rateLimitFirst: false });
+  const { symbol, native, kafka, landed, stop } = await startIngest(server, api.url);
+  const requests: BackfillRequest[] = [];
+  const reader = kafka.consumer({ groupId: `ingest-stack-requests-${symbol}` });
+  try {
+    await reader.connect();
+    await reader.subscribe({ topic: TOPICS.backfillRequests, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const request = JSON.parse(message.value?.toString() ?? '{}') as BackfillRequest;
+        if (request.symbol === symbol && request.reason === 'outage') requests.push(request);
+      },
+    });
+    await waitFor(() => landed.some((m) => m.key === `${native}@kline_1m`), 'live frames', 30_000);
+    const firstConnection = landed[0]!.headers.conn_id!;
+    server.connections[0]!.ws.terminate();
+    await waitFor(() => landed.some((m) => m.headers.conn_id !== firstConnection && m.headers.kind === 'live'), 'data on the new connection', 30_000);
+    const eventTime = (m: Landed) => Number(/"E":(\d+)/.exec(m.value)![1]);
+    const lastBefore = Math.max(...landed.filter((m) => m.headers.conn_id === firstConnection).map(eventTime));
+    const firstAfter = Math.min(...landed.filter((m) => m.headers.conn_id !== firstConnection && m.headers.kind === 'live').map(eventTime));
+    // Per interval, the bars whose close fell between the two: none for an interval whose boundary was not crossed.
+    const closedBetween = (size: number) => ({ first: Math.floor(lastBefore / size) * size, last: Math.floor(firstAfter / size) * size - size });
+    const expected = ([['1m', MIN], ['5m', 5 * MIN]] as const)
+      .map(([interval, size]) => ({ interval, ...closedBetween(size) }))
+      .filter((e) => e.last >= e.first);
+    assert.ok(expected.some((e) => e.interval === '1m'), 'the outage spanned at least one 1m close');
+    await waitFor(() => requests.length >= expected.length, 'the outage backfill requests', 30_000);
+    assert.deepEqual(requests.map((r) => [r.interval, r.start_time, r.end_time]).sort(), expected.map((e) => [e.interval, e.first, e.last]).sort());
+  } finally {
+    await reader.disconnect();
+    await stop();
     await server.stop();
     await api.stop();
   }

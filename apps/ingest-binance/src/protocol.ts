@@ -1,5 +1,5 @@
 import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
-import { batchWithin, type BackfillCodec, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
+import { batchWithin, integerAfter, type BackfillCodec, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
 
 const LIMITS = EXCHANGE_LIMITS.binance;
 const STREAM_PREFIX = '{"stream":"';
@@ -37,6 +37,8 @@ export const binanceProtocol: ExchangeProtocol = {
   },
   decode: (data) => data.toString('utf8'),
   classify: classifyBinanceFrame,
+  // Event time of trades, klines and tickers; the partial book has none.
+  exchangeTimeOf: (text) => integerAfter(text, '"E":'),
   // A shard carries hundreds of streams (depth every 100 ms, klines every 2 s): 10 s of total silence is a dead connection.
   livenessTimeoutMs: () => 10_000,
   // 5 client messages per second close the connection; pongs count too, so keep one spare.

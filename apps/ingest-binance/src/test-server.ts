@@ -28,6 +28,8 @@ export class MiniBinance {
    * each stream's first push trails the ack until its next update.
    */
   firstPushDelayMs = 0;
+  /** The exchange's clock, stamped as `E` on every event (a test may run it faster than real time). */
+  eventClock: () => number = Date.now;
   /** Ticks so far: every event carries it, so an event lost by the client shows as a gap even if no one else received it. */
   private ticks = 0;
   private readonly wss: WebSocketServer;
@@ -87,7 +89,7 @@ export class MiniBinance {
     const streams = new Set(this.open.flatMap((c) => [...c.subscriptions]));
     for (const stream of streams) {
       if (this.silentSymbols.has(stream.slice(0, stream.indexOf('@')))) continue;
-      const frame = `{"stream":"${stream}","data":{"e":"kline","E":${Date.now()},"seq":${seq}}}`;
+      const frame = `{"stream":"${stream}","data":{"e":"kline","E":${this.eventClock()},"seq":${seq}}}`;
       for (const conn of this.open) {
         if (conn.frozen || !conn.subscriptions.has(stream)) continue;
         conn.firstSentAt ??= Date.now();

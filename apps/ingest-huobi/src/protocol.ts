@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
-import { FrameDecodeError, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
+import { FrameDecodeError, integerAfter, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
 
 /**
  * Largest inflated frame we accept. A full 300-bar history reply is ~60 KB and a step0
@@ -47,6 +47,7 @@ export const huobiProtocol: ExchangeProtocol = {
     }),
   decode: (data, isBinary) => (isBinary ? inflateHtxFrame(data) : data.toString('utf8')),
   classify: classifyHuobiFrame,
+  exchangeTimeOf: (text) => integerAfter(text, '"ts":'),
   livenessTimeoutMs: () => LIVENESS_MS,
   maxMessagesPerSecond: EXCHANGE_LIMITS.huobi.maxClientMessagesPerSecond,
   rotatesByAge: false,

@@ -1,6 +1,6 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import { groupConsumerConfig, RAW_TOPICS } from '@klineflow/kafka';
+import { groupConsumerConfig, onConsumerCrash, RAW_TOPICS } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -66,11 +66,18 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
 
   await producer.connect();
   await consumer.connect();
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (stopping) return;
-    health.set(component, 'down', `consumer crashed: ${payload.error.message}`);
-    consumerUp.set({ group: groupId }, 0);
-    options.onFatal('kafka consumer crashed', payload.error);
+  onConsumerCrash(consumer, {
+    restarting: (error) => {
+      health.set(component, 'degraded', `consumer restarting after: ${error.message}`);
+      consumerUp.set({ group: groupId }, 0);
+      logger.warn('kafka consumer crashed; restarting', { error: error.message });
+    },
+    fatal: (error) => {
+      if (stopping) return;
+      health.set(component, 'down', `consumer crashed: ${error.message}`);
+      consumerUp.set({ group: groupId }, 0);
+      options.onFatal('kafka consumer crashed', error);
+    },
   });
   let joined = false;
   /** `topic:partition` this replica consumes, and an assignment from the last join not yet adopted. */

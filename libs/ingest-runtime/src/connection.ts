@@ -74,6 +74,9 @@ export class StreamConnection {
   openedAt: number | undefined;
   lastFrameAt = 0;
   firstDataAt: number | undefined;
+  /** The first and the latest data frame: an outage's ends are read from them. */
+  firstDataText: string | undefined;
+  lastDataText: string | undefined;
   private ready = false;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -226,9 +229,11 @@ export class StreamConnection {
           track.lastDataAt = recvTs;
           track.resubscribedAt = undefined;
         }
+        this.lastDataText = text;
         this.options.events.onFrame(this.options.connId, frame.key, text, recvTs);
         if (this.firstDataAt === undefined) {
           this.firstDataAt = recvTs;
+          this.firstDataText = text;
           this.options.events.onFirstData(this);
           this.checkReady();
         }

@@ -8,4 +8,5 @@ export * from './metrics.js';
 export * from './producer.js';
 export * from './request-connection.js';
 export * from './backfill.js';
+export * from './outage.js';
 export * from './run.js';

@@ -2,22 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@klineflow/config';
 import { planConnections, planStreams, ownsSymbol, staleThresholdMs } from './plan.js';
-import type { ExchangeProtocol, StreamSpec } from './protocol.js';
-import { exchangeConfig, manySymbols } from './test-support.js';
+import type { StreamSpec } from './protocol.js';
+import { exchangeConfig, manySymbols, planningProtocol } from './test-support.js';
 
-/** Minimal protocol: key naming and endpoint choice are all planning needs. */
-const protocol = (exchange: 'binance' | 'okx'): ExchangeProtocol => ({
-  exchange,
-  streamKey: (symbol, channel, interval) => `${symbol.native}@${channel}${interval ? `_${interval}` : ''}`,
-  endpointOf: (channel) => (exchange === 'okx' && channel === 'kline' ? 'apiUrl' : 'url'),
-  connectUrl: (base) => base,
-  subscribeRequests: () => [],
-  decode: (data) => data.toString(),
-  classify: () => ({ kind: 'unknown' }),
-  livenessTimeoutMs: () => 30_000,
-  maxMessagesPerSecond: 4,
-  rotatesByAge: false,
-});
+const protocol = planningProtocol;
 
 const symbolsLine = (n: number) => `symbols = ${JSON.stringify(manySymbols(n))}`;
 

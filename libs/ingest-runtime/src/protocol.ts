@@ -83,6 +83,8 @@ export interface ExchangeProtocol {
   /** Frame text exactly as the exchange meant it (HTX: gunzip with a size cap). */
   decode(data: Buffer, isBinary: boolean): string;
   classify(text: string): FrameClass;
+  /** Exchange time of a data frame by string scan (no parse), where the frame carries one; only read around outages. */
+  exchangeTimeOf?(text: string): number | undefined;
   /** Client-initiated keepalive text (OKX `ping`), sent when either direction has been idle for the ping interval. */
   readonly clientPing?: string;
   /** No frame at all for this long means the connection is dead. */

@@ -1,10 +1,11 @@
 import { Partitioners, type Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { createKafka, ensureTopics, groupConsumerConfig, rawTopic } from '@klineflow/kafka';
+import { createKafka, ensureTopics, groupConsumerConfig, onConsumerCrash, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { BackfillService } from './backfill.js';
 import { createIngestMetrics } from './metrics.js';
-import { planConnections } from './plan.js';
+import { outageBackfillRequests } from './outage.js';
+import { planConnections, type ConnectionPlan } from './plan.js';
 import { RawProducer } from './producer.js';
 import type { ExchangeProtocol } from './protocol.js';
 import { ConnectionSlot, type FrameSink } from './slot.js';
@@ -51,9 +52,17 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   const sink: FrameSink = (connId, key, text, recvTs) =>
     producer.enqueue({ key, value: text, headers: { exchange, conn_id: connId, recv_ts: String(recvTs), kind: 'live' } });
 
+  // Bars that closed while a connection was down are asked for at once, where the exchange has history.
+  const requestOutageBackfill = (streams: ConnectionPlan['streams']) => (start: number, end: number) => {
+    const requests = outageBackfillRequests(exchange, streams, start, end, Date.now());
+    if (requests.length === 0) return;
+    kafkaProducer.send({ topic: TOPICS.backfillRequests, acks: -1, messages: requests.map((r) => ({ key: exchange, value: JSON.stringify(r) })) })
+      .catch((error: unknown) => ctx.logger.error('outage backfill requests not sent; the normalizer will still find the gaps', { error, requests: requests.length }));
+  };
   for (const plan of plans) {
+    const onOutage = protocol.backfill ? requestOutageBackfill(plan.streams) : undefined;
     for (let replica = 0; replica < config.redundancy; replica++) {
-      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger }));
+      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger, onOutage }));
     }
   }
   ctx.logger.info('connection plan', {
@@ -79,10 +88,17 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   }, TICK_MS);
 
   const consumer = kafka.consumer(groupConsumerConfig(`${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`));
-  consumer.on(consumer.events.CRASH, (event) => {
-    ctx.health.set('backfill-consumer', 'down', String(event.payload.error));
-    ctx.fail('backfill-requests consumer crashed', event.payload.error);
+  onConsumerCrash(consumer, {
+    restarting: (error) => {
+      ctx.health.set('backfill-consumer', 'degraded', `restarting after: ${error.message}`);
+      ctx.logger.warn('backfill-requests consumer crashed; restarting', { error: error.message });
+    },
+    fatal: (error) => {
+      ctx.health.set('backfill-consumer', 'down', String(error));
+      ctx.fail('backfill-requests consumer crashed', error);
+    },
   });
+  consumer.on(consumer.events.GROUP_JOIN, () => ctx.health.set('backfill-consumer', 'up'));
   await consumer.connect();
   const backfill = new BackfillService({ config, protocol, consumer, publish, metrics, logger: ctx.logger, health: ctx.health });
   await backfill.start();

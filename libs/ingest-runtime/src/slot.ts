@@ -3,6 +3,7 @@ import type { Logger } from '@klineflow/observability';
 import { Backoff } from '@klineflow/reconnect';
 import { StreamConnection, type CloseReason, type ConnectionEvents } from './connection.js';
 import type { IngestMetrics } from './metrics.js';
+import { outageOnExchangeClock } from './outage.js';
 import type { ConnectionPlan } from './plan.js';
 import type { ExchangeProtocol, RotationTrigger } from './protocol.js';
 
@@ -24,6 +25,8 @@ export interface SlotOptions {
   readonly sink: FrameSink;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
+  /** After each outage (not the first connect), on the exchange's clock: from the last frame before it to data flowing again. */
+  readonly onOutage?: (start: number, end: number) => void;
 }
 
 export interface SlotStatus {
@@ -55,6 +58,8 @@ export class ConnectionSlot {
   /** Start of the current outage (loss of the connection), until data flows again. */
   private lostAt: number | undefined;
   private lostReason: string | undefined;
+  /** The last data frame before the loss, whose exchange time opens the outage. */
+  private lostText: string | undefined;
   /** Streams a recycle already failed to cure (e.g. an unknown symbol): later silence only resubscribes. */
   private readonly recycledFor = new Set<string>();
   private readonly url: string;
@@ -146,7 +151,7 @@ export class ConnectionSlot {
       if (connection !== this.active) return;
       this.backoff.markHealthy(now);
       this.markUp();
-      this.endOutage(now);
+      this.endOutage(now, connection);
       this.scheduleAgeRotation();
     },
     onReady: (connection) => this.completeRotationWhenCovered(connection),
@@ -189,7 +194,7 @@ export class ConnectionSlot {
     old?.retire();
     this.backoff.markHealthy(Date.now());
     this.markUp();
-    this.endOutage(Date.now());
+    this.endOutage(Date.now(), replacement);
     this.scheduleAgeRotation();
     this.options.logger.info('rotation complete', { slot: this.options.slotId, conn_id: replacement.connId });
   }
@@ -214,6 +219,7 @@ export class ConnectionSlot {
       // Nothing arrived since the last frame: that, not the moment we noticed, opens the window.
       this.lostAt = connection.lastFrameAt > 0 ? Math.min(connection.lastFrameAt, Date.now()) : Date.now();
       this.lostReason = reason;
+      this.lostText = connection.lastDataText;
     }
     if (this.replacement) {
       // A rotation was under way: its connection takes over as soon as it delivers.
@@ -224,7 +230,7 @@ export class ConnectionSlot {
       logger.warn('connection lost during rotation; replacement takes over', { slot: this.options.slotId, reason, detail });
       if (successor.firstDataAt !== undefined) {
         this.markUp();
-        this.endOutage(Date.now());
+        this.endOutage(Date.now(), successor);
         this.scheduleAgeRotation();
       }
       return;
@@ -247,7 +253,7 @@ export class ConnectionSlot {
     metrics.connectionUp.set({ exchange: config.exchange, conn_id: this.options.slotId, endpoint: plan.endpoint }, 1);
   }
 
-  private endOutage(now: number): void {
+  private endOutage(now: number, resumed: StreamConnection): void {
     if (this.lostAt === undefined) return;
     const { config, logger, metrics } = this.options;
     const seconds = (now - this.lostAt) / 1000;
@@ -258,9 +264,12 @@ export class ConnectionSlot {
         slot: this.options.slotId, start: this.lostAt, end: now, duration_ms: now - this.lostAt,
         reason: this.lostReason, streams: this.options.plan.streams.length,
       });
+      const window = outageOnExchangeClock(this.options.protocol.exchangeTimeOf, { at: this.lostAt, text: this.lostText }, { at: now, text: resumed.firstDataText });
+      this.options.onOutage?.(window.start, window.end);
     }
     this.lostAt = undefined;
     this.lostReason = undefined;
+    this.lostText = undefined;
   }
 
   private scheduleAgeRotation(): void {

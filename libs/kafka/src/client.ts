@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type ConsumerConfig, type ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ITopicConfig } from 'kafkajs';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
 
@@ -12,11 +12,29 @@ export function createKafka(config: KlineflowConfig['kafka'], clientId: string):
   });
 }
 
+/** How long a consumer may keep failing transiently (a broker restarting) before its service gives up and exits. */
+export const TRANSIENT_FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * kafkajs asks this after each crash on a retriable error. Yes while the failures are one
+ * stretch shorter than `windowMs`: a broker restart is ridden out in-process. Past it the
+ * consumer stays down and the service exits (see onConsumerCrash) rather than idle as a zombie.
+ */
+export function restartWhileTransient(windowMs = TRANSIENT_FAILURE_WINDOW_MS, now: () => number = Date.now): () => Promise<boolean> {
+  let failingSince = 0;
+  let lastFailureAt = -Infinity;
+  return async () => {
+    const at = now();
+    if (at - lastFailureAt > windowMs) failingSince = at;
+    lastFailureAt = at;
+    return at - failingSince < windowMs;
+  };
+}
+
 /**
  * Settings of every klineflow consumer group. A member killed without leaving holds its
  * partitions until its session expires, so the session is short (10 s, not kafkajs' 30 s).
- * A consumer that restarts itself can end up alive and idle: a crash ends the process instead,
- * and the orchestrator restarts it. A short long-poll keeps SIGTERM prompt.
+ * A short long-poll keeps SIGTERM prompt.
  */
 export function groupConsumerConfig(groupId: string, maxWaitTimeInMs = 500): ConsumerConfig {
   return {
@@ -24,8 +42,13 @@ export function groupConsumerConfig(groupId: string, maxWaitTimeInMs = 500): Con
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     maxWaitTimeInMs,
-    retry: { retries: 10, restartOnFailure: async () => false },
+    retry: { retries: 10, restartOnFailure: restartWhileTransient() },
   };
+}
+
+/** A crash kafkajs recovers from (it restarts the consumer) only degrades; a final one is fatal. */
+export function onConsumerCrash(consumer: Consumer, handlers: { restarting(error: Error): void; fatal(error: Error): void }): void {
+  consumer.on(consumer.events.CRASH, ({ payload }) => (payload.restart ? handlers.restarting(payload.error) : handlers.fatal(payload.error)));
 }
 
 /** Creates every topic klineflow uses (idempotent) and waits until their leaders are known. */

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { groupConsumerConfig } from '@klineflow/kafka';
+import { groupConsumerConfig, onConsumerCrash } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -81,11 +81,18 @@ export class BatchingSinkConsumer {
   async start(): Promise<void> {
     const { consumer, options } = this;
     await consumer.connect();
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (this.stopping) return;
-      this.options.health.set(`consumer:${options.groupId}`, 'down', payload.error.message);
-      this.metrics.consumerUp.set({ group: options.groupId }, 0);
-      options.onFatal('kafka consumer crashed', payload.error);
+    onConsumerCrash(consumer, {
+      restarting: (error) => {
+        options.health.set(`consumer:${options.groupId}`, 'degraded', `restarting after: ${error.message}`);
+        this.metrics.consumerUp.set({ group: options.groupId }, 0);
+        options.logger.warn('kafka consumer crashed; restarting', { sink: options.sink, error: error.message });
+      },
+      fatal: (error) => {
+        if (this.stopping) return;
+        options.health.set(`consumer:${options.groupId}`, 'down', error.message);
+        this.metrics.consumerUp.set({ group: options.groupId }, 0);
+        options.onFatal('kafka consumer crashed', error);
+      },
     });
     consumer.on(consumer.events.GROUP_JOIN, () => {
       options.health.set(`consumer:${options.groupId}`, 'up');
