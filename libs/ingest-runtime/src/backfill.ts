@@ -35,11 +35,6 @@ export function requestWindows(interval: Interval, startMs: number, endMs: numbe
   return windows;
 }
 
-/**
- * Serves `backfill-requests` for one exchange over its WebSocket history API, publishing
- * every reply unchanged to `raw.<exchange>` with kind=backfill. OKX has none: the request
- * is counted as unsupported and the normalizer's gap report stands.
- */
 /** Earliest time the next request may be sent; each request reserves a slot. */
 interface RequestPacer {
   nextRequestAt: number;
@@ -51,6 +46,11 @@ interface Lane {
   readonly pacer: RequestPacer;
 }
 
+/**
+ * Serves `backfill-requests` for one exchange over its WebSocket history API, publishing
+ * every reply unchanged to `raw.<exchange>` with kind=backfill. OKX has none: the request
+ * is counted as unsupported and the normalizer's gap report stands.
+ */
 export class BackfillService {
   private readonly lanes: Lane[] = [];
   private readonly freeLanes: Lane[] = [];
