@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Consumer, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
@@ -18,7 +18,7 @@ function backfillAgainst(apiUrl: string, extra = '') {
   const registry = new Registry();
   const published: Message[] = [];
   const service = new BackfillService({
-    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    config, protocol: binanceProtocol, publish: (m) => published.push(m),
     metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
   });
   return { service, registry, published };
@@ -61,7 +61,7 @@ test('requests for another exchange are ignored and invalid ones counted, withou
   const published: Message[] = [];
   const config = resolveExchange(parseConfig('[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "ws://127.0.0.1:9/x"'), 'binance') as ResolvedExchangeConfig;
   const service = new BackfillService({
-    config, protocol: binanceProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    config, protocol: binanceProtocol, publish: (m) => published.push(m),
     metrics: createIngestMetrics(registry, 'binance'), logger, health: new HealthRegistry(),
   });
   await service.handle(JSON.stringify({ exchange: 'huobi', symbol: 'BTCUSDT', interval: '1m', start_time: T0, end_time: T0, reason: 'gap', requested_at: T0 }));

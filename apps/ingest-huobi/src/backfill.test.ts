@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import type { Consumer, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
@@ -38,7 +38,7 @@ test('HTX history requests spread over backfill_concurrency connections, each wi
   const config = resolveExchange(parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`), 'huobi') as ResolvedExchangeConfig;
   const published: Message[] = [];
   const service = new BackfillService({
-    config, protocol: huobiProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    config, protocol: huobiProtocol, publish: (m) => published.push(m),
     metrics: createIngestMetrics(new Registry(), 'huobi'), logger, health: new HealthRegistry(),
   });
   try {

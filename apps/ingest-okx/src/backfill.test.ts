@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Consumer, Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
@@ -14,7 +14,7 @@ test('OKX backfill requests are counted as unsupported and nothing is published'
   const published: Message[] = [];
   const config = resolveExchange(parseConfig('[websocket.okx]\nsymbols = ["BTC-USDT"]'), 'okx') as ResolvedExchangeConfig;
   const service = new BackfillService({
-    config, protocol: okxProtocol, consumer: undefined as unknown as Consumer, publish: (m) => published.push(m),
+    config, protocol: okxProtocol, publish: (m) => published.push(m),
     metrics: createIngestMetrics(registry, 'okx'), logger, health: new HealthRegistry(),
   });
   const t = 1_700_000_040_000 - (1_700_000_040_000 % 60_000);

@@ -1,6 +1,6 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import { groupConsumerConfig, onConsumerCrash, RAW_TOPICS } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming, RAW_TOPICS } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -43,7 +43,6 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
   const consumerUp = gauge(registry, METRICS.consumerUp);
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  const consumer: Consumer = kafka.consumer(groupConsumerConfig(groupId));
   const component = `consumer:${groupId}`;
   let stopping = false;
   // Sends are serialised so snapshots of the same stream reach the compacted topic in order.
@@ -65,8 +64,79 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   };
 
   await producer.connect();
-  await consumer.connect();
-  onConsumerCrash(consumer, {
+  let joined = false;
+  /** `topic:partition` this replica consumes, and an assignment from the last join not yet adopted. */
+  let owned = new Set<string>();
+  let joinedWith: Set<string> | undefined;
+  let latestAssignment: ReadonlySet<string> = new Set();
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const create = (): Consumer => {
+    const consumer = kafka.consumer(groupConsumerConfig(groupId));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      joined = true;
+      latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
+      health.set(component, 'up');
+      consumerUp.set({ group: groupId }, 1);
+    });
+    // Ready once joined and the first fetch has fixed the start offsets.
+    consumer.on(consumer.events.FETCH, () => joined && markReady());
+    return consumer;
+  };
+  // Runs before the first batch of every generation: a start-up is a rebalance from nothing, so a
+  // restart neither invents gaps nor forgets them, and a partition taken over resumes where its last owner left off.
+  const adoptAssignment = async (assigned: Set<string>) => {
+    const newlyOwned = new Set([...assigned].filter((p) => !owned.has(p)));
+    const saved = newlyOwned.size > 0 ? await loadStreamStates(kafka) : new Map();
+    normalizer.reassign(assigned, newlyOwned, saved);
+    logger.info('partitions assigned', { owned: assigned.size, newly_owned: newlyOwned.size, states_read: saved.size });
+    owned = assigned;
+  };
+  const run = async (consumer: Consumer) => {
+    await consumer.connect();
+    for (const topic of options.topics ?? RAW_TOPICS) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => inSpan('normalizer.batch', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length }, async () => {
+        if (joinedWith) {
+          const assigned = joinedWith;
+          joinedWith = undefined;
+          await adoptAssignment(assigned);
+        }
+        let lastProcessed: string | undefined;
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          normalizer.process({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            value: message.value?.toString() ?? '',
+            headers: decodeHeaders(message.headers),
+          } satisfies RawMessage);
+          lastProcessed = message.offset;
+        }
+        if (lastProcessed === undefined) return;
+        counters.inc(METRICS.consumedMessages, [batch.topic], batch.messages.length);
+        try {
+          await flush();
+        } catch (error) {
+          // The in-memory integrity state already counts this batch as emitted: a retry would drop it
+          // as duplicates. Exit instead; the restart rebuilds state from normalizer-state and re-reads.
+          options.onFatal('sending normalized batch failed', error);
+          throw error;
+        }
+        resolveOffset(lastProcessed);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
+        health.touch(component);
+        await heartbeat();
+        if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
+      }),
+    });
+  };
+  const runner = await keepConsuming({
+    create,
+    run,
     restarting: (error) => {
       health.set(component, 'degraded', `consumer restarting after: ${error.message}`);
       consumerUp.set({ group: groupId }, 0);
@@ -78,73 +148,6 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
       consumerUp.set({ group: groupId }, 0);
       options.onFatal('kafka consumer crashed', error);
     },
-  });
-  let joined = false;
-  /** `topic:partition` this replica consumes, and an assignment from the last join not yet adopted. */
-  let owned = new Set<string>();
-  let joinedWith: Set<string> | undefined;
-  let latestAssignment: ReadonlySet<string> = new Set();
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    joined = true;
-    latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
-    health.set(component, 'up');
-    consumerUp.set({ group: groupId }, 1);
-  });
-  // Runs before the first batch of every generation: a start-up is a rebalance from nothing, so a
-  // restart neither invents gaps nor forgets them, and a partition taken over resumes where its last owner left off.
-  const adoptAssignment = async (assigned: Set<string>) => {
-    const newlyOwned = new Set([...assigned].filter((p) => !owned.has(p)));
-    const saved = newlyOwned.size > 0 ? await loadStreamStates(kafka) : new Map();
-    normalizer.reassign(assigned, newlyOwned, saved);
-    logger.info('partitions assigned', { owned: assigned.size, newly_owned: newlyOwned.size, states_read: saved.size });
-    owned = assigned;
-  };
-  const ready = new Promise<void>((resolve) => {
-    const removeListener = consumer.on(consumer.events.FETCH, () => {
-      if (!joined) return;
-      removeListener();
-      resolve();
-    });
-  });
-  for (const topic of options.topics ?? RAW_TOPICS) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => inSpan('normalizer.batch', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length }, async () => {
-      if (joinedWith) {
-        const assigned = joinedWith;
-        joinedWith = undefined;
-        await adoptAssignment(assigned);
-      }
-      let lastProcessed: string | undefined;
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        normalizer.process({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          value: message.value?.toString() ?? '',
-          headers: decodeHeaders(message.headers),
-        } satisfies RawMessage);
-        lastProcessed = message.offset;
-      }
-      if (lastProcessed === undefined) return;
-      counters.inc(METRICS.consumedMessages, [batch.topic], batch.messages.length);
-      try {
-        await flush();
-      } catch (error) {
-        // The in-memory integrity state already counts this batch as emitted: a retry would drop it
-        // as duplicates. Exit instead; the restart rebuilds state from normalizer-state and re-reads.
-        options.onFatal('sending normalized batch failed', error);
-        throw error;
-      }
-      resolveOffset(lastProcessed);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
-      health.touch(component);
-      await heartbeat();
-      if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
-    }),
   });
 
   const htxClock = setInterval(() => {
@@ -159,7 +162,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     async stop() {
       stopping = true;
       clearInterval(htxClock);
-      await consumer.disconnect();
+      await runner.stop();
       await flush();
       await producer.disconnect();
       consumerUp.set({ group: groupId }, 0);

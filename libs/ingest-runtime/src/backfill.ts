@@ -17,7 +17,6 @@ const HEALTH_COMPONENT = 'backfill';
 export interface BackfillServiceOptions {
   readonly config: ResolvedExchangeConfig;
   readonly protocol: ExchangeProtocol;
-  readonly consumer: Consumer;
   readonly publish: (message: Message) => void;
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
@@ -70,8 +69,8 @@ export class BackfillService {
     this.freeLanes.push(...this.lanes);
   }
 
-  async start(): Promise<void> {
-    const { consumer } = this.options;
+  /** Serves the requests `consumer` (connected, in the backfill group) receives. */
+  async consume(consumer: Consumer): Promise<void> {
     await consumer.subscribe({ topic: TOPICS.backfillRequests, fromBeginning: false });
     await consumer.run({
       eachBatchAutoResolve: false,

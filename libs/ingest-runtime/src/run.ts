@@ -1,6 +1,6 @@
 import { Partitioners, type Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { createKafka, ensureTopics, groupConsumerConfig, onConsumerCrash, rawTopic, TOPICS } from '@klineflow/kafka';
+import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { BackfillService } from './backfill.js';
 import { createIngestMetrics } from './metrics.js';
@@ -87,21 +87,31 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     }
   }, TICK_MS);
 
-  const consumer = kafka.consumer(groupConsumerConfig(`${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`));
-  onConsumerCrash(consumer, {
+  const backfill = new BackfillService({ config, protocol, publish, metrics, logger: ctx.logger, health: ctx.health });
+  // The market-data connections must not go down with Kafka: the consumer is replaced in-process.
+  const backfillConsumer = await keepConsuming({
+    create: () => {
+      const consumer = kafka.consumer(groupConsumerConfig(`${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`));
+      consumer.on(consumer.events.GROUP_JOIN, () => ctx.health.set('backfill-consumer', 'up'));
+      return consumer;
+    },
+    run: async (consumer) => {
+      await consumer.connect();
+      await backfill.consume(consumer);
+    },
     restarting: (error) => {
       ctx.health.set('backfill-consumer', 'degraded', `restarting after: ${error.message}`);
       ctx.logger.warn('backfill-requests consumer crashed; restarting', { error: error.message });
     },
     fatal: (error) => {
       ctx.health.set('backfill-consumer', 'down', String(error));
-      ctx.fail('backfill-requests consumer crashed', error);
+      try {
+        ctx.fail('backfill-requests consumer crashed', error);
+      } catch {
+        // fail() throws to stop its caller; here the caller is an event handler and the process is already exiting.
+      }
     },
   });
-  consumer.on(consumer.events.GROUP_JOIN, () => ctx.health.set('backfill-consumer', 'up'));
-  await consumer.connect();
-  const backfill = new BackfillService({ config, protocol, consumer, publish, metrics, logger: ctx.logger, health: ctx.health });
-  await backfill.start();
   ctx.health.set('backfill-consumer', 'up');
 
   ctx.onShutdown(async () => {
@@ -110,7 +120,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     backfill.stop();
     slots.forEach((slot) => slot.stop());
     // Leaving the group and flushing the queue are independent: do both at once.
-    await Promise.all([consumer.disconnect().catch(() => undefined), producer.drain(SHUTDOWN_DRAIN_MS)]);
+    await Promise.all([backfillConsumer.stop().catch(() => undefined), producer.drain(SHUTDOWN_DRAIN_MS)]);
     metrics.flush();
     await kafkaProducer.disconnect();
   });

@@ -1,6 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { restartWhileTransient } from './client.js';
+import { EventEmitter } from 'node:events';
+import type { Consumer } from 'kafkajs';
+import { keepConsuming, restartWhileTransient } from './client.js';
+
+/** The part of a kafkajs consumer keepConsuming touches: its events and disconnect. */
+class FakeConsumer extends EventEmitter {
+  readonly events = { CRASH: 'consumer.crash' };
+  disconnected = false;
+  async disconnect(): Promise<void> {
+    this.disconnected = true;
+  }
+  crash(message: string): void {
+    this.emit(this.events.CRASH, { payload: { error: new Error(message), restart: false } });
+  }
+}
 
 test('a consumer is restarted through one stretch of failures up to the window, then left down; a later stretch starts afresh', async () => {
   let now = 0;
@@ -10,4 +24,42 @@ test('a consumer is restarted through one stretch of failures up to the window, 
   assert.deepEqual(answers, [true, true, true, true, true, true, false, false], 'a broker away for a minute: give up and exit');
   now = 200_000;
   assert.equal(await shouldRestart(), true, 'a new outage long after the last failure is ridden out again');
+});
+
+test('keepConsuming replaces a consumer that kafkajs gave up on, and hands over to fatal once the window is spent', async () => {
+  const created: FakeConsumer[] = [];
+  const ran: FakeConsumer[] = [];
+  const restarting: string[] = [];
+  const fatal: string[] = [];
+  const options = {
+    create: () => {
+      const consumer = new FakeConsumer();
+      created.push(consumer);
+      return consumer as unknown as Consumer;
+    },
+    run: async (consumer: Consumer) => void ran.push(consumer as unknown as FakeConsumer),
+    restarting: (error: Error) => void restarting.push(error.message),
+    fatal: (error: Error) => void fatal.push(error.message),
+    retryMs: 10,
+  };
+  const runner = await keepConsuming(options);
+  created[0]!.crash('Failed to find group coordinator');
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => ran.length === 2 && (clearInterval(poll), resolve()), 5);
+  });
+  assert.equal(created[0]!.disconnected, true, 'the dead consumer is let go');
+  assert.deepEqual(restarting, ['Failed to find group coordinator']);
+  assert.equal(ran[1], created[1], 'a fresh consumer runs in its place');
+  await runner.stop();
+  assert.equal(created[1]!.disconnected, true);
+
+  fatal.length = 0;
+  const noWindow = await keepConsuming({ ...options, windowMs: 0 });
+  created.at(-1)!.crash('broker gone for good');
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => fatal.length === 1 && (clearInterval(poll), resolve()), 5);
+  });
+  assert.deepEqual(fatal, ['broker gone for good']);
+  assert.equal(created.length, 3, 'no replacement once the window is spent');
+  await noWindow.stop();
 });

@@ -63,3 +63,50 @@ export async function ensureTopics(admin: Admin, partitions: number): Promise<vo
   if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
   await admin.fetchTopicMetadata({ topics: ALL_TOPICS.map((t) => t.topic) });
 }
+
+export interface KeepConsumingOptions {
+  create(): Consumer;
+  /** Connects, subscribes and runs the consumer it is given. */
+  run(consumer: Consumer): Promise<void>;
+  restarting(error: Error): void;
+  fatal(error: Error): void;
+  retryMs?: number;
+  windowMs?: number;
+}
+
+/**
+ * Keeps a consumer going through crashes kafkajs will not restart itself: a broker restart can end
+ * one with "Failed to find group coordinator", which kafkajs counts as final. A fresh consumer
+ * takes over after `retryMs`, for as long as the failures last less than the transient window; past
+ * it `fatal` decides. Resolves once the first consumer runs; a failure to start at all is thrown.
+ */
+export async function keepConsuming(options: KeepConsumingOptions): Promise<{ stop(): Promise<void> }> {
+  const shouldRestart = restartWhileTransient(options.windowMs);
+  let current: Consumer | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const replace = async (error: Error) => {
+    if (stopped) return;
+    await current?.disconnect().catch(() => undefined);
+    if (!(await shouldRestart())) {
+      options.fatal(error);
+      return;
+    }
+    options.restarting(error);
+    timer = setTimeout(() => void start().catch((e: Error) => replace(e)), options.retryMs ?? 1_000);
+  };
+  const start = async () => {
+    const consumer = options.create();
+    current = consumer;
+    onConsumerCrash(consumer, { restarting: options.restarting, fatal: (error) => void replace(error) });
+    await options.run(consumer);
+  };
+  await start();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current?.disconnect();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { groupConsumerConfig, onConsumerCrash } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -52,7 +52,9 @@ export function offsetsToCommit(batch: readonly SinkRecord[]): Array<{ topic: st
  * with backoff, so nothing is lost and memory stays bounded by one batch plus one fetch.
  */
 export class BatchingSinkConsumer {
-  private readonly consumer: Consumer;
+  /** The current consumer: a broker restart may end one, and keepConsuming starts the next. */
+  private consumer!: Consumer;
+  private runner?: { stop(): Promise<void> };
   private buffer: SinkRecord[] = [];
   private oldestBufferedAt = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -66,7 +68,6 @@ export class BatchingSinkConsumer {
   private readonly metrics;
 
   constructor(private readonly options: SinkConsumerOptions) {
-    this.consumer = options.kafka.consumer(groupConsumerConfig(options.groupId, 250));
     this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 5_000, resetAfterMs: 0 });
     this.component = `sink:${options.sink}`;
     this.metrics = {
@@ -79,9 +80,17 @@ export class BatchingSinkConsumer {
   }
 
   async start(): Promise<void> {
-    const { consumer, options } = this;
-    await consumer.connect();
-    onConsumerCrash(consumer, {
+    const { options } = this;
+    this.runner = await keepConsuming({
+      create: () => {
+        this.consumer = options.kafka.consumer(groupConsumerConfig(options.groupId, 250));
+        this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+          options.health.set(`consumer:${options.groupId}`, 'up');
+          this.metrics.consumerUp.set({ group: options.groupId }, 1);
+        });
+        return this.consumer;
+      },
+      run: (consumer) => this.run(consumer),
       restarting: (error) => {
         options.health.set(`consumer:${options.groupId}`, 'degraded', `restarting after: ${error.message}`);
         this.metrics.consumerUp.set({ group: options.groupId }, 0);
@@ -94,13 +103,17 @@ export class BatchingSinkConsumer {
         options.onFatal('kafka consumer crashed', error);
       },
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      options.health.set(`consumer:${options.groupId}`, 'up');
-      this.metrics.consumerUp.set({ group: options.groupId }, 1);
-    });
-    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
     options.health.set(this.component, 'up');
     this.metrics.up.set({ sink: options.sink }, 1);
+    if (options.maxDelayMs > 0) this.timer = setInterval(() => {
+      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) void this.flush();
+    }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    const { options } = this;
+    await consumer.connect();
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -120,9 +133,8 @@ export class BatchingSinkConsumer {
         await heartbeat();
       },
     });
-    if (options.maxDelayMs > 0) this.timer = setInterval(() => {
-      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) void this.flush();
-    }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
+    // A replacement for a consumer paused by a store outage stays paused until the store is back.
+    if (this.paused) consumer.pause(options.topics.map((topic) => ({ topic })));
   }
 
   /** Writes and commits what is buffered; on failure pauses consumption and retries until it succeeds. */
@@ -199,7 +211,7 @@ export class BatchingSinkConsumer {
     clearTimeout(this.retryTimer);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
     await this.flush();
-    await this.consumer.disconnect();
+    await this.runner?.stop();
   }
 }
 
