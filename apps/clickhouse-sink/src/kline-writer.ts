@@ -1,43 +1,30 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { describeErrors, validateStandardKline, type StandardKline } from '@klineflow/schemas';
-import type { SinkRecord } from '@klineflow/sink-runtime';
+import { validateStandardKline, type StandardKline } from '@klineflow/schemas';
+import { parseSinkRecord, type SinkRecord, type SinkReject } from '@klineflow/sink-runtime';
 import { KLINE_COLUMNS, KLINE_TABLE } from './ddl.js';
 import { DecimalRangeError } from './decimal-text.js';
 import { klineTsvRow, newestPerBar } from './rows.js';
-
-export interface Rejected {
-  record: SinkRecord;
-  reason: string;
-  detail: string;
-  exchange: string | null;
-}
 
 export interface PreparedBatch {
   /** TabSeparated text, one line per bar (newest version in the batch). */
   readonly tsv: string;
   readonly rows: number;
-  readonly rejected: Rejected[];
+  readonly rejected: SinkReject[];
   readonly recvTimes: number[];
 }
 
 /** Pure: parse, validate and encode a batch. Records that cannot be stored exactly are set aside with a reason. */
 export function prepareBatch(records: readonly SinkRecord[]): PreparedBatch {
-  const rejected: Rejected[] = [];
+  const rejected: SinkReject[] = [];
   const klines: Array<{ kline: StandardKline; record: SinkRecord }> = [];
   for (const record of records) {
-    let value: unknown;
-    try {
-      value = JSON.parse(record.value);
-    } catch (error) {
-      rejected.push({ record, reason: 'unparseable', detail: (error as Error).message, exchange: null });
+    const parsed = parseSinkRecord(record, validateStandardKline);
+    if ('reject' in parsed) {
+      rejected.push(parsed.reject);
       continue;
     }
-    if (!validateStandardKline(value)) {
-      rejected.push({ record, reason: 'schema', detail: describeErrors(validateStandardKline), exchange: null });
-      continue;
-    }
-    klines.push({ kline: value, record });
+    klines.push({ kline: parsed.value, record });
   }
   const lines: string[] = [];
   const byKline = new Map(klines.map(({ kline, record }) => [kline, record]));

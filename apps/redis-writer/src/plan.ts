@@ -1,11 +1,8 @@
 import { TOPICS } from '@klineflow/kafka';
-import {
-  describeErrors, validateStandardDepth, validateStandardKline, validateStandardTicker,
-} from '@klineflow/schemas';
-import type { DeadLetterPublisher, SinkRecord } from '@klineflow/sink-runtime';
+import { validateStandardDepth, validateStandardKline, validateStandardTicker } from '@klineflow/schemas';
+import { parseSinkRecord, type SinkRecord, type SinkReject } from '@klineflow/sink-runtime';
 import type { ValidateFunction } from 'ajv';
 
-export type Reject = Parameters<DeadLetterPublisher['publish']>[0][number];
 export type RecordKind = 'kline' | 'ticker' | 'depth';
 
 /** One version of a value, ranked by (open_time, event_time, is_closed); ticker/depth use 0 for the others. */
@@ -27,7 +24,7 @@ export interface KeyWrite {
 
 export interface WritePlan {
   readonly writes: KeyWrite[];
-  readonly rejects: Reject[];
+  readonly rejects: SinkReject[];
   /** Records that reached a KeyWrite, before coalescing. */
   readonly accepted: number;
 }
@@ -62,7 +59,7 @@ export function isNewer(a: Candidate, b: Candidate): boolean {
  */
 export function planWrites(records: readonly SinkRecord[], keyPrefix: string, topicKinds: ReadonlyMap<string, RecordKind> = TOPIC_KINDS): WritePlan {
   const byKey = new Map<string, KeyWrite>();
-  const rejects: Reject[] = [];
+  const rejects: SinkReject[] = [];
   let accepted = 0;
   for (const record of records) {
     const kind = topicKinds.get(record.topic);
@@ -70,19 +67,12 @@ export function planWrites(records: readonly SinkRecord[], keyPrefix: string, to
       rejects.push({ record, reason: 'unknown_topic', detail: `no Redis mapping for topic ${record.topic}`, exchange: null });
       continue;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(record.value);
-    } catch (error) {
-      rejects.push({ record, reason: 'unparseable', detail: (error as Error).message, exchange: null });
+    const parsed = parseSinkRecord(record, VALIDATORS[kind]);
+    if ('reject' in parsed) {
+      rejects.push(parsed.reject);
       continue;
     }
-    const validate = VALIDATORS[kind];
-    if (!validate(value)) {
-      rejects.push({ record, reason: 'schema', detail: describeErrors(validate), exchange: null });
-      continue;
-    }
-    const v = value as Parsed;
+    const v = parsed.value as Parsed;
     const key = kind === 'kline' ? `${keyPrefix}kline:${v.exchange}:${v.symbol}:${v.interval}` : `${keyPrefix}${kind}:${v.exchange}:${v.symbol}`;
     const candidate: Candidate = {
       json: record.value, openTime: v.open_time ?? 0, eventTime: v.event_time, closed: v.is_closed ? 1 : 0, recvTime: v.recv_time,

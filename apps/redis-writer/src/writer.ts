@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { counter, histogram, METRICS } from '@klineflow/observability';
-import type { SinkRecord } from '@klineflow/sink-runtime';
+import type { SinkRecord, SinkReject } from '@klineflow/sink-runtime';
 import type { Registry } from 'prom-client';
 import { APPLY_IF_NEWER_LUA } from './apply-script.js';
-import { planWrites, TOPIC_KINDS, type KeyWrite, type Reject, type RecordKind } from './plan.js';
+import { planWrites, TOPIC_KINDS, type KeyWrite, type RecordKind } from './plan.js';
 
 type ScriptResult = [applied: number, skipped: number];
 
@@ -27,7 +27,7 @@ export interface RedisWriterOptions {
   readonly redis: RedisWithApply;
   readonly keyPrefix: string;
   readonly registry: Registry;
-  readonly publishRejects: (rejects: Reject[]) => Promise<void>;
+  readonly publishRejects: (rejects: SinkReject[]) => Promise<void>;
   readonly topicKinds?: ReadonlyMap<string, RecordKind>;
 }
 

@@ -1,7 +1,28 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { TOPICS } from '@klineflow/kafka';
-import type { DeadLetter } from '@klineflow/schemas';
+import type { ValidateFunction } from 'ajv';
+import { describeErrors, type DeadLetter } from '@klineflow/schemas';
 import type { SinkRecord } from './batching-consumer.js';
+
+/** A record a sink cannot store, and why. */
+export interface SinkReject {
+  readonly record: SinkRecord;
+  readonly reason: string;
+  readonly detail: string;
+  readonly exchange: string | null;
+}
+
+/** A record's JSON once parsed and accepted by `validate`; otherwise the reject that says why. */
+export function parseSinkRecord<T>(record: SinkRecord, validate: ValidateFunction<T>): { value: T } | { reject: SinkReject } {
+  let value: unknown;
+  try {
+    value = JSON.parse(record.value);
+  } catch (error) {
+    return { reject: { record, reason: 'unparseable', detail: (error as Error).message, exchange: null } };
+  }
+  if (!validate(value)) return { reject: { record, reason: 'schema', detail: describeErrors(validate), exchange: null } };
+  return { value };
+}
 
 /** Records a sink cannot store go to `dead-letter` with a reason, never silently dropped or altered. */
 export class DeadLetterPublisher {
@@ -15,7 +36,7 @@ export class DeadLetterPublisher {
     return this.producer.connect();
   }
 
-  async publish(rejects: ReadonlyArray<{ record: SinkRecord; reason: string; detail: string; exchange: string | null }>): Promise<void> {
+  async publish(rejects: readonly SinkReject[]): Promise<void> {
     if (rejects.length === 0) return;
     const now = Date.now();
     await this.producer.send({
