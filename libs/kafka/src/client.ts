@@ -16,9 +16,9 @@ export function createKafka(config: KlineflowConfig['kafka'], clientId: string):
 export const TRANSIENT_FAILURE_WINDOW_MS = 60_000;
 
 /**
- * kafkajs asks this after each crash on a retriable error. Yes while the failures are one
- * stretch shorter than `windowMs`: a broker restart is ridden out in-process. Past it the
- * consumer stays down and the service exits (see onConsumerCrash) rather than idle as a zombie.
+ * Whether to replace a crashed consumer: yes while the failures are one stretch shorter than
+ * `windowMs`, so a broker restart is ridden out in-process. Past it the consumer stays down and
+ * the service exits (see keepConsuming) rather than idle as a zombie.
  */
 export function restartWhileTransient(windowMs = TRANSIENT_FAILURE_WINDOW_MS, now: () => number = Date.now): () => Promise<boolean> {
   let failingSince = 0;
@@ -34,7 +34,8 @@ export function restartWhileTransient(windowMs = TRANSIENT_FAILURE_WINDOW_MS, no
 /**
  * Settings of every klineflow consumer group. A member killed without leaving holds its
  * partitions until its session expires, so the session is short (10 s, not kafkajs' 30 s).
- * A short long-poll keeps SIGTERM prompt.
+ * kafkajs never restarts a crashed consumer itself: keepConsuming replaces it, whatever the
+ * error, under one failure window. A short long-poll keeps SIGTERM prompt.
  */
 export function groupConsumerConfig(groupId: string, maxWaitTimeInMs = 500): ConsumerConfig {
   return {
@@ -42,13 +43,8 @@ export function groupConsumerConfig(groupId: string, maxWaitTimeInMs = 500): Con
     sessionTimeout: 10_000,
     heartbeatInterval: 1_000,
     maxWaitTimeInMs,
-    retry: { retries: 10, restartOnFailure: restartWhileTransient() },
+    retry: { retries: 10, restartOnFailure: async () => false },
   };
-}
-
-/** A crash kafkajs recovers from (it restarts the consumer) only degrades; a final one is fatal. */
-export function onConsumerCrash(consumer: Consumer, handlers: { restarting(error: Error): void; fatal(error: Error): void }): void {
-  consumer.on(consumer.events.CRASH, ({ payload }) => (payload.restart ? handlers.restarting(payload.error) : handlers.fatal(payload.error)));
 }
 
 /** Creates every topic klineflow uses (idempotent) and waits until their leaders are known. */
@@ -75,10 +71,10 @@ export interface KeepConsumingOptions {
 }
 
 /**
- * Keeps a consumer going through crashes kafkajs will not restart itself: a broker restart can end
- * one with "Failed to find group coordinator", which kafkajs counts as final. A fresh consumer
- * takes over after `retryMs`, for as long as the failures last less than the transient window; past
- * it `fatal` decides. Resolves once the first consumer runs; a failure to start at all is thrown.
+ * Keeps a consumer going through crashes: a broker restart can end one with "No broker available"
+ * or "Failed to find group coordinator" (which kafkajs counts as final). A fresh consumer takes
+ * over after `retryMs`, for as long as the failures last less than the transient window; past it
+ * `fatal` decides. Resolves once the first consumer runs; a failure to start at all is thrown.
  */
 export async function keepConsuming(options: KeepConsumingOptions): Promise<{ stop(): Promise<void> }> {
   const shouldRestart = restartWhileTransient(options.windowMs);
@@ -98,7 +94,7 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
   const start = async () => {
     const consumer = options.create();
     current = consumer;
-    onConsumerCrash(consumer, { restarting: options.restarting, fatal: (error) => void replace(error) });
+    consumer.on(consumer.events.CRASH, ({ payload }) => void replace(payload.error));
     await options.run(consumer);
   };
   await start();
