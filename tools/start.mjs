@@ -2,7 +2,7 @@
 // local Kafka/Redis/ClickHouse stack, the app bundles), then runs every service in the
 // foreground until Ctrl-C. Plain Node with no dependencies, because it runs before `npm ci`.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { ensureNpmPackages } from './npm-packages.mjs';
 
 function step(title, cmd, args) {
   console.error(`[start] ${title}`);
@@ -13,7 +13,7 @@ function step(title, cmd, args) {
   }
 }
 
-if (!existsSync('node_modules/.package-lock.json')) step('installing npm packages', 'npm', ['ci', '--no-audit', '--no-fund']);
+ensureNpmPackages('[start]');
 step('starting the local stack (Kafka, Redis, ClickHouse)', 'bash', ['tools/stack/stack.sh', 'up']);
 step('building the apps', process.execPath, ['tools/build.mjs']);
 

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureNpmPackages } from './npm-packages.mjs';
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
@@ -30,6 +31,9 @@ function run(cmd, argv, env = {}) {
   const result = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } });
   return result.status ?? 1;
 }
+
+// A fresh clone may run `npm test` first: install the packages the way `npm start` does.
+ensureNpmPackages('[test]');
 
 let status = 0;
 if (unitOnly || stack.length === 0) {

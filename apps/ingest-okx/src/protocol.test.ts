@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseSymbol } from '@klineflow/exchanges';
 import { classifyOkxFrame, okxProtocol } from './protocol.js';
 
-const fixture = (name: string) => readFileSync(path.resolve('../shared/fixtures', name), 'utf8').split('\n').filter(Boolean);
+/** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
 const btc = { ...parseSymbol('BTC-USDT'), native: 'BTC-USDT' };
 
 test('stream keys are channel:instId, candles on the business endpoint', () => {

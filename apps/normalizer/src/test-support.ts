@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FrameContext } from './mappers/index.js';
 import type { IntegrityPolicy } from './integrity/stream.js';
 import type { RawMessage } from './pipeline.js';
 
-const FIXTURES = path.resolve('../shared/fixtures');
+/** The repository's captured exchange frames (fixtures/SOURCES.md says where each came from). */
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 
 /** Frames of a fixture file as exact text: plain lines, or captured `{src, frame|raw}` lines. */
 export function fixtureFrames(file: string): string[] {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { barCloseTime, barOpenTime, CANONICAL_SYMBOL, EXCHANGE_IDS, fromNativeInterval, INTERVALS, NATIVE_SYMBOL, parseSymbol, toNativeInterval } from './index.js';
 
-test('intervals map both ways on every exchange, as in the PROTOCOLS.md table', () => {
+test('intervals map both ways on every exchange, as in the docs/PROTOCOLS.md table', () => {
   assert.deepEqual(INTERVALS.map((i) => toNativeInterval('okx', i)), ['candle1m', 'candle5m', 'candle15m', 'candle1H', 'candle4H', 'candle1Dutc']);
   assert.deepEqual(INTERVALS.map((i) => toNativeInterval('huobi', i)), ['1min', '5min', '15min', '60min', '4hour', '1day']);
   for (const exchange of EXCHANGE_IDS) for (const interval of INTERVALS) assert.equal(fromNativeInterval(exchange, toNativeInterval(exchange, interval)), interval);

@@ -26,7 +26,7 @@ export interface ExchangeLimits {
   readonly hasWebSocketHistory: boolean;
 }
 
-/** From PROTOCOLS.md. HTX publishes no per-connection topic cap; 100 keeps reconnect storms small. */
+/** From docs/PROTOCOLS.md (our own choices are listed there too). HTX publishes no per-connection topic cap; 100 keeps reconnect storms small. */
 export const EXCHANGE_LIMITS: Record<ExchangeId, ExchangeLimits> = {
   binance: { maxStreamsPerConnection: 1024, maxClientMessagesPerSecond: 5, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 200, hasWebSocketHistory: true },
   okx: { maxStreamsPerConnection: 480, maxClientMessagesPerSecond: 3, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 480, hasWebSocketHistory: false },

@@ -18,7 +18,7 @@ export const INTERVAL_MS: Record<Interval, number> = {
   '1d': 86_400_000,
 };
 
-/** Native interval names, from the table in PROTOCOLS.md. OKX 1d uses the UTC-aligned channel. */
+/** Native interval names, from the table in docs/PROTOCOLS.md. OKX 1d uses the UTC-aligned channel. */
 export const NATIVE_INTERVALS: Record<ExchangeId, Record<Interval, string>> = {
   binance: { '1m': '1m', '5m': '5m', '15m': '15m', '1h': '1h', '4h': '4h', '1d': '1d' },
   okx: { '1m': 'candle1m', '5m': 'candle5m', '15m': 'candle15m', '1h': 'candle1H', '4h': 'candle4H', '1d': 'candle1Dutc' },

@@ -2,7 +2,7 @@ import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type I
 import type { StandardKline } from '@klineflow/schemas';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
 
-/* Binance spot wire shapes (PROTOCOLS.md). Decimals are strings on the wire. */
+/* Binance spot wire shapes (docs/PROTOCOLS.md). Decimals are strings on the wire. */
 interface KlineEvent { e: 'kline'; E: number; s: string; k: { t: number; i: string; o: string; c: string; h: string; l: string; v: string; q: string; n: number; x: boolean } }
 interface TickerEvent { e: '24hrTicker'; E: number; s: string; c: string; Q: string; b: string; B: string; a: string; A: string; o: string; h: string; l: string; v: string; q: string; n: number }
 interface TradeEvent { e: 'trade'; E: number; s: string; t: number; p: string; q: string; T: number; m: boolean }

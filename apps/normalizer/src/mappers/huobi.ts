@@ -4,7 +4,7 @@ import { parseWithNumberLiterals } from '../literal-json.js';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
 
 /*
- * HTX wire shapes (PROTOCOLS.md). Frames are parsed with every number literal kept as its
+ * HTX wire shapes (docs/PROTOCOLS.md). Frames are parsed with every number literal kept as its
  * source text, so each numeric field below is a string here; integers are converted explicitly.
  */
 interface KlineTick { id: string; open: string; close: string; low: string; high: string; amount: string; vol: string; count: string }

@@ -2,7 +2,7 @@ import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, type Interval } fro
 import type { StandardKline } from '@klineflow/schemas';
 import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
 
-/* OKX v5 wire shapes (PROTOCOLS.md): every number is a string, timestamps are string ms. */
+/* OKX v5 wire shapes (docs/PROTOCOLS.md): every number is a string, timestamps are string ms. */
 /** [ts (open), o, h, l, c, vol (base), volCcy (quote), volCcyQuote, confirm]. */
 type CandleRow = [string, string, string, string, string, string, string, string, string];
 interface Ticker { instId: string; last: string; lastSz: string; askPx: string; askSz: string; bidPx: string; bidSz: string; open24h: string; high24h: string; low24h: string; vol24h: string; volCcy24h: string; ts: string }
