@@ -7,6 +7,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Exit code of a service stopped by a ConfigError (EX_CONFIG in sysexits.h). Restarting cannot
+ * cure it, so supervisors (`npm start`, tools/platform) treat it as fatal instead of a crash.
+ */
+export const CONFIG_ERROR_EXIT_CODE = 78;
+
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTuples: false });
 const validateConfig = ajv.compile(configSchema);
 

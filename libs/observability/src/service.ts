@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig, ConfigError, type KlineflowConfig } from '@klineflow/config';
+import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, type KlineflowConfig } from '@klineflow/config';
 import { createLogger, type Logger } from './logger.js';
 import { HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';
@@ -16,7 +16,10 @@ export interface ServiceContext {
   readonly health: HealthRegistry;
   /** Registers cleanup run on SIGTERM/SIGINT, in reverse order of registration. */
   onShutdown(step: () => Promise<void> | void): void;
-  /** Logs, marks the service down and exits non-zero so the orchestrator restarts it. */
+  /**
+   * Logs, marks the service down and exits non-zero so the orchestrator restarts it; a ConfigError
+   * exits with CONFIG_ERROR_EXIT_CODE instead, its message on stderr, since a restart cannot cure it.
+   */
   fail(reason: string, error?: unknown): never;
 }
 
@@ -31,7 +34,7 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${name}: ${error.message}\n`);
-      process.exit(78);
+      process.exit(CONFIG_ERROR_EXIT_CODE);
     }
     throw error;
   }
@@ -69,14 +72,26 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     fail: (reason, error) => {
       health.set('service', 'down', reason);
       logger.error(reason, { error });
-      void shutdown('failure', 1);
+      if (error instanceof ConfigError) {
+        // Plain text for the person at the terminal: which key, and what to do about it.
+        process.stderr.write(`${name}: ${error.message}\n`);
+        void shutdown('configuration error', CONFIG_ERROR_EXIT_CODE);
+      } else {
+        void shutdown('failure', 1);
+      }
       // Never returns to the caller: the process is going down.
       throw new Error(reason);
     },
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
-  process.on('unhandledRejection', (error) => ctx.fail('unhandled rejection', error));
+  process.on('unhandledRejection', (error) => {
+    try {
+      ctx.fail('unhandled rejection', error);
+    } catch {
+      // fail() throws to stop its caller; here the caller is an event handler and the process is already exiting.
+    }
+  });
   // Registered first, so it runs last: the spans of the final flushes are exported too.
   if (config.tracing.enabled) {
     const tracing = startTracing(name.replace(/_/g, '-'), config.tracing);
@@ -88,7 +103,13 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   try {
     await main(ctx);
   } catch (error) {
-    ctx.fail('start-up failed', error);
+    try {
+      ctx.fail('start-up failed', error);
+    } catch {
+      // The shutdown fail() began exits with its code (CONFIG_ERROR_EXIT_CODE for a ConfigError). Its throw must
+      // not escape: a rejected top-level await in main.ts would end the process at once, with code 1.
+    }
+    return;
   }
   logger.info('started', { metricsPort: config.metrics.ports[name] });
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { CONFIG_ERROR_EXIT_CODE } from '@klineflow/config';
 
 export const PLATFORM_APPS = ['clickhouse-sink', 'redis-writer', 'normalizer', 'ingest-binance', 'ingest-okx', 'ingest-huobi'] as const;
 export type AppName = (typeof PLATFORM_APPS)[number] | 'exchange-sim';
@@ -11,10 +12,20 @@ export interface AppProcessOptions {
   onLine?: (app: AppName, line: string) => void;
 }
 
+/** Lines of stderr an AppProcess keeps, for a supervisor to repeat when the app stops for good. */
+const STDERR_TAIL_LINES = 10;
+
+/** An exit that restarting cannot cure: the app stopped on a configuration error (its message is on its stderr). */
+export function isFatalExit(code: number | null): boolean {
+  return code === CONFIG_ERROR_EXIT_CODE;
+}
+
 /** One app bundle (dist/apps/<app>/main.js) running as its own OS process. */
 export class AppProcess {
   private child?: ChildProcess;
   private exited?: Promise<number | null>;
+  /** The last lines of stderr of the latest run (a service stopped by a ConfigError writes its message there). */
+  readonly stderrTail: string[] = [];
 
   constructor(readonly app: AppName, private readonly options: AppProcessOptions) {}
 
@@ -24,8 +35,15 @@ export class AppProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onLine = this.options.onLine ?? ((app, line) => console.log(`[${app}] ${line}`));
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => onLine(this.app, line));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.stderrTail.length = 0;
+    createInterface({ input: child.stdout! }).on('line', (line) => onLine(this.app, line));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+      onLine(this.app, line);
+    });
+    // 'close', not 'exit': by then stdout and stderr are drained, so stderrTail is complete.
+    this.exited = new Promise((resolve) => child.once('close', (code) => resolve(code)));
     this.child = child;
     return this;
   }
