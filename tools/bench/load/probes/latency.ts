@@ -1,0 +1,156 @@
+// Receipt-to-destination latency from the records themselves: every StandardKline and ticker
+// carries `recv_time` (ms epoch, taken by the ingest as the frame arrived), and the probes take
+// Date.now() as they receive the record from Kafka or from Redis pub/sub. A bare produce →
+// consume round trip through the same broker, measured alongside, is the floor of one hop.
+import { EXCHANGE_IDS } from '@klineflow/exchanges';
+import { Redis } from 'ioredis';
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { LatencySamples, recvTimeOf } from '../samples.js';
+
+/** Tag of a sample: 1 + the exchange's index in EXCHANGE_IDS, 0 if unknown. */
+export function exchangeTag(exchange: string): number {
+  return (EXCHANGE_IDS as readonly string[]).indexOf(exchange) + 1;
+}
+
+/** The bench's own fetch settings: a short long-poll so that its fetch adds little to what it measures. */
+export const PROBE_MAX_WAIT_MS = 5;
+
+/** Consumes the normalizer's output topics in a group of its own, from their ends, and records receipt − recv_time per record. */
+export class KafkaLatencyProbe {
+  readonly samples = new Map<string, LatencySamples>();
+  private consumer?: Consumer;
+  unparsed = 0;
+
+  constructor(private readonly kafka: Kafka, private readonly topics: readonly string[], readonly groupId: string) {
+    for (const t of topics) this.samples.set(t, new LatencySamples());
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        const samples = this.samples.get(batch.topic)!;
+        if (!samples.recording) return;
+        for (const message of batch.messages) {
+          const value = message.value?.toString('latin1');
+          const recv = value === undefined ? undefined : recvTimeOf(value);
+          if (recv === undefined) {
+            this.unparsed++;
+            continue;
+          }
+          const key = message.key?.toString('latin1') ?? '';
+          samples.add(now - recv, now, exchangeTag(key.slice(0, key.indexOf(':'))));
+        }
+      },
+    });
+    await joined;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** PSUBSCRIBEs the redis-writer's channels (the key names) and records receipt − recv_time of each published record. */
+export class RedisLatencyProbe {
+  readonly samples = new Map<'kline' | 'ticker', LatencySamples>([
+    ['kline', new LatencySamples()],
+    ['ticker', new LatencySamples()],
+  ]);
+  private redis?: Redis;
+  unparsed = 0;
+
+  constructor(private readonly url: string, private readonly keyPrefix: string) {}
+
+  async start(): Promise<void> {
+    const redis = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: null });
+    this.redis = redis;
+    await redis.connect();
+    const prefix = this.keyPrefix.length;
+    redis.on('pmessage', (_pattern: string, channel: string, message: string) => {
+      const now = Date.now();
+      const kind = channel.startsWith('kline:', prefix) ? 'kline' : 'ticker';
+      const samples = this.samples.get(kind)!;
+      if (!samples.recording) return;
+      const recv = recvTimeOf(message);
+      if (recv === undefined) {
+        this.unparsed++;
+        return;
+      }
+      const exchangeStart = channel.indexOf(':', prefix) + 1;
+      samples.add(now - recv, now, exchangeTag(channel.slice(exchangeStart, channel.indexOf(':', exchangeStart))));
+    });
+    await redis.psubscribe(`${this.keyPrefix}kline:*`, `${this.keyPrefix}ticker:*`);
+  }
+
+  async stop(): Promise<void> {
+    await this.redis?.punsubscribe().catch(() => undefined);
+    this.redis?.disconnect();
+  }
+}
+
+export const ROUND_TRIP_TOPIC = 'klineflow-bench-roundtrip';
+
+/**
+ * The baseline hop: a bare kafkajs producer (acks=all, as the normalizer sends) → broker →
+ * kafkajs consumer with the probe's fetch settings, at `ratePerSecond` small messages spread
+ * over six partitions, for the whole run, so it sees the same machine load.
+ */
+export class RoundTripProbe {
+  readonly samples = new LatencySamples();
+  private producer?: Producer;
+  private consumer?: Consumer;
+  private timer?: NodeJS.Timeout;
+  private sent = 0;
+  failures = 0;
+
+  constructor(private readonly kafka: Kafka, readonly groupId: string, private readonly ratePerSecond = 100) {}
+
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      if (!(await admin.listTopics()).includes(ROUND_TRIP_TOPIC)) {
+        await admin.createTopics({ topics: [{ topic: ROUND_TRIP_TOPIC, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await this.producer.connect();
+    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: ROUND_TRIP_TOPIC, fromBeginning: false });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const message of batch.messages) {
+          const sentAt = Number(message.value?.toString());
+          if (Number.isFinite(sentAt)) this.samples.add(now - sentAt, now);
+        }
+      },
+    });
+    await joined;
+    this.timer = setInterval(() => {
+      const partition = this.sent++ % 6;
+      this.producer!.send({ topic: ROUND_TRIP_TOPIC, acks: -1, messages: [{ partition, value: String(Date.now()) }] }).catch(() => this.failures++);
+    }, 1000 / this.ratePerSecond);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.producer?.disconnect();
+    await this.consumer?.disconnect();
+  }
+}

@@ -1,0 +1,285 @@
+// One load run: clean state, probes in place, the simulator and every app as their own processes,
+// a warm-up until every stream is subscribed, the measured window, a drain for the window's closed
+// bars, an orderly stop, and the measurements summarised into a LoadResult.
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
+import { RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { SimControl } from '@klineflow/sim-control';
+import { Kafka, logLevel } from 'kafkajs';
+import { appsFor, Supervisor } from '../../platform/supervisor.js';
+import { checkBars, expectedBars, realToVirtual, type ClockMapping } from './bars.js';
+import { benchConfig } from './config.js';
+import type { LoadOptions } from './options.js';
+import { busyGroups, busyPorts, cleanState, platformGroups, removeBenchData } from './prepare.js';
+import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
+import { LagProbe, rateBetween, sumSeries } from './probes/lag.js';
+import { KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe } from './probes/latency.js';
+import { busyShare, findServerPids, ProcSampler, readCpuLine, type ProcTarget } from './probes/procstats.js';
+import { processFigures, type LatencyRow, type LoadResult } from './result.js';
+import type { LatencySamples } from './samples.js';
+import { lagTrend, percentiles, shareAtOrBelow, windowed, type Percentiles, type Point } from './stats.js';
+
+const say = (line: string) => console.error(`[bench] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const WINDOW_MS = 10_000;
+
+export class BenchAbort extends Error {}
+
+function byExchange(samples: LatencySamples): Record<string, Percentiles> {
+  return Object.fromEntries(EXCHANGE_IDS.map((exchange, i) => [exchange, samples.summary(i + 1)]));
+}
+
+async function readClock(sim: SimControl): Promise<ClockMapping> {
+  const before = Date.now();
+  const state = await sim.state();
+  const after = Date.now();
+  return { realAt: (before + after) / 2, virtualAt: state.virtualNow, speed: state.speed };
+}
+
+export async function runLoad(options: LoadOptions, command: string): Promise<LoadResult> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  mkdirSync(options.out, { recursive: true });
+  const files = {
+    json: path.join(options.out, `load-${stamp}.json`),
+    svg: options.record ? path.join('docs', 'bench', `load-${stamp}.svg`) : path.join(options.out, `load-${stamp}.svg`),
+    log: path.join(options.out, `load-${stamp}.log`),
+    config: path.join(options.out, `load-${stamp}.toml`),
+  };
+  const bench = benchConfig(readFileSync('config/local-sim.toml', 'utf8'), options);
+  const { config } = bench;
+  writeFileSync(files.config, bench.toml);
+  const totalStreams = EXCHANGE_IDS.reduce((n, e) => n + bench.plans[e].streams, 0);
+  say(`${options.symbols} symbols × ${INTERVALS.length} intervals × ${EXCHANGE_IDS.length} exchanges, channels ${options.channels.join(',')}: ` +
+    `${totalStreams} streams; connections ${EXCHANGE_IDS.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`);
+
+  const kafka = new Kafka({ clientId: 'klineflow-bench-load', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  const notes: string[] = [];
+  const crashes: LoadResult['crashes'] = [];
+  let supervisor: Supervisor | undefined;
+  const cleanup: Array<() => Promise<unknown>> = [];
+  try {
+    // ---- preflight: the bench owns the machine and the platform's consumer groups ----
+    const ports = await busyPorts(config);
+    if (ports.length > 0) throw new BenchAbort(`already in use: ${ports.join(', ')}. Another platform (npm start?) is running; stop it first — the benchmark owns the machine while it runs.`);
+    const groups = platformGroups(config);
+    const busy = await busyGroups(admin, groups);
+    if (busy.length > 0) throw new BenchAbort(`consumer groups in use: ${busy.join(', ')}. Stop whatever runs them first.`);
+    const cpuBefore = readCpuLine();
+    await sleep(2000);
+    const busyBeforeStart = busyShare(cpuBefore, readCpuLine());
+    say(`machine ${Math.round(busyBeforeStart * 100)}% busy before the start`);
+    if (busyBeforeStart > 0.25) notes.push(`The machine was ${Math.round(busyBeforeStart * 100)}% busy before the run started: figures include that background load.`);
+
+    const clean = await cleanState(kafka, admin, config, bench.symbols);
+    say(`clean state: dropped ClickHouse database ${config.storage.clickhouse.database}, deleted ${clean.redisKeysDeleted} Redis keys under ${config.storage.redis.key_prefix}, ` +
+      `tombstoned ${clean.normalizerStateTombstones} normalizer-state keys of the bench symbols`);
+    say(`consumer groups moved to the topics' ends (backlog skipped: ${Object.entries(clean.backlogSkipped).map(([g, n]) => `${g} ${n}`).join(', ')})`);
+
+    // ---- probes ----
+    const origin = Date.now();
+    const servers = findServerPids();
+    const targets: ProcTarget[] = [
+      ...(['kafka', 'redis', 'clickhouse'] as const).map((name) => ({ name, pid: () => servers[name] })),
+      { name: 'bench (this process)', pid: () => process.pid },
+    ];
+    const sampler = new ProcSampler(targets, origin);
+    const outputTopics = [TOPICS.klines, ...(options.channels.includes('ticker') ? [TOPICS.tickers] : [])];
+    const otherOutputs = [...(options.channels.includes('depth') ? [TOPICS.depth] : []), ...(options.channels.includes('trade') ? [TOPICS.trades] : [])];
+    const lag = new LagProbe(admin, groups.slice(0, 3), [...RAW_TOPICS, ...outputTopics, ...otherOutputs], origin);
+    const kafkaProbe = new KafkaLatencyProbe(kafka, outputTopics, `klineflow-bench-load-probe-${process.pid}`);
+    const redisProbe = new RedisLatencyProbe(config.storage.redis.url, config.storage.redis.key_prefix);
+    const roundTrip = new RoundTripProbe(kafka, `klineflow-bench-load-roundtrip-${process.pid}`);
+    cleanup.push(async () => admin.deleteGroups([kafkaProbe.groupId, roundTrip.groupId]).catch(() => undefined));
+    await kafkaProbe.start();
+    cleanup.push(() => kafkaProbe.stop());
+    await redisProbe.start();
+    cleanup.push(() => redisProbe.stop());
+    await roundTrip.start();
+    cleanup.push(() => roundTrip.stop());
+    sampler.start();
+    cleanup.push(async () => sampler.stop());
+    lag.start();
+    cleanup.push(() => lag.stop());
+
+    // ---- the platform ----
+    const log = createWriteStream(files.log);
+    const warnings: Record<string, number> = {};
+    const errors: Record<string, number> = {};
+    const apps = appsFor(config);
+    supervisor = new Supervisor(apps, {
+      configPath: files.config,
+      onLine: (app, line) => {
+        log.write(`${new Date().toISOString()} [${app}] ${line}\n`);
+        if (line.includes('"level":"warn"')) warnings[app] = (warnings[app] ?? 0) + 1;
+        else if (line.includes('"level":"error"')) errors[app] = (errors[app] ?? 0) + 1;
+      },
+      onCrash: (app, code) => {
+        crashes.push({ app, code, atSecond: (Date.now() - origin) / 1000 });
+        say(`${app} exited with code ${code}; restarting in 1 s (see ${files.log})`);
+      },
+    });
+    const running = supervisor;
+    for (const app of apps) sampler.add({ name: app, pid: () => running.pid(app) });
+    const sim = new SimControl(`http://${config.simulator.host}:${config.simulator.ports.control}`);
+    supervisor.start('exchange-sim');
+    for (let i = 0; ; i++) {
+      if (await sim.state().then(() => true, () => false)) break;
+      if (i > 100) throw new BenchAbort(`the simulator did not answer on its control port (see ${files.log})`);
+      await sleep(200);
+    }
+    supervisor.startAll();
+    say(`started ${apps.join(', ')} (output in ${files.log})`);
+
+    // ---- warm-up: every stream subscribed, then a few update periods to settle ----
+    const warmupStart = Date.now();
+    for (;;) {
+      const state = await sim.state();
+      const short = EXCHANGE_IDS.filter((e) => state.exchanges[e].streams < bench.plans[e].streams);
+      if (short.length === 0) break;
+      if (Date.now() - warmupStart > options.warmupSeconds * 1000) {
+        throw new BenchAbort(`warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].streams}`).join(', ')})`);
+      }
+      await sleep(1000);
+    }
+    const subscribedAfter = (Date.now() - warmupStart) / 1000;
+    say(`every stream subscribed after ${subscribedAfter.toFixed(1)} s; settling`);
+    await sleep(Math.max(10_000, 3 * config.simulator.update_interval_ms));
+
+    // ---- the measured window ----
+    const clock = await readClock(sim);
+    const t0 = Date.now();
+    const fromVirtual = realToVirtual(clock, t0);
+    const latencySeries = new Map<string, LatencySamples>([
+      ...[...kafkaProbe.samples].map(([topic, s]) => [`→ ${topic}`, s] as const),
+      ...[...redisProbe.samples].filter(([kind]) => kind === 'kline' || options.channels.includes('ticker')).map(([kind, s]) => [`→ Redis ${kind}`, s] as const),
+      ['baseline round trip', roundTrip.samples] as const,
+    ]);
+    for (const s of latencySeries.values()) s.start(t0);
+    const chProbe = new ClickhouseProbe(config.storage.clickhouse.url, config.storage.clickhouse.database, clock, fromVirtual);
+    chProbe.start();
+    cleanup.push(() => chProbe.close());
+    cleanup.push(() => chProbe.stop());
+    const warmupSeconds = (t0 - warmupStart) / 1000;
+    say(`window started (warm-up ${warmupSeconds.toFixed(0)} s); measuring ${options.minutes} min`);
+    const windowMs = options.minutes * 60_000;
+    const progressEvery = windowMs <= 120_000 ? 15_000 : 60_000;
+    for (let next = t0 + progressEvery; ; next += progressEvery) {
+      const end = t0 + windowMs;
+      await sleep(Math.max(0, Math.min(next, end) - Date.now()));
+      const lagNow = [...lag.lag].map(([g, pts]) => `${g} ${pts[pts.length - 1]?.v ?? '?'}`).join(', ');
+      const redisKline = redisProbe.samples.get('kline')!.windows().at(-2);
+      say(`${((Date.now() - t0) / 1000).toFixed(0)} s: lag ${lagNow}; Redis kline p99 ${redisKline ? `${redisKline.p99} ms` : '–'} (last full 10 s); ClickHouse closed bars seen ${chProbe.seenCount}`);
+      if (Date.now() >= end) break;
+    }
+    const t1 = Date.now();
+    for (const s of latencySeries.values()) s.stop(t1);
+    const toVirtual = realToVirtual(clock, t1);
+    chProbe.toVirtual = toVirtual;
+    await lag.sample();
+
+    // ---- drain: the window's closed bars reaching ClickHouse ----
+    const expected = expectedBars({ fromVirtual, toVirtual }, EXCHANGE_IDS, INTERVALS, options.symbols);
+    const expectedTotal = expected.reduce((n, e) => n + e.expected, 0);
+    const seenInWindow = () => chProbe.seen.filter((s) => s.close <= toVirtual).length;
+    say(`window over; waiting up to ${options.drainSeconds} s for its ${expectedTotal} closed bars in ClickHouse`);
+    const drainStart = Date.now();
+    while (seenInWindow() < expectedTotal && Date.now() - drainStart < options.drainSeconds * 1000) await sleep(1000);
+    const drainSeconds = (Date.now() - drainStart) / 1000;
+    await chProbe.stop();
+    const stored = await chProbe.storedCounts(fromVirtual, toVirtual);
+    const barRows = checkBars(expected, stored, bench.symbols);
+
+    // ---- stop, in order, then the probes ----
+    say('stopping the platform (producers first, sinks last)');
+    await supervisor.stopAll();
+    supervisor = undefined;
+    log.end();
+    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
+    await admin.deleteGroups([kafkaProbe.groupId, roundTrip.groupId]).catch(() => undefined);
+    if (!options.keepData) await removeBenchData(config);
+    else notes.push(`Data kept: Redis keys ${config.storage.redis.key_prefix}*, ClickHouse database ${config.storage.clickhouse.database}.`);
+
+    // ---- summary ----
+    const from = t0 - origin;
+    const to = t1 - origin;
+    const rel = (points: readonly Point[]) => points.filter((p) => p.t >= from && p.t <= to).map((p) => ({ t: (p.t - from) / 1000, v: p.v }));
+    const latency: LatencyRow[] = [...latencySeries].filter(([name]) => name !== 'baseline round trip').map(([name, s]) => ({
+      name,
+      what: name.includes('Redis') ? `recv_time → PSUBSCRIBE message on ${name.endsWith('kline') ? 'kline:*' : 'ticker:*'}` : `recv_time → bench consumer of ${name.slice(2)}`,
+      stats: s.summary(),
+      byExchange: byExchange(s),
+    }));
+    const seen = chProbe.seen.filter((s) => s.close <= toVirtual);
+    const fromCloseAll = seen.map((s) => s.fromClose);
+    const within3s = expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(fromCloseAll, 3000) * seen.length) / expectedTotal;
+    const inputOf = (topics: readonly string[]) => rateBetween(sumSeries(topics.map((t) => lag.ends.get(t)!)), from, to);
+    const byTopic = Object.fromEntries([...lag.ends].map(([topic, pts]) => [topic, rateBetween(pts, from, to)]));
+    const processes = Object.fromEntries(
+      [...sampler.series].map(([name, s]) => [name, processFigures(s.cpu, s.rssMb, s.pids, from, to)]),
+    );
+    const lagSeries = Object.fromEntries([...lag.lag].map(([g, pts]) => [g, rel(pts)]));
+    const latencyWindows = Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]));
+    latencyWindows['→ ClickHouse (from close)'] = windowed(seenPoints(seen, t0, (s) => s.fromClose), WINDOW_MS, 0, t1 - t0).map((w) => ({ ...w, t: w.t / 1000 }));
+    if (kafkaProbe.unparsed + redisProbe.unparsed > 0) notes.push(`${kafkaProbe.unparsed + redisProbe.unparsed} records without a readable recv_time were skipped.`);
+    if (roundTrip.failures > 0) notes.push(`${roundTrip.failures} baseline round-trip sends failed.`);
+    if (chProbe.failedPolls > 0) notes.push(`${chProbe.failedPolls} of ${chProbe.polls} ClickHouse polls failed.`);
+    const missingServers = (['kafka', 'redis', 'clickhouse'] as const).filter((s) => servers[s] === undefined);
+    if (missingServers.length > 0) notes.push(`No process found for ${missingServers.join(', ')}: not in the CPU/RSS table.`);
+    const cpus = os.cpus();
+    return {
+      version: 1,
+      stamp,
+      command,
+      machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), busyBeforeStart },
+      scale: {
+        symbolsPerExchange: options.symbols, exchanges: [...EXCHANGE_IDS], intervals: [...INTERVALS], channels: [...options.channels],
+        plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms,
+      },
+      cleanState: clean,
+      window: { startedAt: new Date(t0).toISOString(), seconds: (t1 - t0) / 1000, warmupSeconds, drainSeconds, fromVirtual, toVirtual },
+      latency,
+      baseline: roundTrip.samples.summary(),
+      clickhouse: {
+        fromClose: percentiles(fromCloseAll),
+        fromRecv: percentiles(seen.map((s) => s.fromRecv)),
+        byExchangeFromClose: Object.fromEntries(EXCHANGE_IDS.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))])),
+        within3s,
+        seen: seen.length,
+        pollMsMedian: percentiles(chProbe.queryMs).p50,
+        polls: chProbe.polls,
+      },
+      lag: Object.fromEntries(groups.slice(0, 3).map((g) => [g.groupId, lagTrend(lag.lag.get(g.groupId)!, from, to, inputOf(g.topics))])),
+      throughput: {
+        inPerSecond: inputOf(RAW_TOPICS),
+        outPerSecond: inputOf([...outputTopics, ...otherOutputs]),
+        byTopic,
+        probed: Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.count / ((t1 - t0) / 1000)])),
+      },
+      processes,
+      bars: {
+        rows: barRows,
+        expected: expectedTotal,
+        stored: barRows.reduce((n, r) => n + Math.min(r.stored, r.expected), 0),
+        missing: barRows.reduce((n, r) => n + r.missing, 0),
+      },
+      crashes,
+      logs: { file: files.log, warnings, errors },
+      notes,
+      series: {
+        latencyWindows,
+        lag: lagSeries,
+        cpu: Object.fromEntries([...sampler.series].map(([name, s]) => [name, rel(s.cpu)])),
+        rssMb: Object.fromEntries([...sampler.series].map(([name, s]) => [name, rel(s.rssMb)])),
+      },
+      files,
+    };
+  } finally {
+    if (supervisor) await supervisor.stopAll();
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    await admin.disconnect();
+  }
+}
