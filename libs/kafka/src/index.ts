@@ -1,2 +1,3 @@
 export * from './topics.js';
 export * from './client.js';
+export * from './lag.js';
