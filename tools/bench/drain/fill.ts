@@ -1,0 +1,100 @@
+// Pre-fills Kafka for the drain benchmark as fast as the broker takes it: big batches, acks=1, one
+// batch in flight per topic (several topics at once), so each stream's frames stay in order.
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { TOPICS } from '@klineflow/kafka';
+import type { Normalizer } from '../../../apps/normalizer/src/pipeline.js';
+import type { FrameGenerator } from './generate.js';
+
+/** Bytes per send: a topic's batch spreads over its partitions, each partition's record batch well under the broker's 1 MiB message limit. */
+const BATCH_BYTES = 2_500_000;
+
+export interface FillResult {
+  readonly messages: number;
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+/** Buffers messages per topic and sends a topic's buffer once it is big, one send in flight per topic. */
+class TopicWriter {
+  private readonly buffers = new Map<string, { messages: Message[]; bytes: number }>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  messages = 0;
+  bytes = 0;
+
+  constructor(private readonly producer: Producer) {}
+
+  add(topic: string, message: Message, bytes: number): void {
+    let buffer = this.buffers.get(topic);
+    if (!buffer) this.buffers.set(topic, (buffer = { messages: [], bytes: 0 }));
+    buffer.messages.push(message);
+    buffer.bytes += bytes;
+    this.messages++;
+    this.bytes += bytes;
+  }
+
+  /** Sends every buffer that is full (or every non-empty one when `all`), waiting only for the topic's previous send. */
+  async flush(all = false): Promise<void> {
+    for (const [topic, buffer] of this.buffers) {
+      if (buffer.messages.length === 0 || (!all && buffer.bytes < BATCH_BYTES)) continue;
+      const messages = buffer.messages;
+      this.buffers.set(topic, { messages: [], bytes: 0 });
+      await this.inFlight.get(topic);
+      this.inFlight.set(topic, this.producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None }).then(() => undefined));
+    }
+    if (all) await Promise.all(this.inFlight.values());
+  }
+}
+
+async function withProducer<T>(kafka: Kafka, run: (writer: TopicWriter) => Promise<T>): Promise<T> {
+  // The ingest's partitioner: frames land where the ingest would put them.
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: false });
+  await producer.connect();
+  try {
+    return await run(new TopicWriter(producer));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Writes at least `frames` generated raw frames to `raw.<exchange>`. */
+export function fillRaw(kafka: Kafka, generator: FrameGenerator, frames: number): Promise<FillResult> {
+  return withProducer(kafka, async (writer) => {
+    const started = performance.now();
+    while (writer.messages < frames) {
+      for (const frame of generator.nextStep()) {
+        writer.add(frame.topic, { key: frame.key, value: frame.value, headers: frame.headers }, frame.key.length + frame.value.length + 60);
+      }
+      await writer.flush();
+    }
+    await writer.flush(true);
+    return { messages: writer.messages, bytes: writer.bytes, seconds: (performance.now() - started) / 1000 };
+  });
+}
+
+/** Topics the sinks read. */
+export const RECORD_TOPICS: readonly string[] = [TOPICS.klines, TOPICS.tickers, TOPICS.depth];
+
+/**
+ * For a sink-only run: the records the real normalizer makes of `frames` generated frames (run in
+ * this process), written to kline-data / ticker-data as the normalizer would write them.
+ */
+export function fillRecords(kafka: Kafka, generator: FrameGenerator, frames: number, normalizer: Normalizer): Promise<FillResult & { frames: number }> {
+  return withProducer(kafka, async (writer) => {
+    const started = performance.now();
+    let consumed = 0;
+    let offset = 0;
+    while (consumed < frames) {
+      for (const frame of generator.nextStep()) {
+        normalizer.process({ topic: frame.topic, partition: 0, offset: String(offset++), key: frame.key, value: frame.value, headers: frame.headers } as Parameters<Normalizer['process']>[0]);
+        consumed++;
+      }
+      for (const { topic, messages } of normalizer.drain().topicMessages) {
+        if (!RECORD_TOPICS.includes(topic)) continue;
+        for (const m of messages) writer.add(topic, { key: m.key, value: m.value }, m.key.length + m.value.length + 20);
+      }
+      await writer.flush();
+    }
+    await writer.flush(true);
+    return { frames: consumed, messages: writer.messages, bytes: writer.bytes, seconds: (performance.now() - started) / 1000 };
+  });
+}

@@ -1,0 +1,88 @@
+// Kafka side of the drain benchmark: end offsets, a group's committed offsets, moving an idle group
+// to the start of the range, and clearing the benchmark streams' normalizer state afterwards.
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { TOPICS } from '@klineflow/kafka';
+import { partitionKey, splitPartitionKey, type Offsets } from './range.js';
+
+export async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) ends.set(partitionKey(topic, p.partition), BigInt(p.high));
+  }
+  return ends;
+}
+
+export async function committedOffsets(admin: Admin, groupId: string, topics: readonly string[]): Promise<Map<string, bigint>> {
+  const committed = new Map<string, bigint>();
+  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+    for (const p of partitions) committed.set(partitionKey(topic, p.partition), BigInt(p.offset));
+  }
+  return committed;
+}
+
+/** Members of a group; a group that is running cannot be moved, and must not be. */
+export async function groupMembers(admin: Admin, groupId: string): Promise<number> {
+  const { groups } = await admin.describeGroups([groupId]);
+  return groups[0]?.members.length ?? 0;
+}
+
+/**
+ * Waits until the group has no members (up to `waitMs`), or throws naming it: the benchmark
+ * moves the group's offsets, which Kafka only allows while it is stopped.
+ */
+export async function requireIdle(admin: Admin, groupId: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const members = await groupMembers(admin, groupId);
+    if (members === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`consumer group "${groupId}" has ${members} member(s) running: stop that service (e.g. npm start, a load benchmark) before the drain benchmark, or pass --wait-idle <seconds>`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Sets an idle group's committed offsets, partition by partition, to `offsets`. */
+export async function setGroupOffsets(admin: Admin, groupId: string, offsets: Offsets): Promise<void> {
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const [key, offset] of offsets) {
+    const { topic, partition } = splitPartitionKey(key);
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push({ partition, offset: offset.toString() });
+  }
+  for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId, topic, partitions });
+}
+
+/**
+ * Messages the group had not yet read before the range (its lag at the start): moving it to the
+ * range's start skips them. Reported, so nobody wonders where they went.
+ */
+export async function skippedBacklog(admin: Admin, groupId: string, start: Offsets): Promise<number> {
+  const topics = [...new Set([...start.keys()].map((k) => splitPartitionKey(k).topic))];
+  const committed = await committedOffsets(admin, groupId, topics);
+  let skipped = 0n;
+  for (const [key, to] of start) {
+    const at = committed.get(key) ?? -1n;
+    if (at >= 0n && at < to) skipped += to - at;
+  }
+  return Number(skipped);
+}
+
+/**
+ * Tombstones in the compacted `normalizer-state` for the benchmark's streams, so that neither the
+ * next benchmark nor the real normalizer resumes them (an HTX bar left open would be closed by the
+ * clock and its final version requested from the exchange, for a symbol that does not exist).
+ * Keyed and partitioned as the normalizer writes them.
+ */
+export async function clearStreamStates(kafka: Kafka, keys: readonly string[]): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < keys.length; i += 5000) {
+      await producer.send({ topic: TOPICS.normalizerState, acks: -1, messages: keys.slice(i, i + 5000).map((key) => ({ key, value: null })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -1,0 +1,193 @@
+// npm run bench:drain [-- --frames 1000000 --symbols 1200 --only normalizer,redis-writer,clickhouse-sink]
+// Drain benchmark of each consumer (issue 8): pre-fill Kafka with real-shaped frames, then let one
+// built app process drain them from its group's offsets before the fill, next to a bare kafkajs
+// consume loop over the same messages in the same run. See tools/bench/drain/README.md.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@klineflow/config';
+import { createKafka, ensureTopics, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
+import { LOCAL_STACK, writeBenchConfig } from './config.js';
+import { fillRaw, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
+import { benchStreamKeys, FrameGenerator, type Expected } from './generate.js';
+import { clearStreamStates, endOffsets, groupMembers, requireIdle, skippedBacklog } from './kafka.js';
+import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
+import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
+import { compare, consoleTable, type ConsumerResult } from './report.js';
+import { markdownSection, type RunRecord } from './record.js';
+import { measureDrain } from './run-consumer.js';
+import { clearRedisPrefix, countBenchRows, countRedisKeys, dropBenchTable } from './stores.js';
+import { buildBaseline } from './build.js';
+
+const OUT = 'dist/bench/drain';
+const SIDE_TOPICS = [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests, TOPICS.normalizerState];
+const SINK_TOPICS: Record<Exclude<AppName, 'normalizer'>, readonly string[]> = {
+  'redis-writer': RECORD_TOPICS,
+  'clickhouse-sink': [TOPICS.klines],
+};
+/** The consumer settings each app uses (libs/kafka groupConsumerConfig; the sinks long-poll 250 ms). */
+const MAX_WAIT_MS: Record<AppName, number> = { normalizer: 500, 'redis-writer': 250, 'clickhouse-sink': 250 };
+
+const log = (line: string) => console.error(`[bench:drain] ${line}`);
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function only(offsets: Offsets, topics: readonly string[]): Map<string, bigint> {
+  return new Map([...offsets].filter(([key]) => topics.includes(splitPartitionKey(key).topic)));
+}
+
+function delta(before: Offsets, after: Offsets, topic: string): number {
+  return rangeSize(only(before, [topic]), only(after, [topic]));
+}
+
+function git(args: string[]): string {
+  return spawnSync('git', args, { encoding: 'utf8' }).stdout.trim();
+}
+
+const options: DrainOptions = parseOptions(process.argv.slice(2));
+const runApps = APPS.filter((a) => options.only.includes(a));
+mkdirSync(OUT, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+
+if (options.stack) {
+  log('local stack: tools/stack/stack.sh up');
+  if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0) throw new Error('the local stack did not come up');
+}
+if (options.build) {
+  log(`building ${runApps.join(', ')} and the baseline consumer`);
+  if (spawnSync(process.execPath, ['tools/build.mjs', ...runApps], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+}
+const baselineJs = await buildBaseline(OUT, options.build);
+const configPath = writeBenchConfig(OUT, LOCAL_STACK);
+const config = loadConfig(['--config', configPath], {});
+const kafka = createKafka(config.kafka, 'bench-drain');
+const admin = kafka.admin();
+await admin.connect();
+await ensureTopics(admin, config.kafka.partitions);
+
+const baselineGroup = (app: AppName) => `klineflow-bench-drain-baseline-${app}`;
+// Every app group, whichever runs: a running normalizer would take the benchmark frames, and running
+// sinks would write the benchmark records into the real Redis keys and ClickHouse tables.
+for (const app of APPS) await requireIdle(admin, app, options.waitIdleMs);
+for (const app of runApps) await requireIdle(admin, baselineGroup(app), options.waitIdleMs);
+
+// Frames end about now, so exchange and receive times are current; half a second into a minute,
+// so no update lands exactly on a bar boundary.
+const framesPerStep = 3 * options.symbols * (6 + 1 / 3);
+const steps = Math.ceil(options.frames / framesPerStep);
+const startTime = Math.floor((Date.now() - steps * options.stepMs) / 60_000) * 60_000 + 500;
+const generatorOptions = { symbolsPerExchange: options.symbols, startTime, stepMs: options.stepMs };
+const streamKeys = benchStreamKeys(generatorOptions);
+const results: ConsumerResult[] = [];
+const record: RunRecord = {
+  started: new Date().toISOString(),
+  git: { commit: git(['rev-parse', '--short', 'HEAD']), dirty: git(['status', '--porcelain', '--', 'apps', 'libs']) !== '' },
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage: os.loadavg() },
+  options,
+  results,
+  notes: [],
+};
+const cleanups: Array<() => Promise<unknown>> = [];
+const cleanUp = async () => {
+  for (const step of cleanups.splice(0).reverse()) await step().catch((error: unknown) => log(`clean-up failed: ${(error as Error).message}`));
+};
+process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+
+try {
+  let sinkStart: Offsets | undefined;
+  let sinkEnd: Offsets | undefined;
+
+  if (runApps.includes('normalizer')) {
+    // No stream of the benchmark may resume from an earlier run's state: it would see a hole and ask the exchange for it.
+    await clearStreamStates(kafka, streamKeys);
+    cleanups.push(() => clearStreamStates(kafka, streamKeys));
+    const start = await endOffsets(admin, RAW_TOPICS);
+    const skipped = await skippedBacklog(admin, 'normalizer', start);
+    if (skipped > 0) log(`the normalizer group had ${int(skipped)} unread raw frames before the fill: they are skipped`);
+    log(`filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`);
+    const generator = new FrameGenerator(generatorOptions);
+    const fill = await fillRaw(kafka, generator, options.frames);
+    log(`filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`);
+    const end = await endOffsets(admin, RAW_TOPICS);
+    const foreign = rangeSize(start, end) - fill.messages;
+    if (foreign !== 0) log(`${int(foreign)} frames in the range were written by something else (an ingest app running?)`);
+    const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
+
+    const normalizer = await drainPair('normalizer', RAW_TOPICS, start, end, ['dist/apps/normalizer/main.js', '--config', configPath]);
+    const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
+    const expected: Expected = generator.expected;
+    const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
+    record.normalizer = { fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written };
+    for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
+      if ((written[topic] ?? 0) > 0) record.notes.push(`the normalizer wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`);
+    }
+    if (foreign === 0 && written[TOPICS.klines] !== expected.klines) record.notes.push(`kline-data got ${int(written[TOPICS.klines] ?? 0)} records, the generator expected ${int(expected.klines)}`);
+    results.push(normalizer);
+    sinkStart = only(outputsBefore, RECORD_TOPICS);
+    sinkEnd = only(outputsAfter, RECORD_TOPICS);
+  }
+
+  const sinks = runApps.filter((a): a is Exclude<AppName, 'normalizer'> => a !== 'normalizer');
+  if (sinks.length > 0 && (!sinkStart || !sinkEnd)) {
+    // Without a normalizer drain in this run: the real Normalizer, in this process, makes the records.
+    const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+    sinkStart = await endOffsets(admin, RECORD_TOPICS);
+    log(`filling ${RECORD_TOPICS.join(', ')} with the records of ${int(options.frames)} frames, normalized in-process`);
+    const fill: FillResult & { frames: number } = await fillRecords(kafka, new FrameGenerator(generatorOptions), options.frames, normalizer);
+    log(`filled ${int(fill.messages)} records in ${fill.seconds.toFixed(1)} s`);
+    sinkEnd = await endOffsets(admin, RECORD_TOPICS);
+    record.sinkFill = fill;
+  }
+  for (const sink of sinks) {
+    const topics = SINK_TOPICS[sink];
+    const start = only(sinkStart!, topics);
+    const end = only(sinkEnd!, topics);
+    const skipped = await skippedBacklog(admin, sink, start);
+    if (skipped > 0) log(`the ${sink} group had ${int(skipped)} unread records before the range: they are skipped`);
+    const clear = sink === 'redis-writer' ? () => clearRedisPrefix(LOCAL_STACK.redisUrl) : () => dropBenchTable(LOCAL_STACK.clickhouseUrl);
+    await clear();
+    cleanups.push(clear);
+    results.push(await drainPair(sink, topics, start, end, [`dist/apps/${sink}/main.js`, '--config', configPath]));
+    const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchRows(LOCAL_STACK.clickhouseUrl);
+    record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink inserted ${int(stored)} rows (count() before merges; table dropped after the run)`);
+  }
+} finally {
+  await cleanUp();
+  await admin.disconnect();
+}
+
+record.finished = new Date().toISOString();
+console.log(`\n${consoleTable(results)}\n`);
+for (const note of record.notes) console.log(`- ${note}`);
+const jsonFile = path.join('dist/bench', `drain-${stamp}.json`);
+writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
+log(`wrote ${jsonFile}`);
+const recordIt = options.record ?? (options.frames >= 1_000_000 && runApps.length === APPS.length);
+if (recordIt) {
+  appendFileSync('BENCHMARKS.md', markdownSection(record));
+  log('appended a section to BENCHMARKS.md');
+} else {
+  log('BENCHMARKS.md not touched (a full run of ≥ 1M frames of every consumer records itself; --record forces it)');
+}
+process.exit(0);
+
+/** The bare-consume baseline, then the app, over the same range from the same offsets. */
+async function drainPair(app: AppName, topics: readonly string[], start: Offsets, end: Offsets, appArgs: string[]): Promise<ConsumerResult> {
+  const group = baselineGroup(app);
+  log(`${app}: baseline (bare kafkajs consume loop, group ${group}) over ${int(rangeSize(start, end))} messages`);
+  const baseline = await measureDrain(admin, {
+    name: `baseline for ${app}`, groupId: group, start, end, logFile: path.join(OUT, `baseline-${app}.log`),
+    args: [baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])],
+  });
+  await admin.deleteGroups([group]).catch(() => undefined);
+  log(`${app}: baseline ${int(baseline.perSecond)}/s; now the app (group ${app})`);
+  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: appArgs });
+  const result = compare(app, topics, figures, baseline);
+  for (const other of APPS) {
+    const members = await groupMembers(admin, other);
+    if (members > 0) record.notes.push(`WARNING: group ${other} had ${members} member(s) right after the ${app} drain: something else consumed meanwhile, and these figures are not clean`);
+  }
+  log(`${app}: ${int(figures.perSecond)}/s, ${figures.cpuMicrosPerMessage.toFixed(1)} µs CPU a message, ratio ${result.ratio.toFixed(2)} to the baseline`);
+  return result;
+}

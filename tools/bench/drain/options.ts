@@ -1,0 +1,57 @@
+// Command-line options of `npm run bench:drain`.
+export const APPS = ['normalizer', 'redis-writer', 'clickhouse-sink'] as const;
+export type AppName = (typeof APPS)[number];
+
+export interface DrainOptions {
+  /** Raw frames to pre-fill (at least; whole steps are written). */
+  readonly frames: number;
+  readonly symbols: number;
+  readonly stepMs: number;
+  readonly only: readonly AppName[];
+  /** How long to wait for a running consumer group to stop before giving up. */
+  readonly waitIdleMs: number;
+  readonly build: boolean;
+  readonly stack: boolean;
+  /** Append to BENCHMARKS.md; undefined = only for a full run (≥ 1M frames, every consumer). */
+  readonly record: boolean | undefined;
+}
+
+export const USAGE = `npm run bench:drain -- [--frames 1000000] [--symbols 1200] [--step-ms 2000]
+  [--only normalizer,redis-writer,clickhouse-sink] [--wait-idle <seconds>] [--no-build] [--no-stack] [--record | --no-record]`;
+
+export function parseOptions(argv: readonly string[]): DrainOptions {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    if (at < 0) return undefined;
+    const v = argv[at + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value\n${USAGE}`);
+    return v;
+  };
+  const number = (name: string, fallback: number, min: number): number => {
+    const text = value(name);
+    const n = text === undefined ? fallback : Number(text.replace(/[_,]/g, ''));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, not "${text}"\n${USAGE}`);
+    return n;
+  };
+  const known = new Set(['frames', 'symbols', 'step-ms', 'only', 'wait-idle', 'no-build', 'no-stack', 'record', 'no-record', 'help']);
+  for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a}\n${USAGE}`);
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const only = (value('only') ?? APPS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const app of only) if (!(APPS as readonly string[]).includes(app)) throw new Error(`--only: unknown consumer "${app}"; one of ${APPS.join(', ')}`);
+  const stepMs = number('step-ms', 2000, 100);
+  // Beyond the HTX close grace (3 s), the normalizer's clock would close HTX bars before their successors arrive, and ask the exchange for them.
+  if (stepMs > 2500) throw new Error('--step-ms must be at most 2500 (below the HTX close grace of 3 s)');
+  return {
+    frames: number('frames', 1_000_000, 1),
+    symbols: number('symbols', 1200, 1),
+    stepMs,
+    only: only as AppName[],
+    waitIdleMs: number('wait-idle', 0, 0) * 1000,
+    build: !argv.includes('--no-build'),
+    stack: !argv.includes('--no-stack'),
+    record: argv.includes('--record') ? true : argv.includes('--no-record') ? false : undefined,
+  };
+}

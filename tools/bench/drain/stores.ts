@@ -1,0 +1,71 @@
+// The drain benchmark's own corner of Redis and ClickHouse: a key prefix and a database of its own,
+// emptied before a sink drains into them and after, so the user's data is never touched.
+import { createClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
+import { KLINE_TABLE } from '../../../apps/clickhouse-sink/src/ddl.js';
+
+export const BENCH_KEY_PREFIX = 'bench-drain:';
+export const BENCH_DATABASE = 'klineflow_bench_drain';
+
+/** Deletes every key under the benchmark's prefix (SCAN + UNLINK: never FLUSHDB). Returns how many. */
+export async function clearRedisPrefix(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
+  if (!prefix.startsWith('bench')) throw new Error(`refusing to clear keys under "${prefix}": not a benchmark prefix`);
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+export async function countRedisKeys(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  await redis.connect();
+  let count = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
+      cursor = next;
+      count += keys.length;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return count;
+}
+
+function benchClient(url: string, database: string) {
+  if (!database.includes('bench')) throw new Error(`refusing to touch ClickHouse database "${database}": not a benchmark database`);
+  return createClient({ url, request_timeout: 60_000 });
+}
+
+/** Drops the benchmark database's kline table (the sink recreates it at start-up). */
+export async function dropBenchTable(url: string, database = BENCH_DATABASE): Promise<void> {
+  const client = benchClient(url, database);
+  try {
+    await client.command({ query: `DROP TABLE IF EXISTS ${database}.${KLINE_TABLE}` });
+  } finally {
+    await client.close();
+  }
+}
+
+/** Rows in the benchmark table (before FINAL: every insert, until merges collapse versions). */
+export async function countBenchRows(url: string, database = BENCH_DATABASE): Promise<number> {
+  const client = benchClient(url, database);
+  try {
+    const result = await client.query({ query: `SELECT count() AS n FROM ${database}.${KLINE_TABLE}`, format: 'JSONEachRow' });
+    const [row] = await result.json<{ n: string | number }>();
+    return Number(row?.n ?? 0);
+  } finally {
+    await client.close();
+  }
+}
