@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { LATENCY_BUCKETS, METRICS } from '@klineflow/observability';
 import { promtoolPath, run } from './binaries.js';
 import { promqlProblems } from './promql.js';
 
@@ -56,4 +57,26 @@ test('the alert on unscrapable services and the scrape config agree on job names
   const watched = /job=~"([^"]+)"/.exec(serviceDown?.expr ?? '')?.[1]?.split('|') ?? [];
   assert.ok(watched.length > 0, 'KlineflowServiceDown selects jobs by name');
   for (const job of watched) assert.ok(jobs.includes(job), `job ${job} is not scraped by prometheus.yml`);
+});
+
+test('latency alerts compare against a bucket edge of the histograms they read', () => {
+  // Histograms built with the default LATENCY_BUCKETS (reconnect durations have buckets of their own).
+  const defaultBuckets = [METRICS.processingLatency, METRICS.exchangeLatency, METRICS.sinkBatchDuration].map((m) => `${m.name}_bucket`);
+  const checked = rules.filter((r) => defaultBuckets.some((name) => r.expr.includes(name)) && /histogram_quantile/.test(r.expr));
+  assert.ok(checked.length >= 2, 'the processing and exchange latency alerts are found');
+  for (const rule of checked) {
+    const threshold = Number(/>\s*([0-9.]+)\s*$/.exec(rule.expr.trim())?.[1]);
+    assert.ok(LATENCY_BUCKETS.includes(threshold), `${rule.alert}: threshold ${threshold} s is not one of LATENCY_BUCKETS`);
+  }
+});
+
+test('the processing-latency alert covers every stage, and lag alerts collapse replicas before summing', () => {
+  const latency = rules.find((r) => r.alert === 'KlineflowProcessingLatencyHigh')!;
+  assert.match(latency.expr, /sum by \(stage, le\)/);
+  assert.doesNotMatch(latency.expr, /stage\s*=/, 'no stage is singled out');
+  const lag = rules.find((r) => r.alert === 'KlineflowConsumerLagGrowing')!;
+  const uses = lag.expr.match(/klineflow_consumer_lag_messages/g) ?? [];
+  const collapsed = lag.expr.match(/max by \(group, topic, partition\) \(klineflow_consumer_lag_messages\)/g) ?? [];
+  assert.ok(uses.length > 0);
+  assert.equal(collapsed.length, uses.length, 'every use of the lag gauge is max by (group, topic, partition) first');
 });
