@@ -1,6 +1,6 @@
-import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
 import { CompressionTypes, Partitioners } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, RAW_TOPICS } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -31,9 +31,17 @@ export interface RunningLoop {
   stop(): Promise<void>;
 }
 
+/** Frames processed but not yet handed to Kafka beyond which fetching waits for the send in flight. */
+const MAX_UNSENT_FRAMES = 20_000;
+/** Largest produce request: no partition's record batch can then exceed the broker's 1 MiB message.max.bytes. */
+const MAX_REQUEST_BYTES = 900_000;
+
 /**
- * Consume raw frames in batches, send every output of a batch in one acks=all `sendBatch`,
- * and only then commit the batch's offsets (at-least-once; downstream writes are idempotent).
+ * Consume raw frames, normalise them synchronously, and hand the outputs to Kafka without
+ * waiting: a send (acks=all) runs while the next frames are fetched and processed, and
+ * whatever accumulated meanwhile goes out in the next send. Offsets are committed only after
+ * the send that carried their outputs was acknowledged (at-least-once; downstream writes are
+ * idempotent). Nothing waits on a timer, so an idle pipeline forwards a frame at once.
  */
 export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop> {
   const { kafka, normalizer, registry, health, logger } = options;
@@ -42,26 +50,47 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const processingLatency = histogram(registry, METRICS.processingLatency);
   const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
   const consumerUp = gauge(registry, METRICS.consumerUp);
+  // One request in flight (idempotent): snapshots of a stream reach the compacted state topic in order.
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const component = `consumer:${groupId}`;
   let stopping = false;
-  // Sends are serialised so snapshots of the same stream reach the compacted topic in order.
-  let sendChain: Promise<void> = Promise.resolve();
+  let current: Consumer | undefined;
+  /** Next offset per partition whose frames were processed but whose outputs are not yet sent. */
+  let processed = new Map<string, TopicPartitionOffset>();
+  let unsentFrames = 0;
+  const committer = new OffsetCommitter(
+    async (offsets) => {
+      await current?.commitOffsets(offsets);
+      health.touch(component);
+    },
+    (error) => logger.warn('offset commit failed; frames will be re-read and deduplicated', { error: error.message }),
+  );
 
-  const flush = (): Promise<void> => {
+  const sendStep = async (): Promise<void> => {
+    // Offsets and outputs are taken together, synchronously: the outputs cover exactly the frames up to these offsets.
+    const offsets = processed;
+    processed = new Map();
+    unsentFrames = 0;
     const drained = normalizer.drain();
     normalizer.counts.flush(counters);
-    if (drained.topicMessages.length === 0) return sendChain;
-    sendChain = sendChain.then(async () => {
-      await producer.sendBatch({ topicMessages: drained.topicMessages, acks: -1, compression: CompressionTypes.None });
-      const now = Date.now();
-      for (const recvTime of drained.recvTimeSamples) processingLatency.observe({ stage: 'normalize' }, (now - recvTime) / 1000);
-      for (const [exchange, samples] of Object.entries(normalizer.exchangeLatencySamples)) {
-        for (const seconds of samples.splice(0)) exchangeLatency.observe({ exchange }, seconds);
+    try {
+      for (const topicMessages of splitTopicMessages(drained.topicMessages, MAX_REQUEST_BYTES)) {
+        await producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
       }
-    });
-    return sendChain;
+    } catch (error) {
+      // The in-memory integrity state already counts these outputs as emitted: a retry would drop them
+      // as duplicates. Exit instead; the restart rebuilds state from normalizer-state and re-reads.
+      options.onFatal('sending normalized batch failed', error);
+      return;
+    }
+    committer.add(offsets.values());
+    const now = Date.now();
+    for (const recvTime of drained.recvTimeSamples) processingLatency.observe({ stage: 'normalize' }, (now - recvTime) / 1000);
+    for (const [exchange, samples] of Object.entries(normalizer.exchangeLatencySamples)) {
+      for (const seconds of samples.splice(0)) exchangeLatency.observe({ exchange }, seconds);
+    }
   };
+  const sender = new SerialPump(sendStep);
 
   await producer.connect();
   let joined = false;
@@ -73,6 +102,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const create = (): Consumer => {
     const consumer = kafka.consumer(groupConsumerConfig(groupId));
+    current = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       joined = true;
       latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
@@ -115,20 +145,15 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
             headers: decodeHeaders(message.headers),
           } satisfies RawMessage);
           lastProcessed = message.offset;
+          unsentFrames++;
         }
         if (lastProcessed === undefined) return;
         counters.inc(METRICS.consumedMessages, [batch.topic], batch.messages.length);
-        try {
-          await flush();
-        } catch (error) {
-          // The in-memory integrity state already counts this batch as emitted: a retry would drop it
-          // as duplicates. Exit instead; the restart rebuilds state from normalizer-state and re-reads.
-          options.onFatal('sending normalized batch failed', error);
-          throw error;
-        }
         resolveOffset(lastProcessed);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() }]);
-        health.touch(component);
+        processed.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() });
+        sender.kick();
+        // Backpressure: the fetch waits while too much is processed but unsent, so memory stays bounded.
+        if (unsentFrames >= MAX_UNSENT_FRAMES) await sender.idle();
         await heartbeat();
         if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
       }),
@@ -153,7 +178,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const htxClock = setInterval(() => {
     normalizer.closeDueHtxBars();
     normalizer.retryUnfilledBackfills();
-    flush().catch((error: unknown) => options.onFatal('sending HTX clock closes failed', error));
+    sender.kick();
   }, HTX_CLOCK_CHECK_MS);
 
   return {
@@ -162,8 +187,15 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     async stop() {
       stopping = true;
       clearInterval(htxClock);
+      // Send and commit while still a group member: once the consumer has left, no commit is possible.
+      current?.pause((options.topics ?? RAW_TOPICS).map((topic) => ({ topic })));
+      sender.kick();
+      await sender.idle();
+      await committer.settle();
       await runner.stop();
-      await flush();
+      // A batch that was mid-way when fetching paused: its outputs still go out; its frames are re-read and deduplicated.
+      sender.kick();
+      await sender.idle();
       await producer.disconnect();
       consumerUp.set({ group: groupId }, 0);
     },

@@ -4,8 +4,11 @@ import { counter, METRICS, runService } from '@klineflow/observability';
 import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
 import { createRedisWriter, withApplyScript } from './writer.js';
 
-/** Redis answers in well under a millisecond: each fetched batch is written at once, so latency stays low. */
-const MAX_BATCH = 500;
+/**
+ * Redis answers in well under a millisecond: a write starts as soon as the previous one is done,
+ * so latency stays low, and under load one pipeline carries up to this many records.
+ */
+const MAX_BATCH = 5_000;
 const MAX_DELAY_MS = 0;
 
 await runService('redis_writer', async (ctx) => {

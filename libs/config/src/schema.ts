@@ -77,8 +77,11 @@ export const configSchema = {
         client_id: { type: 'string', minLength: 1, default: 'klineflow' },
         /** Partitions of the topics klineflow creates. */
         partitions: { type: 'integer', minimum: 1, default: 6 },
-        /** How long a producer waits to batch sends. */
-        linger_ms: { type: 'integer', minimum: 0, default: 5 },
+        /**
+         * How long the ingest producer waits before a send. 0 sends at once: with one send in flight,
+         * frames arriving meanwhile form the next batch, so batches grow with load without a timer.
+         */
+        linger_ms: { type: 'integer', minimum: 0, default: 0 },
         /** Bound of each producer's in-memory queue; beyond it sources are paused. */
         max_buffered_messages: { type: 'integer', minimum: 100, default: 100_000 },
       },
@@ -110,8 +113,10 @@ export const configSchema = {
             database: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'trading_data' },
             username: { type: 'string', default: 'default' },
             password: { type: 'string', default: '' },
-            batch_size: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1000 },
-            flush_interval_ms: { type: 'integer', minimum: 10, default: 1000 },
+            /** Largest insert. Few large inserts suit MergeTree: every insert is a part to merge. */
+            batch_size: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 20_000 },
+            /** Longest a row waits for its insert; bars must be queryable within 3 s of their close. */
+            flush_interval_ms: { type: 'integer', minimum: 10, default: 250 },
           },
         },
       },

@@ -1,3 +1,4 @@
 export * from './topics.js';
 export * from './client.js';
 export * from './lag.js';
+export * from './pipelining.js';

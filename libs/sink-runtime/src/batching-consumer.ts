@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming, OffsetCommitter, SerialPump } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -18,9 +18,12 @@ export interface SinkConsumerOptions {
   readonly sink: string;
   readonly groupId: string;
   readonly topics: readonly string[];
-  /** Flush when this many records are buffered… */
+  /** Largest write; more buffered records go in the next one. */
   readonly maxBatch: number;
-  /** …or when the oldest buffered record is this old; 0 writes every fetched batch at once (lowest latency). */
+  /**
+   * 0 writes as soon as the previous write is done (lowest latency; batches grow with load).
+   * Otherwise records wait until `maxBatch` are buffered or the oldest is this old (fewer, larger writes).
+   */
   readonly maxDelayMs: number;
   /** Writes a batch; must be idempotent, because a failure or crash replays it. Throw to retry. */
   readonly write: (records: readonly SinkRecord[]) => Promise<void>;
@@ -45,11 +48,15 @@ export function offsetsToCommit(batch: readonly SinkRecord[]): Array<{ topic: st
   return [...next.values()].map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() }));
 }
 
+/** Buffered records beyond which fetching waits for the writes, in multiples of `maxBatch`. */
+const MAX_BUFFERED_BATCHES = 4;
+
 /**
  * Kafka → store with at-least-once delivery. Records are buffered across partitions and
- * written in batches; offsets are committed only after the write succeeded. While the store
- * is down the consumer is paused (it keeps its group membership) and the batch is retried
- * with backoff, so nothing is lost and memory stays bounded by one batch plus one fetch.
+ * written one batch at a time, off the fetch path: fetching goes on while a write runs, and a
+ * write takes everything that arrived meanwhile. Offsets are committed only after the write
+ * succeeded. While the store is down the consumer is paused (it keeps its group membership)
+ * and the batch is retried with backoff, so nothing is lost and memory stays bounded.
  */
 export class BatchingSinkConsumer {
   /** The current consumer: a broker restart may end one, and keepConsuming starts the next. */
@@ -57,8 +64,10 @@ export class BatchingSinkConsumer {
   private runner?: { stop(): Promise<void> };
   private buffer: SinkRecord[] = [];
   private oldestBufferedAt = 0;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly writer = new SerialPump(() => this.writeStep());
+  private readonly committer: OffsetCommitter;
   private paused = false;
+  private retryDue = false;
   private stopping = false;
   private stopped?: Promise<void>;
   private timer?: NodeJS.Timeout;
@@ -77,6 +86,14 @@ export class BatchingSinkConsumer {
       consumed: counter(options.registry, METRICS.consumedMessages),
       consumerUp: gauge(options.registry, METRICS.consumerUp),
     };
+    this.committer = new OffsetCommitter(
+      async (offsets) => {
+        await this.consumer.commitOffsets(offsets);
+        options.health.touch(this.component);
+      },
+      // The write is done and idempotent: after a rebalance the new owner replays from the last commit.
+      (error) => options.logger.warn('offset commit failed; records will be replayed', { sink: options.sink, error: error.message }),
+    );
   }
 
   async start(): Promise<void> {
@@ -106,7 +123,7 @@ export class BatchingSinkConsumer {
     options.health.set(this.component, 'up');
     this.metrics.up.set({ sink: options.sink }, 1);
     if (options.maxDelayMs > 0) this.timer = setInterval(() => {
-      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) void this.flush();
+      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) this.writer.kick();
     }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
   }
 
@@ -120,16 +137,20 @@ export class BatchingSinkConsumer {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         // Left unresolved and uncommitted: the next owner of the partition reads them again.
         if (this.stopping) return;
+        if (this.buffer.length === 0) this.oldestBufferedAt = Date.now();
+        let last: string | undefined;
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          if (this.buffer.length === 0) this.oldestBufferedAt = Date.now();
           this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
-          // Resolving only advances fetching; the commit waits for the store write.
-          resolveOffset(message.offset);
+          last = message.offset;
         }
+        if (last === undefined) return;
+        // Resolving only advances fetching; the commit waits for the store write.
+        resolveOffset(last);
         this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
-        // While paused the retry timer owns the flush; another attempt here would only add load.
-        if (!this.paused && (this.buffer.length >= options.maxBatch || options.maxDelayMs === 0)) await this.flush();
+        // While paused the retry timer owns the writes; another attempt here would only add load.
+        if (!this.paused && (options.maxDelayMs === 0 || this.buffer.length >= options.maxBatch)) this.writer.kick();
+        if (this.buffer.length >= options.maxBatch * MAX_BUFFERED_BATCHES) await this.writer.idle();
         await heartbeat();
       },
     });
@@ -137,16 +158,22 @@ export class BatchingSinkConsumer {
     if (this.paused) consumer.pause(options.topics.map((topic) => ({ topic })));
   }
 
-  /** Writes and commits what is buffered; on failure pauses consumption and retries until it succeeds. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBuffered());
-    return this.flushing;
+  /** Writes what is buffered, then resolves once it is written and committed (or the store failed and a retry is scheduled). */
+  async flush(): Promise<void> {
+    this.writer.kick();
+    await this.writer.idle();
+    await this.committer.settle();
   }
 
-  private async writeBuffered(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
+  private async writeStep(): Promise<void> {
+    if (this.buffer.length === 0 || (this.paused && !this.retryDue)) return;
+    this.retryDue = false;
+    const batch = this.buffer.length <= this.options.maxBatch ? this.buffer : this.buffer.slice(0, this.options.maxBatch);
+    this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
+    if (this.buffer.length > 0) {
+      this.oldestBufferedAt = Date.now();
+      this.writer.kick();
+    }
     const started = process.hrtime.bigint();
     try {
       await inSpan('sink.write', { sink: this.options.sink, records: batch.length }, () => this.options.write(batch));
@@ -156,18 +183,8 @@ export class BatchingSinkConsumer {
       return;
     }
     this.metrics.batchSeconds.observe({ sink: this.options.sink }, Number(process.hrtime.bigint() - started) / 1e9);
-    await this.commit(batch);
+    this.committer.add(offsetsToCommit(batch));
     if (this.paused) this.resume();
-  }
-
-  private async commit(batch: readonly SinkRecord[]): Promise<void> {
-    try {
-      await this.consumer.commitOffsets(offsetsToCommit(batch));
-      this.options.health.touch(this.component);
-    } catch (error) {
-      // The write is done and idempotent: after a rebalance the new owner replays from the last commit.
-      this.options.logger.warn('offset commit failed; records will be replayed', { sink: this.options.sink, error: (error as Error).message });
-    }
   }
 
   private onWriteFailure(error: unknown): void {
@@ -182,7 +199,8 @@ export class BatchingSinkConsumer {
     if (this.stopping || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.flush();
+      this.retryDue = true;
+      this.writer.kick();
     }, this.backoff.nextDelay(Date.now()));
   }
 
@@ -193,6 +211,7 @@ export class BatchingSinkConsumer {
     this.options.health.set(this.component, 'up');
     this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
     this.options.logger.info('store is back; consumption resumed', { sink: this.options.sink });
+    if (this.buffer.length > 0) this.writer.kick();
   }
 
   /**
@@ -210,8 +229,9 @@ export class BatchingSinkConsumer {
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+    // One last attempt even while paused by an outage; what fails stays uncommitted and is replayed.
+    this.retryDue = true;
     await this.flush();
     await this.runner?.stop();
   }
 }
-
