@@ -14,7 +14,8 @@ import { insertKlines, prepareBatch } from './kline-writer.js';
 
 const RUN = Date.now();
 const DATABASE = `test_sink_${RUN}`;
-const kafka = new Kafka({ clientId: 'clickhouse-sink-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+const BROKER = '127.0.0.1:9092';
+const kafka = new Kafka({ clientId: 'clickhouse-sink-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const producer = kafka.producer();
 const direct = createClient({ url: 'http://127.0.0.1:8123' });
@@ -42,7 +43,7 @@ function startSink(topic: string, group: string, options: { maxBatch: number; ma
   const health = new HealthRegistry();
   const client = createClient({ url: `http://${proxy.url}`, request_timeout: 2_000 });
   const sink = new BatchingSinkConsumer({
-    kafka, registry, health, logger: createLogger('clickhouse-sink-test', 'error'), sink: 'clickhouse', groupId: group, topics: [topic],
+    kafka, brokers: [BROKER], registry, health, logger: createLogger('clickhouse-sink-test', 'error'), sink: 'clickhouse', groupId: group, topics: [topic],
     ...options,
     retry: { initialMs: 50, maxMs: 300 },
     onFatal: (reason, error) => assert.fail(`${reason}: ${String(error)}`),

@@ -25,3 +25,10 @@ test('values Decimal(38, 18) would round or overflow are refused, not altered', 
   assert.throws(() => toPlainDecimal('1.5E-19'), DecimalRangeError);
   assert.throws(() => toPlainDecimal('123456789012345678901'), DecimalRangeError);
 });
+
+test('exponents far out of range are refused without building their digits', () => {
+  assert.throws(() => toPlainDecimal('1e400'), /more than 20 integer digits/);
+  assert.throws(() => toPlainDecimal('1e-400'), /more than 18 decimal places/);
+  assert.equal(toPlainDecimal('0e400'), '0');
+  assert.equal(toPlainDecimal('99999999999999999999.5'), '99999999999999999999.5');
+});

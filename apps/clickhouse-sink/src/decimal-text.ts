@@ -1,6 +1,4 @@
-/** Largest scale of the Decimal(38, 18) columns. */
-export const MAX_SCALE = 18;
-const MAX_INTEGER_DIGITS = 38 - MAX_SCALE;
+import { decimalRangeProblem } from '@klineflow/schemas';
 
 export class DecimalRangeError extends Error {}
 
@@ -10,6 +8,8 @@ export class DecimalRangeError extends Error {}
  * round or overflow: money is never silently altered.
  */
 export function toPlainDecimal(text: string): string {
+  const problem = decimalRangeProblem(text);
+  if (problem) throw new DecimalRangeError(problem);
   const negative = text.startsWith('-');
   const unsigned = negative ? text.slice(1) : text;
   const e = unsigned.search(/[eE]/);
@@ -33,8 +33,6 @@ export function toPlainDecimal(text: string): string {
   }
   integer = integer.replace(/^0+(?=\d)/, '');
   fraction = fraction.replace(/0+$/, '');
-  if (fraction.length > MAX_SCALE) throw new DecimalRangeError(`${text} has more than ${MAX_SCALE} decimal places`);
-  if (integer.length > MAX_INTEGER_DIGITS) throw new DecimalRangeError(`${text} has more than ${MAX_INTEGER_DIGITS} integer digits`);
   const plain = fraction ? `${integer}.${fraction}` : integer;
   return negative && plain !== '0' ? `-${plain}` : plain;
 }

@@ -32,6 +32,7 @@ await runService('clickhouse_sink', async (ctx) => {
   const latency = histogram(registry, METRICS.processingLatency);
   const sink = new BatchingSinkConsumer({
     kafka, registry, health, logger,
+    brokers: config.kafka.brokers,
     sink: 'clickhouse',
     groupId: 'clickhouse-sink',
     topics: [TOPICS.klines],

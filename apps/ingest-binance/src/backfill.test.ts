@@ -12,9 +12,12 @@ const logger = createLogger('backfill-test', 'error');
 logger.silent = true;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
 
+/** History is served only for configured streams. */
+const CONFIGURED = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT'];
+
 /** A BackfillService against the test WS-API at `apiUrl`, collecting what it publishes. */
 function backfillAgainst(apiUrl: string, extra = '') {
-  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ["BTCUSDT"]\napi_url = "${apiUrl}"\n${extra}`), 'binance') as ResolvedExchangeConfig;
+  const config = resolveExchange(parseConfig(`[websocket.binance]\nsymbols = ${JSON.stringify(CONFIGURED)}\napi_url = "${apiUrl}"\n${extra}`), 'binance') as ResolvedExchangeConfig;
   const registry = new Registry();
   const published: Message[] = [];
   const service = new BackfillService({
@@ -92,7 +95,7 @@ test('requests of one batch are served concurrently up to backfill_concurrency, 
   const api = await startWsApi({ replyDelayMs: 150 });
   const { service, published } = backfillAgainst(api.url, 'backfill_concurrency = 3');
   try {
-    const symbols = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT'];
+    const symbols = CONFIGURED;
     const done: number[] = [];
     await service.serveInOrder(symbols.map(gapRequest), (i) => done.push(i), async () => {});
     assert.equal(api.load.maxOutstanding, 3, 'three requests in flight at once, never more');
@@ -113,6 +116,22 @@ test('a 429 holds back every concurrent request until retryAfter, not only the r
     assert.ok(afterRefusal.length >= 4);
     assert.ok(afterRefusal.every((t) => t >= api.load.retryAfter), `no request before retryAfter: ${afterRefusal.map((t) => t - api.load.retryAfter).join(', ')} ms`);
     assert.equal(published.length, 4);
+  } finally {
+    service.stop();
+    await api.stop();
+  }
+});
+
+test('a request for a symbol nobody configured, or an absurd range, is refused without asking the exchange', async () => {
+  const api = await startWsApi({});
+  const { service, registry, published } = backfillAgainst(api.url);
+  try {
+    await service.handle(gapRequest('BTCGUSDT'));
+    await service.handle(JSON.stringify({ exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', start_time: 0, end_time: T0, reason: 'outage', requested_at: T0 }));
+    assert.equal(api.arrivals.length, 0, 'nothing sent to the exchange');
+    assert.equal(published.length, 0);
+    const invalid = (await registry.getSingleMetric('klineflow_backfill_requests_total')!.get()).values.find((v) => v.labels.outcome === 'invalid');
+    assert.equal(invalid?.value, 2);
   } finally {
     service.stop();
     await api.stop();

@@ -176,3 +176,24 @@ test('Binance ping frames are answered with a pong carrying the same payload', a
     slot.stop();
   }
 });
+
+test('a frame naming a stream this connection never subscribed is keyed by the connection, and dates no outage', async () => {
+  const server = await startServer();
+  const { slot, received, outages } = setup(server, ['BTCUSDT']);
+  slot.start();
+  try {
+    await waitFor(() => received.length > 0, 'first data');
+    const conn = server.connections[0]!;
+    // A mangled symbol and a corrupt time: it must neither become a stream nor open the next outage window.
+    server.send(conn, '{"stream":"btcgusdt@kline_1m","data":{"e":"kline","E":100000000000000000000000,"seq":0,"s":"BTCGUSDT"}}');
+    await waitFor(() => received.some((r) => r.seq === 0 && r.eventTime > 1e20), 'the mangled frame forwarded');
+    const mangled = received.find((r) => r.seq === 0 && r.eventTime > 1e20)!;
+    assert.equal(mangled.key, mangled.connId, 'keyed by the connection id, not as stream btcgusdt@kline_1m');
+    assert.ok(!received.some((r) => r.key === 'btcgusdt@kline_1m'));
+    conn.ws.terminate();
+    await waitFor(() => outages.length === 1, 'the outage after the drop');
+    assert.ok(outages[0]!.start < 1e15, `the outage starts at the last frame of a subscribed stream, not 1e23: ${JSON.stringify(outages[0])}`);
+  } finally {
+    slot.stop();
+  }
+});

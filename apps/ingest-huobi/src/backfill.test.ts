@@ -35,7 +35,7 @@ async function htxHistory() {
 
 test('HTX history requests spread over backfill_concurrency connections, each within the 100 ms per-connection limit', async () => {
   const server = await htxHistory();
-  const config = resolveExchange(parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`), 'huobi') as ResolvedExchangeConfig;
+  const config = resolveExchange(parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`), 'huobi') as ResolvedExchangeConfig;
   const published: Message[] = [];
   const service = new BackfillService({
     config, protocol: huobiProtocol, publish: (m) => published.push(m),

@@ -141,6 +141,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
             topic: batch.topic,
             partition: batch.partition,
             offset: message.offset,
+            key: message.key?.toString(),
             value: message.value?.toString() ?? '',
             headers: decodeHeaders(message.headers),
           } satisfies RawMessage);

@@ -1,7 +1,7 @@
-import { createKafka, ensureTopics } from '@klineflow/kafka';
+import { createKafka, ensureTopics, RAW_TOPICS, startLagExporter } from '@klineflow/kafka';
 import { runService } from '@klineflow/observability';
-import { startKafkaLoop } from './kafka-loop.js';
-import { integrityPolicy, Normalizer } from './pipeline.js';
+import { CONSUMER_GROUP, startKafkaLoop } from './kafka-loop.js';
+import { integrityPolicy, Normalizer, normalizerBounds } from './pipeline.js';
 
 await runService('normalizer', async (ctx) => {
   const { config, logger } = ctx;
@@ -11,7 +11,7 @@ await runService('normalizer', async (ctx) => {
   await ensureTopics(admin, config.kafka.partitions);
   await admin.disconnect();
 
-  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms, Date.now, normalizerBounds(config.integrity));
   const loop = await startKafkaLoop({
     kafka, normalizer, registry: ctx.registry, health: ctx.health, logger,
     onFatal: (reason, error) => {
@@ -22,5 +22,9 @@ await runService('normalizer', async (ctx) => {
       }
     },
   });
-  ctx.onShutdown(() => loop.stop());
+  const lag = startLagExporter({ brokers: config.kafka.brokers, groupId: CONSUMER_GROUP, topics: RAW_TOPICS, registry: ctx.registry, logger });
+  ctx.onShutdown(async () => {
+    await loop.stop();
+    await lag.stop();
+  });
 });

@@ -61,7 +61,7 @@ test('raw.binance frames (one malformed) → normalizer loop → kline-data and 
   await ensureTopics(admin, config.kafka.partitions);
   const symbol = `T${randomUUID().replace(/-/g, '').slice(0, 8).toUpperCase()}USDT`;
   const stream = `${symbol.toLowerCase()}@kline_1m`;
-  const t0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
+  const t0 = Math.floor(Date.now() / MIN) * MIN - 5 * MIN; // within the default 10 min clock skew of recv_ts
   const kline = (t: number, closed: boolean, E: number) => klineFrame(symbol, t, closed, E);
   const frames = [kline(t0, false, t0 + 1000), kline(t0, true, t0 + MIN), `{"stream":"${stream}","data":{"e":"kline"` /* malformed */, kline(t0 + MIN, true, t0 + 2 * MIN)];
 
@@ -128,7 +128,7 @@ test('a rebalance hands streams over with their state: partitions that move away
   const tag = randomUUID().replace(/-/g, '').slice(0, 6).toUpperCase();
   // Enough streams that every partition of raw.binance carries some.
   const symbols = Array.from({ length: 24 }, (_, i) => `R${tag}${i}USDT`);
-  const t0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
+  const t0 = Math.floor(Date.now() / MIN) * MIN - 5 * MIN; // within the default 10 min clock skew of recv_ts
   const closeAll = (t: number) => produceRaw(kafka, symbols.map((s) => ({ key: `${s.toLowerCase()}@kline_1m`, value: klineFrame(s, t, true, t + MIN) })));
   const [klines, gaps] = await Promise.all([collect(kafka, TOPICS.klines), collect(kafka, TOPICS.klineGaps)]);
   const closedOf = (t: number) => klines.values.map((v) => JSON.parse(v) as StandardKline).filter((k) => k.open_time === t && symbols.includes(k.symbol));

@@ -18,9 +18,12 @@ function huobiTick(t: number, close: string, ts: number): string {
   return `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${t / 1000},"open":100.0,"close":${close},"low":90.0,"high":110.0,"amount":1.50,"vol":150.0,"count":3}}`;
 }
 
-function setup(policy: Partial<IntegrityPolicy> = {}, graceMs = 3000) {
+/** These scenarios feed every frame as received at T0 while the wall clock moves on: a day of skew keeps bounds out of them. */
+const LOOSE_BOUNDS = { maxClockSkewMs: 86_400_000 };
+
+function setup(policy: Partial<IntegrityPolicy> = {}, graceMs = 3000, bounds = LOOSE_BOUNDS) {
   let wall = T0;
-  const normalizer = new Normalizer({ ...TEST_POLICY, ...policy }, graceMs, () => wall);
+  const normalizer = new Normalizer({ ...TEST_POLICY, ...policy }, graceMs, () => wall, bounds);
   return { normalizer, advance: (ms: number) => (wall += ms) };
 }
 function on<T>(drained: Drained, topic: string): T[] {

@@ -1,19 +1,23 @@
 import { EXCHANGE_IDS, EXCHANGE_LIMITS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
 import { klineKey, rawTopic, TOPICS } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
-import type { BackfillRequest, DeadLetter, KlineGap, StandardKline } from '@klineflow/schemas';
-import type { KlineflowConfig } from '@klineflow/config';
+import { abbreviate, type BackfillRequest, type DeadLetter, type KlineGap, type StandardKline } from '@klineflow/schemas';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type KlineflowConfig } from '@klineflow/config';
+import { checkBounds, type Bounds } from './bounds.js';
 import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
 import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
-import { MAPPERS, type BackfillContext, type FrameContext, type MapResult } from './mappers/index.js';
-import { validateRecord } from './validation.js';
+import { MAPPERS, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from './mappers/index.js';
+import { matchesStream, streamOfKey } from './stream-key.js';
+import { validateRecord, type Violation } from './validation.js';
 
 /** A consumed raw frame with its headers decoded to strings. */
 export interface RawMessage {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** The Kafka key: the native stream the ingest received the frame on (its connection id when it could not place it). */
+  readonly key?: string;
   readonly value: string;
   readonly headers: Readonly<Record<string, string | undefined>>;
 }
@@ -42,7 +46,21 @@ export const BACKFILL_RETRY_MS = 120_000;
 const MAX_TRACKED_CONNECTIONS = 4;
 const SERVICE = 'normalizer';
 
-export function integrityPolicy(config: KlineflowConfig['integrity']): IntegrityPolicy {
+/** A dead letter quotes at most this much of its frame: a 1 MiB frame copied whole would not fit a Kafka message. */
+export const DEAD_LETTER_RAW_CHARS = 4096;
+/**
+ * Dead letters one drain may write in full. A flood of small hostile frames turns into more dead-letter
+ * bytes than one Kafka request takes (all of an exchange's go to one partition), which would stop the
+ * normalizer; past the budget rejects are still counted, and summarised in one letter per drain.
+ */
+export const DEAD_LETTER_BUDGET_CHARS = 256 * 1024;
+
+export function normalizerBounds(config: KlineflowConfig['integrity']): Bounds {
+  return { maxClockSkewMs: config.max_clock_skew_ms };
+}
+
+/** Takes only the keys it uses, so callers that build the section by hand need not invent the others. */
+export function integrityPolicy(config: Omit<KlineflowConfig['integrity'], 'max_clock_skew_ms'>): IntegrityPolicy {
   return {
     priceJumpPercent: config.price_jump_percent,
     volumeSpikeMultiple: config.volume_spike_multiple,
@@ -76,11 +94,15 @@ export class Normalizer {
   private outputs = new Map<string, OutputMessage[]>();
   private recvTimeSamples: number[] = [];
   private framesSeen = 0;
+  private deadLetterChars = 0;
+  /** Rejects over this drain's dead-letter budget, by reason. */
+  private readonly unwrittenDeadLetters = new Map<string, number>();
 
   constructor(
     private readonly policy: IntegrityPolicy,
     private readonly htxCloseGraceMs: number,
     private readonly wallClock: () => number = Date.now,
+    private readonly bounds: Bounds = { maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS },
   ) {
     this.clocks = Object.fromEntries(EXCHANGE_IDS.map((e) => [e, new ExchangeClock(wallClock)])) as Record<ExchangeId, ExchangeClock>;
   }
@@ -115,7 +137,11 @@ export class Normalizer {
       this.deadLetter(message, exchange, result.reason, result.detail);
       return;
     }
-    if (result.exchangeTime !== undefined && !fromBackfill) {
+    const accepted = this.acceptable(result.records, exchange, message, fromBackfill);
+    // A frame with a rejected record cannot be trusted to carry a true time either: it must not move the
+    // exchange clock, which never runs backwards and closes HTX bars (one 1e23 would close them all for good).
+    const trusted = accepted.length === result.records.length && result.exchangeTime !== undefined && Math.abs(result.exchangeTime - recvTime) <= this.bounds.maxClockSkewMs;
+    if (trusted && result.exchangeTime !== undefined && !fromBackfill) {
       clock.observe(result.exchangeTime);
       this.partitionClock(message.topic, message.partition).observe(result.exchangeTime);
     }
@@ -123,12 +149,7 @@ export class Normalizer {
       this.recvTimeSamples.push(recvTime);
       if (result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
     }
-    for (const mapped of result.records) {
-      const violation = validateRecord(mapped);
-      if (violation) {
-        this.deadLetter(message, exchange, violation.reason, `${mapped.channel}: ${violation.detail}`);
-        continue;
-      }
+    for (const mapped of accepted) {
       if (mapped.channel === 'kline') {
         this.handleKline(mapped.record, fromBackfill, message);
       } else {
@@ -136,6 +157,23 @@ export class Normalizer {
         this.counts.add(METRICS.normalized, [exchange, mapped.channel]);
       }
     }
+  }
+
+  /**
+   * The records of a frame that may go on: schema, structure, bounds, and the stream the frame was
+   * keyed by (the subscribed stream it arrived on, or a live frame naming another symbol or interval
+   * would become a stream of its own). Backfill replies are keyed by the stream that was requested.
+   */
+  private acceptable(records: readonly MappedRecord[], exchange: ExchangeId, message: RawMessage, fromBackfill: boolean): MappedRecord[] {
+    const stream = records.length > 0 ? streamOfKey(exchange, message.key ?? '') : undefined;
+    const accepted: MappedRecord[] = [];
+    for (const mapped of records) {
+      const violation: Violation | undefined = validateRecord(mapped) ?? checkBounds(mapped, this.bounds, fromBackfill) ??
+        (stream && matchesStream(mapped, stream) ? undefined : { reason: 'stream_mismatch', detail: `${mapped.record.symbol} is not the stream of key ${abbreviate(message.key ?? '(none)')}` });
+      if (violation) this.deadLetter(message, exchange, violation.reason, `${mapped.channel}: ${violation.detail}`);
+      else accepted.push(mapped);
+    }
+    return accepted;
   }
 
   /**
@@ -156,6 +194,7 @@ export class Normalizer {
 
   /** Takes everything produced since the last drain, including a state snapshot of each changed stream. */
   drain(): Drained {
+    this.summariseUnwrittenDeadLetters();
     for (const key of this.dirtyStreams) {
       const stream = this.streams.get(key) as StreamEntry;
       this.emit(TOPICS.normalizerState, key, stream.integrity.state);
@@ -295,29 +334,52 @@ export class Normalizer {
   }
 
   private deadLetter(source: RawMessage | undefined, exchange: ExchangeId | null, reason: string, detail: string): void {
+    this.counts.add(METRICS.deadLetters, [exchange ?? 'unknown', reason]);
+    if (this.deadLetterChars >= DEAD_LETTER_BUDGET_CHARS) {
+      this.unwrittenDeadLetters.set(reason, (this.unwrittenDeadLetters.get(reason) ?? 0) + 1);
+      return;
+    }
+    const raw = source?.value ?? '';
+    const truncated = raw.length > DEAD_LETTER_RAW_CHARS;
     const letter: DeadLetter = {
       service: SERVICE,
       exchange,
       reason,
-      detail,
+      detail: truncated ? `${abbreviate(detail, 512)} (raw: first ${DEAD_LETTER_RAW_CHARS} of ${raw.length} chars)` : abbreviate(detail, 512),
       // A bar closed by the HTX clock has no frame of its own.
       source_topic: source?.topic ?? rawTopic('huobi'),
       source_partition: source?.partition ?? -1,
       source_offset: source?.offset ?? '',
-      raw: source?.value ?? '',
+      raw: truncated ? raw.slice(0, DEAD_LETTER_RAW_CHARS) : raw,
       failed_at: this.wallClock(),
     };
-    this.emit(TOPICS.deadLetter, exchange ?? 'unknown', letter);
-    this.counts.add(METRICS.deadLetters, [exchange ?? 'unknown', reason]);
+    this.deadLetterChars += this.emit(TOPICS.deadLetter, exchange ?? 'unknown', letter);
   }
 
-  private emit(topic: string, key: string, value: unknown): void {
+  /** One letter for the rejects of this drain that were over the budget: counted in the metric, and visible here. */
+  private summariseUnwrittenDeadLetters(): void {
+    this.deadLetterChars = 0;
+    if (this.unwrittenDeadLetters.size === 0) return;
+    const reasons = [...this.unwrittenDeadLetters].map(([reason, n]) => `${reason} ×${n}`).join(', ');
+    this.unwrittenDeadLetters.clear();
+    const letter: DeadLetter = {
+      service: SERVICE, exchange: null, reason: 'dead_letter_budget',
+      detail: `rejects not written individually (over ${DEAD_LETTER_BUDGET_CHARS} chars of dead letters in one batch): ${reasons}`,
+      source_topic: '', source_partition: -1, source_offset: '', raw: '', failed_at: this.wallClock(),
+    };
+    this.emit(TOPICS.deadLetter, 'unknown', letter);
+  }
+
+  /** Returns the length of the JSON queued. */
+  private emit(topic: string, key: string, value: unknown): number {
     let list = this.outputs.get(topic);
     if (!list) {
       list = [];
       this.outputs.set(topic, list);
     }
-    list.push({ key, value: JSON.stringify(value) });
+    const json = JSON.stringify(value);
+    list.push({ key, value: json });
+    return json.length;
   }
 }
 

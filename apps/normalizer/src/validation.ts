@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import type { MappedRecord, RecordChannel } from './mappers/index.js';
 
 export interface Violation {
-  readonly reason: 'schema' | 'structure';
+  readonly reason: 'schema' | 'structure' | 'bounds' | 'stream_mismatch';
   readonly detail: string;
 }
 

@@ -72,6 +72,8 @@ ${sections.join('\n')}
 [integrity]
 htx_close_grace_ms = 90000
 open_bar_gap_grace_ms = 600000
+# ...and the exchange clock pulls ahead of ours by 59 s every real second: a day covers a 24-minute run.
+max_clock_skew_ms = 86400000
 
 [storage.redis]
 key_prefix = "${options.run}:"

@@ -32,6 +32,7 @@ await runService('redis_writer', async (ctx) => {
 
   const sink = new BatchingSinkConsumer({
     kafka, registry, health, logger,
+    brokers: config.kafka.brokers,
     sink: 'redis',
     groupId: 'redis-writer',
     topics: [TOPICS.klines, TOPICS.tickers, TOPICS.depth],

@@ -14,7 +14,8 @@ import { createRedisWriter, withApplyScript } from './writer.js';
 
 const RUN = Date.now();
 const PREFIX = `test:${RUN}:`;
-const kafka = new Kafka({ clientId: 'redis-writer-test', brokers: ['127.0.0.1:9092'], logLevel: logLevel.NOTHING });
+const BROKER = '127.0.0.1:9092';
+const kafka = new Kafka({ clientId: 'redis-writer-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const producer = kafka.producer();
 const direct = new Redis('redis://127.0.0.1:6379/0', { lazyConnect: true });
@@ -129,7 +130,7 @@ test('Kafka end to end: klines, tickers and depth land in their hashes, out-of-o
   const { write } = await writerViaProxy(new Map<string, RecordKind>([[topics.kline, 'kline'], [topics.ticker, 'ticker'], [topics.depth, 'depth']]));
   const group = `g-rw-${RUN}`;
   const sink = new BatchingSinkConsumer({
-    kafka, registry: new Registry(), health: new HealthRegistry(), logger: createLogger('redis-writer-test', 'error'),
+    kafka, brokers: [BROKER], registry: new Registry(), health: new HealthRegistry(), logger: createLogger('redis-writer-test', 'error'),
     sink: 'redis', groupId: group, topics: Object.values(topics), maxBatch: 500, maxDelayMs: 0,
     onFatal: (reason) => assert.fail(reason), write,
   });
@@ -162,7 +163,7 @@ test('while Redis is unreachable nothing is committed and health is degraded; on
   const group = `g-rw-outage-${RUN}`;
   const health = new HealthRegistry();
   const sink = new BatchingSinkConsumer({
-    kafka, registry: new Registry(), health, logger: createLogger('redis-writer-test', 'error'),
+    kafka, brokers: [BROKER], registry: new Registry(), health, logger: createLogger('redis-writer-test', 'error'),
     sink: 'redis', groupId: group, topics: [topic], maxBatch: 500, maxDelayMs: 0, retry: { initialMs: 50, maxMs: 300 },
     onFatal: (reason) => assert.fail(reason), write,
   });

@@ -7,6 +7,8 @@ export type Channel = (typeof CHANNELS)[number];
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const wsUrl = { type: 'string', pattern: '^wss?://' } as const;
+/** Real exchanges and our hosts agree within seconds; ten minutes also covers an exchange lagging under load. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 600_000;
 
 const exchangeSection = {
   type: 'object',
@@ -125,7 +127,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms', 'open_bar_gap_grace_ms'],
+      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms', 'open_bar_gap_grace_ms', 'max_clock_skew_ms'],
       properties: {
         /** A close that moves more than this percentage from the previous close is a price jump. */
         price_jump_percent: { type: 'number', exclusiveMinimum: 0, default: 20 },
@@ -138,6 +140,11 @@ export const configSchema = {
         htx_close_grace_ms: { type: 'integer', minimum: 0, default: 3000 },
         /** An open bar whose previous bar never closed is reported as a gap once it is this old (exchange clock). */
         open_bar_gap_grace_ms: { type: 'integer', minimum: 0, default: 10000 },
+        /**
+         * An exchange time (event, trade, bar open) further than this from the frame's receive time, either
+         * way, is a corrupt field and dead-lettered. Widen it for the simulator, whose clock runs `speed`× fast.
+         */
+        max_clock_skew_ms: { type: 'integer', minimum: 1000, default: DEFAULT_MAX_CLOCK_SKEW_MS },
       },
     },
     metrics: {

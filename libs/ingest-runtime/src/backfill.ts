@@ -34,6 +34,22 @@ export function requestWindows(interval: Interval, startMs: number, endMs: numbe
   return windows;
 }
 
+/** The most bars one request may ask for: ten days of 1m bars, far beyond any outage worth replaying. */
+export const MAX_BACKFILL_BARS = 15_000;
+
+/**
+ * Why a well-formed request must not be served: history only for the streams this exchange is
+ * configured for (a hostile frame must not make us ask the exchange about a symbol nobody
+ * subscribed), and only a bounded range (a corrupt time must not turn into a million requests).
+ */
+export function refusalOf(request: BackfillRequest, config: ResolvedExchangeConfig): string | undefined {
+  if (!config.symbols.some((s) => s.canonical === request.symbol)) return `symbol ${request.symbol.slice(0, 40)} is not configured`;
+  if (!(config.intervals as readonly string[]).includes(request.interval)) return `interval ${request.interval} is not configured`;
+  const bars = (request.end_time - request.start_time) / INTERVAL_MS[request.interval as Interval] + 1;
+  if (!(bars >= 1 && bars <= MAX_BACKFILL_BARS)) return `range of ${bars} bars (at most ${MAX_BACKFILL_BARS})`;
+  return undefined;
+}
+
 /** Earliest time the next request may be sent; each request reserves a slot. */
 interface RequestPacer {
   nextRequestAt: number;
@@ -125,6 +141,12 @@ export class BackfillService {
       return;
     }
     if (request.exchange !== config.exchange) return;
+    const refusal = refusalOf(request, config);
+    if (refusal) {
+      metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'invalid' });
+      logger.warn('backfill request refused', { detail: refusal, symbol: request.symbol.slice(0, 40), interval: request.interval });
+      return;
+    }
     if (!protocol.backfill || this.lanes.length === 0) {
       metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'unsupported' });
       logger.warn('backfill impossible: the exchange has no WebSocket history API; the gap stays reported', {

@@ -225,10 +225,14 @@ export class StreamConnection {
     switch (frame.kind) {
       case 'data': {
         const track = this.tracks.get(frame.key);
-        if (track) {
-          track.lastDataAt = recvTs;
-          track.resubscribedAt = undefined;
+        if (!track) {
+          // Named a stream this connection never subscribed (a mangled symbol, say). Keyed like unrecognised
+          // text, the normalizer dead-letters it; it never becomes a stream of its own, nor dates an outage.
+          this.options.events.onFrame(this.options.connId, this.options.connId, text, recvTs);
+          return;
         }
+        track.lastDataAt = recvTs;
+        track.resubscribedAt = undefined;
         this.lastDataText = text;
         this.options.events.onFrame(this.options.connId, frame.key, text, recvTs);
         if (this.firstDataAt === undefined) {

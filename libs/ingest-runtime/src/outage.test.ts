@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateBackfillRequest } from '@klineflow/schemas';
-import { integerAfter, outageBackfillRequests, outageOnExchangeClock } from './outage.js';
+import { integerAfter, MAX_OUTAGE_BARS, outageBackfillRequests, outageOnExchangeClock } from './outage.js';
 import { planStreams } from './plan.js';
 import { exchangeConfig, planningProtocol } from './test-support.js';
 
@@ -44,4 +44,12 @@ test('integerAfter reads a field\'s integer by scan, and nothing when the field 
   assert.equal(integerAfter('{"ch":"market.ethbtc.kline.1min","ts":1630981694370,"tick":{"id":1}}', '"ts":'), 1630981694370);
   assert.equal(integerAfter('{"lastUpdateId":1,"bids":[]}', '"E":'), undefined);
   assert.equal(integerAfter('{"E":"x"}', '"E":'), undefined);
+});
+
+test('corrupt outage ends ask for nothing; a huge window asks for at most MAX_OUTAGE_BARS per stream', () => {
+  assert.deepEqual(outageBackfillRequests('binance', streams(), T, 1e23, T), []);
+  const requests = outageBackfillRequests('binance', streams(), Date.UTC(2009, 0, 1), T, T);
+  const oneMinute = requests.find((r) => r.interval === '1m')!;
+  assert.equal((oneMinute.end_time - oneMinute.start_time) / MIN + 1, MAX_OUTAGE_BARS);
+  assert.equal(oneMinute.end_time, T - MIN, 'the newest bars are the ones asked for');
 });

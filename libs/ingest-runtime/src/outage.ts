@@ -2,6 +2,9 @@ import { barOpenTime, INTERVAL_MS, type ExchangeId } from '@klineflow/exchanges'
 import type { BackfillRequest } from '@klineflow/schemas';
 import type { StreamSpec } from './protocol.js';
 
+/** Bars asked for per stream after one outage: a day of 1m bars; the normalizer's gap check covers anything older. */
+export const MAX_OUTAGE_BARS = 1440;
+
 /**
  * Backfill requests for every bar that closed while a connection was down, from `start` (its last
  * frame) to `end` (data flowing again): per kline stream, the bars whose close fell in the window.
@@ -10,10 +13,12 @@ import type { StreamSpec } from './protocol.js';
  */
 export function outageBackfillRequests(exchange: ExchangeId, streams: readonly StreamSpec[], start: number, end: number, now: number): BackfillRequest[] {
   const requests: BackfillRequest[] = [];
+  // The ends are read from frames: a corrupt time must not become a request for every bar since 1970.
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return requests;
   for (const { channel, interval, symbol } of streams) {
     if (channel !== 'kline' || interval === undefined) continue;
-    const firstClosed = barOpenTime(interval, start);
     const lastClosed = barOpenTime(interval, end) - INTERVAL_MS[interval];
+    const firstClosed = Math.max(barOpenTime(interval, start), lastClosed - (MAX_OUTAGE_BARS - 1) * INTERVAL_MS[interval]);
     if (lastClosed < firstClosed) continue;
     requests.push({ exchange, symbol: symbol.canonical, interval, start_time: firstClosed, end_time: lastClosed, reason: 'outage', requested_at: now });
   }

@@ -1,2 +1,3 @@
 export * from './records.js';
 export * from './validate.js';
+export * from './decimal-range.js';

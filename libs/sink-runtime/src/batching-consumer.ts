@@ -1,5 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, OffsetCommitter, SerialPump } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming, OffsetCommitter, SerialPump, startLagExporter, type LagExporter } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -14,6 +14,8 @@ export interface SinkRecord {
 
 export interface SinkConsumerOptions {
   readonly kafka: Kafka;
+  /** Where the group's lag is read for `klineflow_consumer_lag_messages`. */
+  readonly brokers: readonly string[];
   /** Store label in metrics and health: `redis` or `clickhouse`. */
   readonly sink: string;
   readonly groupId: string;
@@ -62,6 +64,7 @@ export class BatchingSinkConsumer {
   /** The current consumer: a broker restart may end one, and keepConsuming starts the next. */
   private consumer!: Consumer;
   private runner?: { stop(): Promise<void> };
+  private lag?: LagExporter;
   private buffer: SinkRecord[] = [];
   private oldestBufferedAt = 0;
   private readonly writer = new SerialPump(() => this.writeStep());
@@ -122,6 +125,7 @@ export class BatchingSinkConsumer {
     });
     options.health.set(this.component, 'up');
     this.metrics.up.set({ sink: options.sink }, 1);
+    this.lag = startLagExporter({ brokers: options.brokers, groupId: options.groupId, topics: options.topics, registry: options.registry, logger: options.logger, fromBeginning: options.fromBeginning ?? true });
     if (options.maxDelayMs > 0) this.timer = setInterval(() => {
       if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) this.writer.kick();
     }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
@@ -233,5 +237,6 @@ export class BatchingSinkConsumer {
     this.retryDue = true;
     await this.flush();
     await this.runner?.stop();
+    await this.lag?.stop();
   }
 }
