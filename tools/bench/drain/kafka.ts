@@ -1,6 +1,6 @@
 // Kafka side of the drain benchmark: end offsets, a group's committed offsets, moving an idle group
 // to the start of the range, and clearing the benchmark streams' normalizer state afterwards.
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { AssignerProtocol, Partitioners, type Admin, type Kafka } from 'kafkajs';
 import { TOPICS } from '@klineflow/kafka';
 import { partitionKey, splitPartitionKey, type Offsets } from './range.js';
 
@@ -42,6 +42,39 @@ export async function requireIdle(admin: Admin, groupId: string, waitMs: number)
   }
 }
 
+/**
+ * Consumer groups with a running member assigned any of `topics`: another normalizer (a stack test
+ * runs one in its own group) would take the benchmark frames too, write their streams' state, and
+ * share the two cores; a reader of the record topics takes CPU while the sinks are timed.
+ */
+export async function activeReaders(admin: Admin, topics: readonly string[], except: (groupId: string) => boolean = () => false): Promise<string[]> {
+  const ids = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' && !except(g.groupId)).map((g) => g.groupId);
+  if (ids.length === 0) return [];
+  const readers: string[] = [];
+  for (const group of (await admin.describeGroups(ids)).groups) {
+    const reads = group.members.some((member) => {
+      if (member.memberAssignment.length === 0) return false;
+      const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {};
+      return Object.keys(assignment).some((topic) => topics.includes(topic));
+    });
+    if (reads) readers.push(group.groupId);
+  }
+  return readers;
+}
+
+/** Waits (up to `waitMs`) until nothing else reads `topics`, or throws naming the groups that do. */
+export async function requireQuiet(admin: Admin, topics: readonly string[], waitMs: number, except?: (groupId: string) => boolean): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const readers = await activeReaders(admin, topics, except);
+    if (readers.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`other consumers are reading ${topics.join(', ')}: ${readers.join(', ')}. The benchmark needs those topics to itself (tests, npm start or a load benchmark running?); stop them or pass --wait-idle <seconds>`);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 /** Sets an idle group's committed offsets, partition by partition, to `offsets`. */
 export async function setGroupOffsets(admin: Admin, groupId: string, offsets: Offsets): Promise<void> {
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
@@ -67,6 +100,27 @@ export async function skippedBacklog(admin: Admin, groupId: string, start: Offse
     if (at >= 0n && at < to) skipped += to - at;
   }
   return Number(skipped);
+}
+
+/**
+ * Moves a group that is not benchmarked past the benchmark's records, so that it never writes them
+ * into the real stores: each partition it had read up to the range's start jumps to the range's end.
+ * A partition it was behind on is left alone (moving it would skip real records); those are counted.
+ */
+export async function skipRange(admin: Admin, groupId: string, start: Offsets, end: Offsets): Promise<{ moved: number; behind: number }> {
+  const topics = [...new Set([...end.keys()].map((k) => splitPartitionKey(k).topic))];
+  const committed = await committedOffsets(admin, groupId, topics);
+  const moves = new Map<string, bigint>();
+  let behind = 0;
+  for (const [key, to] of end) {
+    const from = start.get(key) ?? 0n;
+    if (to <= from) continue;
+    const at = committed.get(key) ?? -1n;
+    if (at === from) moves.set(key, to);
+    else if (at < from) behind++;
+  }
+  if (moves.size > 0) await setGroupOffsets(admin, groupId, moves);
+  return { moved: moves.size, behind };
 }
 
 /**

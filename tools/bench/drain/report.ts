@@ -38,7 +38,7 @@ export function drainFigures(polls: readonly Poll[], messages: number): DrainFig
   const end = polls.findIndex((p) => p.drained);
   if (end < 0) throw new Error('the range was not drained');
   let start = polls.findIndex((p) => p.progress > 0);
-  if (start === end) start = Math.max(0, start - 1);
+  if (start < 0 || start === end) start = Math.max(0, end - 1);
   const from = polls[start] as Poll;
   const to = polls[end] as Poll;
   const measured = messages - from.progress;
