@@ -18,7 +18,7 @@ import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
 import { compare, consoleTable, type ConsumerResult } from './report.js';
 import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
-import { clearRedisPrefix, countBenchRows, countRedisKeys, dropBenchTable } from './stores.js';
+import { clearRedisPrefix, countBenchBars, countRedisKeys, dropBenchTable } from './stores.js';
 import { buildBaseline } from './build.js';
 
 const OUT = 'dist/bench/drain';
@@ -158,8 +158,8 @@ try {
     await clear();
     cleanups.push(clear);
     results.push(await drainPair(sink, topics, start, end, [`dist/apps/${sink}/main.js`, '--config', configPath]));
-    const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchRows(LOCAL_STACK.clickhouseUrl);
-    record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink inserted ${int(stored)} rows (count() before merges; table dropped after the run)`);
+    const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchBars(LOCAL_STACK.clickhouseUrl);
+    record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink stored ${int(stored)} distinct bars (table dropped after the run)`);
   }
 } finally {
   await cleanUp();

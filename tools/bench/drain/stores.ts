@@ -58,11 +58,12 @@ export async function dropBenchTable(url: string, database = BENCH_DATABASE): Pr
   }
 }
 
-/** Rows in the benchmark table (before FINAL: every insert, until merges collapse versions). */
-export async function countBenchRows(url: string, database = BENCH_DATABASE): Promise<number> {
+/** Distinct bars (exchange, symbol, interval, open time) in the benchmark table, whatever merges have collapsed yet. */
+export async function countBenchBars(url: string, database = BENCH_DATABASE): Promise<number> {
   const client = benchClient(url, database);
   try {
-    const result = await client.query({ query: `SELECT count() AS n FROM ${database}.${KLINE_TABLE}`, format: 'JSONEachRow' });
+    const query = `SELECT count() AS n FROM (SELECT 1 FROM ${database}.${KLINE_TABLE} GROUP BY exchange, symbol, interval_ms, open_time)`;
+    const result = await client.query({ query, format: 'JSONEachRow' });
     const [row] = await result.json<{ n: string | number }>();
     return Number(row?.n ?? 0);
   } finally {
