@@ -3,14 +3,14 @@
 // and no commit while ClickHouse is unreachable.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
-import { BatchingSinkConsumer, TcpProxy } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, tailDeadLetters, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
 import { ensureSchema } from './ddl.js';
-import { insertKlines, prepareBatch } from './kline-writer.js';
+import { insertKlines, prepareBatch, writeKlines } from './kline-writer.js';
 
 const RUN = Date.now();
 const DATABASE = `test_sink_${RUN}`;
@@ -38,7 +38,7 @@ async function produce(topic: string, klines: StandardKline[]): Promise<void> {
   await producer.send({ topic, acks: -1, messages: klines.map((k) => ({ key: `${k.exchange}:${k.symbol}:${k.interval}`, value: JSON.stringify(k) })) });
 }
 
-function startSink(topic: string, group: string, options: { maxBatch: number; maxDelayMs: number }) {
+function startSink(topic: string, group: string, options: { maxBatch: number; maxDelayMs: number }, write?: (records: readonly SinkRecord[]) => Promise<void>) {
   const registry = new Registry();
   const health = new HealthRegistry();
   const client = createClient({ url: `http://${proxy.url}`, request_timeout: 2_000 });
@@ -47,7 +47,7 @@ function startSink(topic: string, group: string, options: { maxBatch: number; ma
     ...options,
     retry: { initialMs: 50, maxMs: 300 },
     onFatal: (reason, error) => assert.fail(`${reason}: ${String(error)}`),
-    write: async (records) => insertKlines(client, DATABASE, prepareBatch(records).tsv),
+    write: write ?? (async (records) => insertKlines(client, DATABASE, prepareBatch(records).tsv)),
   });
   running.push(sink);
   return { sink, registry, health };
@@ -179,4 +179,47 @@ test('the table survives a server restart: the metadata ClickHouse stored for it
   await direct.command({ query: `ATTACH TABLE ${DATABASE}.klines` });
   const result = await direct.query({ query: `SELECT count() AS n FROM ${DATABASE}.klines`, format: 'JSONEachRow' });
   assert.equal(((await result.json()) as Array<{ n: string }>).length, 1);
+});
+
+test('records ClickHouse refuses are dead-lettered with its error; the rest of the batch is stored and committed, with no pause', async () => {
+  const topic = await newTopic('refused');
+  const group = `g-refused-${RUN}`;
+  const symbol = 'REFUSEDUSDT';
+  // Valid for the sink's schema (an integer is an integer) but printed as 1e+23 in TSV, which ClickHouse cannot parse.
+  const corrupt = 100_000_000_000_000_000_000_000;
+  const valid = [0, 1, 2, 3, 4, 5].map((i) => bar(i, { symbol }));
+  const refused = [
+    bar(6, { symbol, event_time: corrupt }),
+    // The newest version of bar 2 by far, so it wins the batch's coalescing: bar 2's valid version must still be stored.
+    bar(2, { symbol, event_time: corrupt, close: '1' }),
+    bar(7, { symbol, trade_count: corrupt }),
+  ];
+  const tail = await tailDeadLetters(kafka);
+  const publisher = new DeadLetterPublisher(kafka, 'clickhouse-sink');
+  await publisher.connect();
+  const client = createClient({ url: `http://${proxy.url}`, request_timeout: 5_000, log: { level: ClickHouseLogLevel.OFF } });
+  let writes = 0;
+  const { sink, registry, health } = startSink(topic, group, { maxBatch: 1000, maxDelayMs: 300 }, async (records) => {
+    writes++;
+    const result = await writeKlines(client, DATABASE, records);
+    await publisher.publish(result.rejected);
+  });
+  try {
+    await produce(topic, [...valid.slice(0, 3), ...refused, ...valid.slice(3)]);
+    await sink.start();
+    await until('every offset committed', async () => ((await committedSum(group, topic)) === valid.length + refused.length ? true : undefined));
+    assert.deepEqual((await stored(symbol)).map((r) => [Number(r.open_time), r.close]), valid.map((k) => [k.open_time, withoutPadding(k.close)]), 'every valid bar stored, exact');
+    const letters = await until('three dead letters', async () => (tail.letters.filter((l) => l.raw.includes(symbol)).length >= 3 ? tail.letters.filter((l) => l.raw.includes(symbol)) : undefined));
+    assert.deepEqual(letters.map((l) => [l.reason, l.service, l.source_topic]), refused.map(() => ['clickhouse_rejected', 'clickhouse-sink', topic]));
+    assert.deepEqual(letters.map((l) => l.raw).sort(), refused.map((k) => JSON.stringify(k)).sort(), 'the refused records exactly as consumed');
+    for (const letter of letters) assert.match(letter.detail, /Code: 27.*Cannot parse input/s, 'ClickHouse\'s own error text');
+    assert.equal(health.get('sink:clickhouse')?.status, 'up', 'never paused as an outage');
+    const errors = (await registry.getSingleMetric('klineflow_sink_errors_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+    assert.equal(errors, 0, 'no failed write, no retry');
+    assert.ok(writes >= 1);
+  } finally {
+    await tail.stop();
+    await publisher.disconnect();
+    await client.close();
+  }
 });

@@ -1,15 +1,16 @@
-import { createClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createKafka, TOPICS } from '@klineflow/kafka';
 import { counter, histogram, METRICS, runService } from '@klineflow/observability';
 import { Backoff } from '@klineflow/reconnect';
 import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
 import { ensureSchema } from './ddl.js';
-import { insertKlines, prepareBatch } from './kline-writer.js';
+import { writeKlines } from './kline-writer.js';
 
 await runService('clickhouse_sink', async (ctx) => {
   const { config, logger, registry, health } = ctx;
   const settings = config.storage.clickhouse;
-  const client = createClient({ url: settings.url, username: settings.username, password: settings.password, request_timeout: 30_000 });
+  // The client would log every failed insert, and isolating a refused row takes a few: the sink logs once per batch instead.
+  const client = createClient({ url: settings.url, username: settings.username, password: settings.password, request_timeout: 30_000, log: { level: ClickHouseLogLevel.OFF } });
   const kafka = createKafka(config.kafka, 'clickhouse-sink');
   const deadLetters = new DeadLetterPublisher(kafka, 'clickhouse-sink');
   await deadLetters.connect();
@@ -46,9 +47,9 @@ await runService('clickhouse_sink', async (ctx) => {
       }
     },
     write: async (records) => {
-      const batch = prepareBatch(records);
-      await insertKlines(client, settings.database, batch.tsv);
+      const batch = await writeKlines(client, settings.database, records);
       await deadLetters.publish(batch.rejected);
+      if (batch.refused > 0) logger.warn('rows ClickHouse refused were dead-lettered; the rest of the batch is stored', { refused: batch.refused, stored: batch.rows, first: batch.rejected.find((r) => r.reason === 'clickhouse_rejected')?.detail.slice(0, 300) });
       writes.inc({ sink: 'clickhouse', kind: 'kline' }, batch.rows);
       for (const r of batch.rejected) rejects.inc({ exchange: r.exchange ?? 'unknown', reason: r.reason });
       const now = Date.now();
