@@ -112,7 +112,7 @@ test('the ConfigMap holds a TOML config that the services accept, with integers 
   const config = parseConfig(toml, { KLINEFLOW__INGEST__SHARD_INDEX: '1', KLINEFLOW__INGEST__SHARD_COUNT: '2' }, 'chart ConfigMap');
   assert.deepEqual(config.websocket.binance?.symbols, ['BTCUSDT', 'ETHUSDT']);
   assert.deepEqual(config.kafka.brokers, ['kafka:9092']);
-  assert.equal(config.storage.clickhouse.batch_size, 1000);
+  assert.equal(config.storage.clickhouse.batch_size, 20_000);
   assert.deepEqual(config.ingest, { shard_index: 1, shard_count: 2 });
 });
 

@@ -6,7 +6,7 @@ const minimal = '[websocket.binance]\nsymbols = ["BTCUSDT"]\n';
 
 test('defaults fill every section; the real exchange endpoints are the default URLs', () => {
   const config = parseConfig(minimal);
-  assert.equal(config.storage.clickhouse.batch_size, 1000);
+  assert.equal(config.storage.clickhouse.batch_size, 20_000);
   assert.deepEqual(config.kafka.brokers, ['127.0.0.1:9092']);
   const binance = resolveExchange(config, 'binance')!;
   assert.equal(binance.url, 'wss://stream.binance.com:9443');
