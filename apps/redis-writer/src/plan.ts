@@ -18,8 +18,11 @@ export interface Candidate {
 export interface KeyWrite {
   readonly key: string;
   readonly kind: RecordKind;
+  readonly exchange: string;
   latest: Candidate;
   closed?: Candidate;
+  /** Every record coalesced into this write: if Redis refuses the key, they are the ones dead-lettered. */
+  readonly records: SinkRecord[];
 }
 
 export interface WritePlan {
@@ -80,9 +83,10 @@ export function planWrites(records: readonly SinkRecord[], keyPrefix: string, to
     accepted += 1;
     const write = byKey.get(key);
     if (!write) {
-      byKey.set(key, { key, kind, latest: candidate, ...(candidate.closed ? { closed: candidate } : {}) });
+      byKey.set(key, { key, kind, exchange: v.exchange, latest: candidate, ...(candidate.closed ? { closed: candidate } : {}), records: [record] });
       continue;
     }
+    write.records.push(record);
     if (isNewer(candidate, write.latest)) write.latest = candidate;
     if (candidate.closed && (!write.closed || isNewer(candidate, write.closed))) write.closed = candidate;
   }

@@ -8,7 +8,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
-import { BatchingSinkConsumer, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, tailDeadLetters, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
 import type { RecordKind } from './plan.js';
 import { createRedisWriter, withApplyScript } from './writer.js';
 
@@ -183,4 +183,47 @@ test('while Redis is unreachable nothing is committed and health is degraded; on
   assert.deepEqual(await hash('kline:binance:SOLUSDT:1m'), { latest: bars[2], closed: bars[2] });
   await until('offsets committed after recovery', async () => ((await committedSum(group, [topic])) === 3 ? true : undefined));
   assert.equal(health.get('sink:redis')?.status, 'up');
+});
+
+test('a key Redis refuses (WRONGTYPE) dead-letters its records with Redis\'s error; the other keys commit, with no pause', async () => {
+  const topic = `test-rw-refused-${RUN}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  // Something else left a plain string under the key the hash belongs at: every script call on it fails.
+  await direct.set(`${PREFIX}kline:binance:WRONGUSDT:1m`, 'not a hash');
+  const tail = await tailDeadLetters(kafka);
+  const publisher = new DeadLetterPublisher(kafka, 'redis-writer');
+  await publisher.connect();
+  cleanup.push(() => publisher.disconnect(), () => tail.stop());
+  const redis = withApplyScript(new Redis(`redis://${proxy.url}/0`, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }));
+  await redis.connect();
+  cleanup.push(() => redis.disconnect());
+  const registry = new Registry();
+  const health = new HealthRegistry();
+  const write = createRedisWriter({ redis, registry, keyPrefix: PREFIX, topicKinds: new Map([[topic, 'kline']]), publishRejects: (rejects) => publisher.publish(rejects) });
+  const group = `g-rw-refused-${RUN}`;
+  const sink = new BatchingSinkConsumer({
+    kafka, brokers: [BROKER], registry, health, logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis', groupId: group, topics: [topic], maxBatch: 500, maxDelayMs: 0, retry: { initialMs: 50, maxMs: 300 },
+    onFatal: (reason) => assert.fail(reason), write,
+  });
+  cleanup.push(() => sink.stop());
+  const wrong = [0, 1].map((i) => bar(i, { symbol: 'WRONGUSDT', is_closed: i === 0 }));
+  const good = [0, 1].map((i) => bar(i, { symbol: 'GOODUSDT', is_closed: i === 0 }));
+  // One send, so one batch holds both keys.
+  await producer.send({ topic, acks: -1, messages: [...wrong, ...good].map((b) => ({ key: `binance:${b.symbol}:1m`, value: JSON.stringify(b) })) });
+  await sink.start();
+
+  await until('all 4 records committed', async () => ((await committedSum(group, [topic])) === 4 ? true : undefined));
+  assert.deepEqual(await hash('kline:binance:GOODUSDT:1m'), { latest: good[1], closed: good[0] });
+  const letters = await until('the refused records in dead-letter', () => {
+    const ours = tail.letters.filter((l) => l.source_topic === topic);
+    return ours.length >= 2 ? ours : undefined;
+  });
+  assert.deepEqual(letters.map((l) => [l.reason, l.service, l.exchange]), [['redis_rejected', 'redis-writer', 'binance'], ['redis_rejected', 'redis-writer', 'binance']]);
+  assert.deepEqual(letters.map((l) => l.raw).sort(), wrong.map((b) => JSON.stringify(b)).sort());
+  assert.match(letters[0]!.detail, /WRONGTYPE/, 'Redis\'s own error text');
+  assert.equal(await direct.get(`${PREFIX}kline:binance:WRONGUSDT:1m`), 'not a hash', 'the refused key is left alone');
+  assert.equal(health.get('sink:redis')?.status, 'up', 'never paused as an outage');
+  const errors = (await registry.getSingleMetric('klineflow_sink_errors_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+  assert.equal(errors, 0, 'no failed write, no retry');
 });

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
+import { abbreviate } from '@klineflow/schemas';
 import { counter, histogram, METRICS } from '@klineflow/observability';
 import type { SinkRecord, SinkReject } from '@klineflow/sink-runtime';
 import type { Registry } from 'prom-client';
@@ -31,9 +32,25 @@ export interface RedisWriterOptions {
   readonly topicKinds?: ReadonlyMap<string, RecordKind>;
 }
 
+/** Replies that say Redis cannot work right now (loading, busy script, read-only replica, out of memory…): retried, never blamed on the data. */
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|OOM|MISCONF|NOREPLICAS|NOAUTH|NOPERM|NOSCRIPT)\b/;
+
 /**
- * One pipeline per batch, one script call per key after coalescing. Throws when Redis does
- * not answer or any call failed, so the batch is retried and its offsets stay uncommitted.
+ * True when Redis answered this one command with an error about its key or arguments (WRONGTYPE, a
+ * script error): the same records would fail the same way forever. A connection error is no reply at all.
+ */
+export function isKeyError(error: Error): boolean {
+  return error instanceof (ReplyError as ErrorConstructor) && !UNAVAILABLE_REPLY.test(error.message);
+}
+
+/** A refusal quotes Redis's message; never megabytes. */
+const REFUSAL_DETAIL_CHARS = 2000;
+
+/**
+ * One pipeline per batch, one script call per key after coalescing. Throws when Redis does not
+ * answer or is unavailable, so the batch is retried and its offsets stay uncommitted. A key Redis
+ * refuses (a WRONGTYPE value left under it, say) has its records dead-lettered with Redis's error,
+ * and the other keys of the batch commit.
  */
 export function createRedisWriter(options: RedisWriterOptions): (records: readonly SinkRecord[]) => Promise<void> {
   const { redis, keyPrefix, registry } = options;
@@ -52,11 +69,17 @@ export function createRedisWriter(options: RedisWriterOptions): (records: readon
     const acknowledgedAt = Date.now();
     const appliedByKind: Record<RecordKind, number> = { kline: 0, ticker: 0, depth: 0 };
     let skipped = 0;
+    const refused: SinkReject[] = [];
     for (let i = 0; i < results.length; i += 1) {
       const [error, result] = results[i]!;
-      if (error) throw error;
-      const [applied, stale] = result as ScriptResult;
       const write = plan.writes[i]!;
+      if (error) {
+        if (!isKeyError(error)) throw error;
+        const detail = `${write.key}: ${abbreviate(error.message, REFUSAL_DETAIL_CHARS)}`;
+        for (const record of write.records) refused.push({ record, reason: 'redis_rejected', detail, exchange: write.exchange });
+        continue;
+      }
+      const [applied, stale] = result as ScriptResult;
       appliedByKind[write.kind] += applied;
       skipped += stale;
       latency.observe({ stage: 'redis' }, (acknowledgedAt - write.latest.recvTime) / 1000);
@@ -65,5 +88,6 @@ export function createRedisWriter(options: RedisWriterOptions): (records: readon
       if (appliedByKind[kind] > 0) writes.inc({ sink: 'redis', kind }, appliedByKind[kind]);
     }
     if (skipped > 0) staleSkipped.inc({ sink: 'redis' }, skipped);
+    if (refused.length > 0) await options.publishRejects(refused);
   };
 }
