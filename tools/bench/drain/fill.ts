@@ -1,9 +1,11 @@
 // Pre-fills Kafka for the drain benchmark as fast as the broker takes it: big batches, acks=1, one
 // batch in flight per topic (several topics at once), so each stream's frames stay in order.
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Worker } from 'node:worker_threads';
+import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import { TOPICS } from '@klineflow/kafka';
 import type { Normalizer } from '../../../apps/normalizer/src/pipeline.js';
-import type { FrameGenerator } from './generate.js';
+import type { Expected, FrameGenerator, GeneratorOptions } from './generate.js';
 
 /** Bytes per send: a topic's batch spreads over its partitions, each partition's record batch well under the broker's 1 MiB message limit. */
 const BATCH_BYTES = 2_500_000;
@@ -69,6 +71,35 @@ export function fillRaw(kafka: Kafka, generator: FrameGenerator, frames: number)
     await writer.flush(true);
     return { messages: writer.messages, bytes: writer.bytes, seconds: (performance.now() - started) / 1000 };
   });
+}
+
+/**
+ * The raw fill with one worker thread per exchange (fill-worker.ts), each writing its share of
+ * `frames` to its topic. Returns the totals and what the generators expect the normalizer to make.
+ */
+export async function fillRawInParallel(configPath: string, generator: GeneratorOptions, frames: number): Promise<{ result: FillResult; expected: Expected }> {
+  const exchanges = generator.exchanges ?? EXCHANGE_IDS;
+  const started = performance.now();
+  const parts = await Promise.all(exchanges.map((exchange, i) => new Promise<{ result: FillResult; expected: Expected }>((resolve, reject) => {
+    const worker = new Worker(new URL('./fill-worker.ts', import.meta.url), {
+      // A seed per exchange, so the three do not trade alike.
+      workerData: { configPath, exchange, frames: Math.ceil(frames / exchanges.length), generator: { ...generator, seed: (generator.seed ?? 8) + i } },
+      execArgv: process.execArgv,
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`fill worker for ${exchange} exited with code ${code}`)));
+  })));
+  const sum = <T extends object>(items: T[], key: keyof T) => items.reduce((total, item) => total + (item[key] as number), 0);
+  const results = parts.map((p) => p.result);
+  const expecteds = parts.map((p) => p.expected);
+  return {
+    result: { messages: sum(results, 'messages'), bytes: sum(results, 'bytes'), seconds: (performance.now() - started) / 1000 },
+    expected: {
+      frames: sum(expecteds, 'frames'), klineFrames: sum(expecteds, 'klineFrames'), tickerFrames: sum(expecteds, 'tickerFrames'),
+      klines: sum(expecteds, 'klines'), tickers: sum(expecteds, 'tickers'), klineStreams: sum(expecteds, 'klineStreams'),
+    },
+  };
 }
 
 /** Topics the sinks read. */

@@ -10,8 +10,8 @@ import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
-import { fillRaw, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
-import { benchStreamKeys, FrameGenerator, type Expected } from './generate.js';
+import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
+import { benchStreamKeys, FrameGenerator } from './generate.js';
 import { activeReaders, clearStreamStates, endOffsets, requireIdle, requireQuiet, skippedBacklog, skipRange } from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
@@ -54,11 +54,6 @@ if (options.stack) {
   log('local stack: tools/stack/stack.sh up');
   if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0) throw new Error('the local stack did not come up');
 }
-if (options.build) {
-  log(`building ${runApps.join(', ')} and the baseline consumer`);
-  if (spawnSync(process.execPath, ['tools/build.mjs', ...runApps], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
-}
-const baselineJs = await buildBaseline(OUT, options.build);
 const configPath = writeBenchConfig(OUT, LOCAL_STACK);
 const config = loadConfig(['--config', configPath], {});
 const kafka = createKafka(config.kafka, 'bench-drain');
@@ -67,13 +62,27 @@ await admin.connect();
 await ensureTopics(admin, config.kafka.partitions);
 
 const baselineGroup = (app: AppName) => `klineflow-bench-drain-baseline-${app}`;
-// Every app group, whichever runs: a running normalizer would take the benchmark frames, and running
-// sinks would write the benchmark records into the real Redis keys and ClickHouse tables.
-for (const app of APPS) await requireIdle(admin, app, options.waitIdleMs);
-for (const app of runApps) await requireIdle(admin, baselineGroup(app), options.waitIdleMs);
-// Nor may any other consumer read the benchmark's topics (a stack test's normalizer in its own group would).
 const WATCHED = [...RAW_TOPICS, ...RECORD_TOPICS];
-await requireQuiet(admin, WATCHED, options.waitIdleMs);
+/**
+ * Every app group must be stopped, whichever runs: a running normalizer would take the benchmark
+ * frames, running sinks would write the benchmark records into the real Redis keys and ClickHouse
+ * tables. Nor may any other consumer read the benchmark's topics (a stack test's normalizer in its
+ * own group would).
+ */
+async function requireMachineToOurselves(waitMs: number): Promise<void> {
+  for (const app of APPS) await requireIdle(admin, app, waitMs);
+  for (const app of runApps) await requireIdle(admin, baselineGroup(app), waitMs);
+  await requireQuiet(admin, WATCHED, waitMs);
+}
+log(`checking that nothing else consumes the benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
+await requireMachineToOurselves(options.waitIdleMs);
+// Built after the wait, so the figures are those of the code as it is when the run starts.
+if (options.build) {
+  log(`building ${runApps.join(', ')} and the baseline consumer`);
+  if (spawnSync(process.execPath, ['tools/build.mjs', ...runApps], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+}
+const baselineJs = await buildBaseline(OUT, options.build);
+await requireMachineToOurselves(0);
 
 // Frames end about now, so exchange and receive times are current; half a second into a minute,
 // so no update lands exactly on a bar boundary.
@@ -109,8 +118,7 @@ try {
     const skipped = await skippedBacklog(admin, 'normalizer', start);
     if (skipped > 0) log(`the normalizer group had ${int(skipped)} unread raw frames before the fill: they are skipped`);
     log(`filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`);
-    const generator = new FrameGenerator(generatorOptions);
-    const fill = await fillRaw(kafka, generator, options.frames);
+    const { result: fill, expected } = await fillRawInParallel(configPath, generatorOptions, options.frames);
     log(`filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`);
     const end = await endOffsets(admin, RAW_TOPICS);
     const foreign = rangeSize(start, end) - fill.messages;
@@ -119,7 +127,6 @@ try {
 
     const normalizer = await drainPair('normalizer', RAW_TOPICS, start, end, ['dist/apps/normalizer/main.js', '--config', configPath]);
     const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
-    const expected: Expected = generator.expected;
     const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
     record.normalizer = { fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written };
     for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
