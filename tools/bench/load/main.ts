@@ -9,6 +9,7 @@ import { PLATFORM_APPS } from '@klineflow/process-runner';
 import { parseOptions, UsageError, USAGE } from './options.js';
 import { renderMarkdown } from './report/markdown.js';
 import { loadPlot } from './report/svg.js';
+import { GroupBusyError } from './prepare.js';
 import { BenchAbort, runLoad } from './runner.js';
 
 function newestSource(dir: string): number {
@@ -65,7 +66,7 @@ try {
   console.error(`[bench] result ${result.files.json}; plot ${result.files.svg}; app output ${result.files.log}`);
   process.exit(0);
 } catch (error) {
-  if (error instanceof BenchAbort) {
+  if (error instanceof BenchAbort || error instanceof GroupBusyError) {
     console.error(`[bench] ${error.message}`);
     process.exit(1);
   }

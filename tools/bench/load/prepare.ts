@@ -55,11 +55,35 @@ export async function busyGroups(admin: Admin, groups: readonly GroupSpec[], wai
   }
 }
 
+/** A platform consumer group became active while the bench was preparing. */
+export class GroupBusyError extends Error {}
+
 export interface CleanState {
   /** Messages each group would have had to work through first, skipped by moving its offsets to the topics' ends. */
   readonly backlogSkipped: Record<string, number>;
   readonly redisKeysDeleted: number;
   readonly normalizerStateTombstones: number;
+}
+
+/**
+ * kafkajs's setOffsets joins the group with a throw-away consumer for one topic and leaves again;
+ * the next call, for the group's next topic, may find the group still rebalancing after that leave.
+ * So: retry while the group settles, and give up only if it stays busy (someone else consumes).
+ */
+async function setOffsetsWhenEmpty(admin: Admin, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await admin.setOffsets({ groupId, topic, partitions });
+      return;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        throw new GroupBusyError(`cannot move consumer group ${groupId} to the ends of ${topic}: ${(error as Error).message}. ` +
+          'Something else consumes with it; stop it and run the benchmark again.');
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** Moves each group's committed offsets to the ends of its topics (the groups must be empty). */
@@ -75,7 +99,7 @@ async function skipBacklog(admin: Admin, groups: readonly GroupSpec[]): Promise<
         const at = Number(mine?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
         backlog += Number(end.high) - (at >= 0 ? at : Number(end.low));
       }
-      await admin.setOffsets({ groupId: group.groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      await setOffsetsWhenEmpty(admin, group.groupId, topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
     }
     skipped[group.groupId] = backlog;
   }

@@ -22,7 +22,7 @@ import type { LatencySamples } from './samples.js';
 import { lagTrend, percentiles, shareAtOrBelow, windowed, type Percentiles, type Point } from './stats.js';
 
 const say = (line: string) => console.error(`[bench] ${line}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const WINDOW_MS = 10_000;
 
 export class BenchAbort extends Error {}
@@ -54,12 +54,21 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   say(`${options.symbols} symbols × ${INTERVALS.length} intervals × ${EXCHANGE_IDS.length} exchanges, channels ${options.channels.join(',')}: ` +
     `${totalStreams} streams; connections ${EXCHANGE_IDS.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`);
 
-  const kafka = new Kafka({ clientId: 'klineflow-bench-load', brokers: config.kafka.brokers, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({ clientId: 'klineflow-bench-load', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }); // failures surface as rejections; kafkajs's own lines would interleave with the progress
   const admin = kafka.admin();
   await admin.connect();
   const notes: string[] = [];
   const crashes: LoadResult['crashes'] = [];
   let supervisor: Supervisor | undefined;
+  /** Set when an app exits with a code no restart cures: the run cannot go on. */
+  let fatal: string | undefined;
+  const checkFatal = () => {
+    if (fatal) throw new BenchAbort(fatal);
+  };
+  const sleep = async (ms: number) => {
+    await pause(ms);
+    checkFatal();
+  };
   const cleanup: Array<() => Promise<unknown>> = [];
   try {
     // ---- preflight: the bench owns the machine and the platform's consumer groups ----
@@ -121,6 +130,9 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
         crashes.push({ app, code, atSecond: (Date.now() - origin) / 1000 });
         say(`${app} exited with code ${code}; restarting in 1 s (see ${files.log})`);
       },
+      onFatal: (proc, code) => {
+        fatal = `${proc.app} stopped on a configuration error (exit code ${code}):\n${proc.stderrTail.join('\n')}`;
+      },
     });
     const running = supervisor;
     for (const app of apps) sampler.add({ name: app, pid: () => running.pid(app) });
@@ -171,7 +183,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       const end = t0 + windowMs;
       await sleep(Math.max(0, Math.min(next, end) - Date.now()));
       const lagNow = [...lag.lag].map(([g, pts]) => `${g} ${pts[pts.length - 1]?.v ?? '?'}`).join(', ');
-      const redisKline = redisProbe.samples.get('kline')!.windows().at(-2);
+      const redisKline = redisProbe.samples.get('kline')!.lastCompleteWindow();
       say(`${((Date.now() - t0) / 1000).toFixed(0)} s: lag ${lagNow}; Redis kline p99 ${redisKline ? `${redisKline.p99} ms` : '–'} (last full 10 s); ClickHouse closed bars seen ${chProbe.seenCount}`);
       if (Date.now() >= end) break;
     }
@@ -182,7 +194,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     await lag.sample();
 
     // ---- drain: the window's closed bars reaching ClickHouse ----
-    const expected = expectedBars({ fromVirtual, toVirtual }, EXCHANGE_IDS, INTERVALS, options.symbols);
+    const expected = expectedBars({ fromVirtual, toVirtual }, EXCHANGE_IDS, options.channels.includes('kline') ? INTERVALS : [], options.symbols);
     const expectedTotal = expected.reduce((n, e) => n + e.expected, 0);
     const seenInWindow = () => chProbe.seen.filter((s) => s.close <= toVirtual).length;
     say(`window over; waiting up to ${options.drainSeconds} s for its ${expectedTotal} closed bars in ClickHouse`);
@@ -218,8 +230,13 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const within3s = expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(fromCloseAll, 3000) * seen.length) / expectedTotal;
     const inputOf = (topics: readonly string[]) => rateBetween(sumSeries(topics.map((t) => lag.ends.get(t)!)), from, to);
     const byTopic = Object.fromEntries([...lag.ends].map(([topic, pts]) => [topic, rateBetween(pts, from, to)]));
+    // Apps first, then the stack's servers, then the bench itself.
+    const processOrder = [...apps, 'kafka', 'redis', 'clickhouse', 'bench (this process)'];
     const processes = Object.fromEntries(
-      [...sampler.series].map(([name, s]) => [name, processFigures(s.cpu, s.rssMb, s.pids, from, to)]),
+      processOrder.filter((name) => sampler.series.has(name)).map((name) => {
+        const s = sampler.series.get(name)!;
+        return [name, processFigures(s.cpu, s.rssMb, s.pids, from, to)];
+      }),
     );
     const lagSeries = Object.fromEntries([...lag.lag].map(([g, pts]) => [g, rel(pts)]));
     const latencyWindows = Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]));

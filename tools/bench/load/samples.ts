@@ -78,6 +78,14 @@ export class LatencySamples {
     return percentiles(this.all(tag));
   }
 
+  /** The last complete window (the one before the window samples currently go to), for progress lines. */
+  lastCompleteWindow(): WindowStats | undefined {
+    const i = this.windowStarts.length - 2;
+    if (i < 0) return undefined;
+    const s = percentiles(this.slice(this.windowStarts[i]!, this.windowStarts[i + 1]!));
+    return { t: i * this.windowMs, count: s.count, p50: s.p50, p99: s.p99, max: s.max };
+  }
+
   /** p50/p99/max per window, including empty windows inside the run (count 0, NaN values). */
   windows(): WindowStats[] {
     return this.windowStarts.map((from, i) => {

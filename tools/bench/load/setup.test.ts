@@ -5,7 +5,7 @@ import { resolveExchange } from '@klineflow/config';
 import { benchConfig, benchSymbols, BENCH_DATABASE, BENCH_KEY_PREFIX } from './config.js';
 import { parseOptions, UsageError } from './options.js';
 import { lagOf, rateBetween, sumSeries } from './probes/lag.js';
-import { busyShare, cpuTicksOf, rssBytesOf } from './probes/procstats.js';
+import { busyShare, findServerPids } from './probes/procstats.js';
 
 const base = readFileSync(new URL('../../../config/local-sim.toml', import.meta.url), 'utf8');
 
@@ -53,11 +53,13 @@ test('options: defaults, values and refusals', () => {
   assert.throws(() => parseOptions(['--bogus']), UsageError);
 });
 
-test('/proc parsing: CPU ticks after a command name with spaces and parentheses, RSS, machine busy share', () => {
-  const stat = '1234 (node (main) x) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 11 0 100 1000000 5000';
-  assert.equal(cpuTicksOf(stat), 300);
-  assert.equal(rssBytesOf('Name:\tnode\nVmRSS:\t  102400 kB\nThreads: 11\n'), 102_400 * 1024);
+test('machine busy share from two /proc/stat cpu lines (idle and iowait are not busy)', () => {
   assert.equal(busyShare('cpu  100 0 100 700 100 0 0 0 0 0', 'cpu  150 0 150 750 150 0 0 0 0 0'), 0.5);
+});
+
+test('server lookup finds nothing that is not there, and never this process', () => {
+  const pids = findServerPids();
+  assert.ok(Object.values(pids).every((pid) => pid !== process.pid));
 });
 
 test('lag sums end minus committed per partition; no commit counts from the start', () => {

@@ -84,6 +84,7 @@ test('latency samples keep only the window, per 10 s window and per tag', () => 
   const windows = s.windows();
   assert.deepEqual(windows.map((w) => [w.t, w.count]), [[0, 2], [10_000, 0], [20_000, 1]]);
   assert.equal(windows[0]!.p99, 7);
+  assert.deepEqual(s.lastCompleteWindow(), { t: 10_000, count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN });
   assert.equal(s.summary(2).max, 7);
 });
 

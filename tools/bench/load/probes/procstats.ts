@@ -1,22 +1,8 @@
-// CPU (user + system, from /proc/<pid>/stat) and RSS (/proc/<pid>/status VmRSS) of each process,
-// sampled every second. A target's pid is looked up at every sample, so a restarted app is followed.
-import { execFileSync } from 'node:child_process';
+// CPU (user + system) and RSS of each process, sampled every second with the benchmarks' shared
+// /proc reader. A target's pid is looked up at every sample, so a restarted app is followed.
 import { readdirSync, readFileSync } from 'node:fs';
+import { coreShare, readProcSample, type ProcSample } from '../../shared/procstats.js';
 import type { Point } from '../stats.js';
-
-/** utime + stime in clock ticks, from the text of /proc/<pid>/stat. */
-export function cpuTicksOf(statText: string): number {
-  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-  const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of the whole line are utime and stime; fields[0] here is field 3 (state).
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Resident set size in bytes, from the text of /proc/<pid>/status. */
-export function rssBytesOf(statusText: string): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(statusText);
-  return match ? Number(match[1]) * 1024 : Number.NaN;
-}
 
 /** Whole-machine busy share (0..1) between two readings of the first line of /proc/stat. */
 export function busyShare(before: string, after: string): number {
@@ -31,18 +17,6 @@ export function busyShare(before: string, after: string): number {
 
 export function readCpuLine(): string {
   return readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-}
-
-let clockTicks: number | undefined;
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clockTicks = 100;
-    }
-  }
-  return clockTicks;
 }
 
 export interface ProcTarget {
@@ -60,7 +34,7 @@ export interface ProcSeries {
 
 export class ProcSampler {
   readonly series = new Map<string, ProcSeries>();
-  private readonly last = new Map<string, { pid: number; ticks: number; at: number }>();
+  private readonly last = new Map<string, { pid: number; sample: ProcSample }>();
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly targets: ProcTarget[], private readonly origin: number, private readonly periodMs = 1000) {
@@ -82,26 +56,21 @@ export class ProcSampler {
   }
 
   private sample(): void {
-    const at = Date.now();
     for (const target of this.targets) {
       const pid = target.pid();
       const series = this.series.get(target.name)!;
       if (pid === undefined) continue;
-      let ticks: number;
-      let rss: number;
-      try {
-        ticks = cpuTicksOf(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-        rss = rssBytesOf(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      } catch {
-        continue; // exited between the lookup and the read
-      }
+      const sample = readProcSample(pid);
+      if (!sample) continue; // exited between the lookup and the read
       if (!series.pids.includes(pid)) series.pids.push(pid);
       const previous = this.last.get(target.name);
-      if (previous && previous.pid === pid && at > previous.at) {
-        series.cpu.push({ t: at - this.origin, v: ((ticks - previous.ticks) / ticksPerSecond() / ((at - previous.at) / 1000)) * 100 });
+      const t = sample.at - this.origin;
+      if (previous && previous.pid === pid) {
+        const share = coreShare(previous.sample, sample);
+        if (Number.isFinite(share)) series.cpu.push({ t, v: share * 100 });
       }
-      series.rssMb.push({ t: at - this.origin, v: rss / 1024 / 1024 });
-      this.last.set(target.name, { pid, ticks, at });
+      series.rssMb.push({ t, v: sample.rssBytes / 1024 / 1024 });
+      this.last.set(target.name, { pid, sample });
     }
   }
 }

@@ -70,7 +70,7 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     '',
     '### CPU and RSS per process',
     '',
-    'CPU is user + system time from /proc/<pid>/stat, in % of one core, sampled every second; RSS is VmRSS, first minute against last minute of the window (flat within ±10 %).',
+    'CPU is user + system time from /proc/<pid>/stat, in % of one core (100 = one full core of the machine\'s ' + r.machine.cpus + '), sampled every second; RSS is the resident set from the same file, mean of the first minute against mean of the last minute of the window (flat within ±10 %).',
     '',
     '| process | CPU mean | CPU p95 | CPU max | RSS first min (MB) | RSS last min (MB) | change | flat |',
     '|---|---|---|---|---|---|---|---|',

@@ -61,6 +61,8 @@ export interface PlotSeries {
   readonly label: string;
   readonly color: string;
   readonly dashed?: boolean;
+  /** A dot at every point: for sparse series (a window without data breaks a line, and a lone point draws nothing). */
+  readonly markers?: boolean;
   readonly data: readonly XY[];
 }
 
@@ -113,6 +115,11 @@ function renderPanel(panel: Panel, top: number, xMax: number): string {
     for (const points of polylinePoints(s.data, x, y)) {
       out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,3"' : ''} points="${points}"><title>${escapeXml(s.label)}</title></polyline>`);
     }
+    if (s.markers) {
+      for (const p of s.data) {
+        if (Number.isFinite(p.x) && Number.isFinite(p.y)) out.push(`<circle cx="${fmt(x(p.x))}" cy="${fmt(y(p.y))}" r="${s.dashed ? 2 : 3}" fill="${s.dashed ? 'white' : s.color}" stroke="${s.color}"/>`);
+      }
+    }
     const ly = y1 + 8 + i * 17;
     out.push(`<line x1="${x1 + 12}" x2="${x1 + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
     out.push(`<text x="${x1 + 46}" y="${ly}" font-size="11" dominant-baseline="middle">${escapeXml(s.label)}</text>`);
@@ -139,10 +146,14 @@ export function loadPlot(
   lag: Record<string, ReadonlyArray<{ t: number; v: number }>>,
   seconds: number,
 ): string {
-  const latency: PlotSeries[] = Object.entries(latencyWindows).flatMap(([name, windows], i) => [
-    { label: `${name} p50`, color: COLORS[i % COLORS.length]!, data: windows.map((w) => ({ x: w.t, y: w.p50 })) },
-    { label: `${name} p99`, color: COLORS[i % COLORS.length]!, dashed: true, data: windows.map((w) => ({ x: w.t, y: w.p99 })) },
-  ]);
+  const latency: PlotSeries[] = Object.entries(latencyWindows).flatMap(([name, windows], i) => {
+    // Closed bars arrive in bursts (each minute for 1m bars): most windows are empty, so dots show them.
+    const markers = windows.filter((w) => Number.isFinite(w.p50)).length < windows.length / 2;
+    return [
+      { label: `${name} p50`, color: COLORS[i % COLORS.length]!, markers, data: windows.map((w) => ({ x: w.t, y: w.p50 })) },
+      { label: `${name} p99`, color: COLORS[i % COLORS.length]!, dashed: true, markers, data: windows.map((w) => ({ x: w.t, y: w.p99 })) },
+    ];
+  });
   const lagSeries: PlotSeries[] = Object.entries(lag).map(([group, points], i) => ({
     label: group,
     color: COLORS[i % COLORS.length]!,
@@ -151,7 +162,7 @@ export function loadPlot(
   return renderSvg(
     title,
     [
-      { title: 'Latency from receipt (recv_time), per 10 s window: p50 solid, p99 dashed', yLabel: 'ms (log scale)', log: true, series: latency },
+      { title: 'Latency from receipt (recv_time), per 10 s window: p50 solid, p99 dashed', yLabel: 'ms (log scale, below 1 drawn at 1)', log: true, series: latency },
       { title: 'Consumer lag per group (messages behind the topics\u2019 ends)', yLabel: 'messages', log: false, series: lagSeries },
     ],
     seconds,
