@@ -31,6 +31,8 @@ export function createIngestMetrics(registry: Registry, exchange: ExchangeId) {
     queueDepth: gauge(registry, METRICS.produceQueueDepth),
     produced: counter(registry, METRICS.producedMessages),
     produceErrors: counter(registry, METRICS.produceErrors),
+    /** Frames Kafka cannot take (too large), dead-lettered by the producer. */
+    deadLetters: counter(registry, METRICS.deadLetters),
     /** Hot path: one addition. */
     countMessage(): void {
       pendingMessages++;

@@ -1,10 +1,14 @@
 import type { Message, Producer } from 'kafkajs';
+import { TOPICS } from '@klineflow/kafka';
 import { inSpan, type Logger } from '@klineflow/observability';
 import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
+import { frameTooLarge, isMessageTooLarge, oversizedFrameLetter } from './oversize.js';
 
 /** Largest batch per send: big enough to amortise a round trip, small enough to retry cheaply. */
 const MAX_BATCH = 2000;
+/** Dead letters per send: each quotes up to 4 KiB of its frame, so a send stays far below the broker's limit. */
+const MAX_DEAD_LETTERS = 32;
 
 export interface RawProducerOptions {
   readonly producer: Pick<Producer, 'send'>;
@@ -33,6 +37,10 @@ export class RawProducer {
   private failing = false;
   private stopped = false;
   private readonly backoff = new Backoff({ initialMs: 100, maxMs: 5000, resetAfterMs: 0 });
+  /** Frames the broker cannot take, as dead letters waiting to be sent ahead of the next batch. */
+  private deadLetters: Message[] = [];
+  /** Halved while the broker refuses a batch as too large, down to the one frame at fault; back to MAX_BATCH after a send. */
+  private batchLimit = MAX_BATCH;
 
   constructor(private readonly options: RawProducerOptions) {}
 
@@ -41,6 +49,13 @@ export class RawProducer {
   }
 
   enqueue(message: Message): void {
+    // Never queued: the broker refuses it (MESSAGE_TOO_LARGE is final), and it would block every frame behind it.
+    const tooLarge = frameTooLarge(message);
+    if (tooLarge !== undefined) {
+      this.divert(message, tooLarge, 'before sending');
+      this.schedule(this.options.lingerMs);
+      return;
+    }
     this.queue.push(message);
     if (!this.paused && this.queue.length >= this.options.maxBuffered) {
       this.paused = true;
@@ -53,7 +68,7 @@ export class RawProducer {
   /** Sends everything still queued (shutdown). Gives up after `timeoutMs` if Kafka is gone. */
   async drain(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.queue.length > 0 || this.sending) && Date.now() < deadline) {
+    while ((this.queue.length > 0 || this.deadLetters.length > 0 || this.sending) && Date.now() < deadline) {
       clearTimeout(this.timer);
       this.timer = undefined;
       await (this.sending ?? this.sendBatch());
@@ -74,18 +89,23 @@ export class RawProducer {
     if (this.sending) return this.sending;
     this.sending = this.sendOnce().finally(() => {
       this.sending = undefined;
-      if (this.queue.length > 0) this.schedule(this.failing ? this.backoff.nextDelay(Date.now()) : 0);
+      if (this.queue.length > 0 || this.deadLetters.length > 0) this.schedule(this.failing ? this.backoff.nextDelay(Date.now()) : 0);
     });
     return this.sending;
   }
 
   private async sendOnce(): Promise<void> {
-    const batch = this.queue.slice(0, MAX_BATCH);
-    if (batch.length === 0) return;
+    const batch = this.queue.slice(0, this.batchLimit);
     const { topic, metrics } = this.options;
     try {
+      if (this.deadLetters.length > 0) await this.sendDeadLetters();
+      if (batch.length === 0) return;
       await inSpan('ingest.publish', { topic, messages: batch.length }, () => this.options.producer.send({ topic, acks: -1, messages: batch }));
     } catch (error) {
+      if (isMessageTooLarge(error)) {
+        this.isolateTooLarge(batch);
+        return;
+      }
       metrics.produceErrors.inc({ topic });
       if (!this.failing) {
         this.failing = true;
@@ -96,6 +116,7 @@ export class RawProducer {
     }
     // Only now drop them: a failed batch stays at the head and keeps its order.
     this.queue = this.queue.length === batch.length ? [] : this.queue.slice(batch.length);
+    this.batchLimit = MAX_BATCH;
     metrics.produced.inc({ topic }, batch.length);
     if (this.failing) {
       this.failing = false;
@@ -106,6 +127,38 @@ export class RawProducer {
     if (this.paused && this.queue.length <= this.options.maxBuffered / 2) {
       this.paused = false;
       this.options.onBackpressure(false);
+    }
+  }
+
+  /**
+   * The broker refused a batch as too large although every frame passed the size check (a lower
+   * message.max.bytes, or many frames of one partition together): halve the batch until the send
+   * goes through or the one frame at fault is found, which is dead-lettered. Never retried as is.
+   */
+  private isolateTooLarge(batch: readonly Message[]): void {
+    if (batch.length > 1) {
+      this.batchLimit = Math.max(1, batch.length >> 1);
+      return;
+    }
+    this.queue = this.queue.slice(1);
+    this.divert(batch[0]!, undefined, 'refused by the broker');
+  }
+
+  private divert(message: Message, bytes: number | undefined, when: string): void {
+    const letter = oversizedFrameLetter(message, this.options.topic, bytes, Date.now());
+    this.deadLetters.push(letter.message);
+    this.options.metrics.deadLetters.inc({ exchange: this.options.metrics.exchange, reason: 'frame_too_large' });
+    this.options.logger.warn('frame too large for Kafka; dead-lettered', { topic: this.options.topic, bytes: letter.bytes, when });
+  }
+
+  private async sendDeadLetters(): Promise<void> {
+    const letters = this.deadLetters.slice(0, MAX_DEAD_LETTERS);
+    this.deadLetters = this.deadLetters.slice(letters.length);
+    try {
+      await this.options.producer.send({ topic: TOPICS.deadLetter, acks: -1, messages: letters });
+    } catch (error) {
+      this.deadLetters = letters.concat(this.deadLetters);
+      throw error;
     }
   }
 }
