@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Kafka, logLevel } from 'kafkajs';
+import { tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
-import { BatchingSinkConsumer, DeadLetterPublisher, tailDeadLetters, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
 import { ensureSchema } from './ddl.js';
 import { insertKlines, prepareBatch, writeKlines } from './kline-writer.js';
 

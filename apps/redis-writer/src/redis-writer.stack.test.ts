@@ -5,10 +5,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
-import { BatchingSinkConsumer, DeadLetterPublisher, tailDeadLetters, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
 import type { RecordKind } from './plan.js';
 import { createRedisWriter, withApplyScript } from './writer.js';
 

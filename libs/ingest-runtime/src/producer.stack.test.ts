@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createLogger } from '@klineflow/observability';
-import { tailDeadLetters } from '@klineflow/sink-runtime';
+import { tailDeadLetters } from '@klineflow/kafka';
 import { createIngestMetrics } from './metrics.js';
 import { MAX_FRAME_BYTES, OVERSIZED_COPY_CHARS } from './oversize.js';
 import { RawProducer } from './producer.js';

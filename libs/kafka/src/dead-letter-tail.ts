@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { TOPICS } from '@klineflow/kafka';
+import { TOPICS } from './topics.js';
 import type { DeadLetter } from '@klineflow/schemas';
 
 /**

@@ -2,3 +2,4 @@ export * from './topics.js';
 export * from './client.js';
 export * from './lag.js';
 export * from './pipelining.js';
+export * from './dead-letter-tail.js';
