@@ -1,4 +1,6 @@
-import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ITopicConfig } from 'kafkajs';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type ITopicConfig } from 'kafkajs';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
 
@@ -9,8 +11,21 @@ export function createKafka(config: KlineflowConfig['kafka'], clientId: string):
     logLevel: logLevel.WARN,
     // Reconnect fast after a broker restart; kafkajs' own retry gives up after ~5 attempts otherwise.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
+    socketFactory: noDelaySocketFactory,
   });
 }
+
+/**
+ * kafkajs' own factory leaves Nagle's algorithm on, so a small request written while an earlier one
+ * on the same connection is unacknowledged (a commit behind a long-poll fetch) may wait for the
+ * peer's delayed ACK. The Java client and the broker disable Nagle for the same reason.
+ */
+export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
+  const socket = ssl ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : net.connect({ host, port }, onConnect);
+  socket.setNoDelay(true);
+  socket.setKeepAlive(true, 60_000);
+  return socket;
+};
 
 /** How long a consumer may keep failing transiently (a broker restarting) before its service gives up and exits. */
 export const TRANSIENT_FAILURE_WINDOW_MS = 60_000;
