@@ -40,6 +40,8 @@ export function checkBounds(mapped: MappedRecord, bounds: Bounds, fromBackfill: 
 function checkKline(k: StandardKline, bounds: Bounds, fromBackfill: boolean): Violation | undefined {
   const problem = decimals(k, KLINE_DECIMALS) ?? count('trade_count', k.trade_count) ?? times(k, bounds, ['event_time']) ?? epoch('open_time', k.open_time) ?? epoch('close_time', k.close_time);
   if (problem) return problem;
+  // Binance and HTX always publish the count; only OKX has none (README), so a null elsewhere is a corrupt field.
+  if (k.trade_count === null && k.exchange !== 'okx') return violation('trade_count', null, `is missing, but ${k.exchange} always sends one`);
   // A bar cannot open after the event that reports it. History bars are legitimately old, so only
   // a live update is also held to the bar it belongs to: no earlier than one interval before it.
   if (k.open_time > k.event_time + bounds.maxClockSkewMs) return violation('open_time', k.open_time, `after event_time ${k.event_time}`);

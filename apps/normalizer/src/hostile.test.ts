@@ -51,6 +51,7 @@ test('every field out of bounds is dead-lettered with reason and count; the vali
     ['v', '"0.0000000000000000001"', 'bounds'], // 19 places
     ['q', `"1.${'0'.repeat(100)}"`, 'bounds'], // exact, but no exchange writes it: a record that long is an attack
     ['n', '1e23', 'bounds'],
+    ['n', 'null', 'bounds'], // the schema allows null (OKX has no count); Binance always sends one
     ['c', '"-5"', 'schema'],
     ['c', '"NaN"', 'schema'],
     ['c', 'null', 'schema'],
@@ -63,7 +64,7 @@ test('every field out of bounds is dead-lettered with reason and count; the vali
   assert.deepEqual(letters.map((l) => l.reason), hostile.map(([, , reason]) => reason));
   assert.match(letters[0]!.detail, /event_time 1e\+23 is not a safe integer/);
   assert.match(letters[5]!.detail, /volume: 1e400 has more than 20 integer digits/);
-  assert.equal(n.counts.get(METRICS.deadLetters, ['binance', 'bounds']), 10);
+  assert.equal(n.counts.get(METRICS.deadLetters, ['binance', 'bounds']), 11);
   const klines = on<StandardKline>(drained, TOPICS.klines);
   assert.deepEqual(klines.map((k) => [k.open_time, k.close, k.event_time]), [[T0, '105.00000000', T0 + 1000]]);
 });
@@ -111,6 +112,14 @@ test('stream keys of every exchange read back to symbol, channel and interval; a
   for (const [exchange, key] of [['binance', 'btcusdt@kline_1D'], ['binance', 'binance-s0-main-0-r0-g1'], ['okx', 'candle1D:BTC-USDT'], ['okx', 'constructor:BTC-USDT'], ['huobi', 'market.btcusdt.kline.1min.x']] as const) {
     assert.equal(streamOfKey(exchange, key), undefined, key);
   }
+});
+
+test('an HTX count of null is refused, not read as 0', () => {
+  const n = normalizer();
+  n.process(rawMessage('huobi', `{"ch":"market.btcusdt.kline.1min","ts":${T0 + 1000},"tick":{"id":${T0 / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":null}}`, T0));
+  const drained = n.drain();
+  assert.equal(on(drained, TOPICS.klines).length, 0);
+  assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), ['schema']);
 });
 
 test('a hostile exchange time does not move the exchange clock: HTX bars are not closed by it', () => {

@@ -29,12 +29,13 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 
 /** Everything that lands in `topic` from now on. */
 async function collect(topic: string): Promise<{ values: string[]; stop(): Promise<void> }> {
-  const consumer = kafka.consumer({ groupId: `raw-producer-test-${topic}` });
+  const groupId = `raw-producer-test-${topic}`;
+  const consumer = kafka.consumer({ groupId });
   const values: string[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
-  return { values, stop: () => consumer.disconnect() };
+  return { values, stop: () => consumer.disconnect().then(() => admin.deleteGroups([groupId])).then(() => undefined) };
 }
 
 function rawProducer(topic: string, registry: Registry) {

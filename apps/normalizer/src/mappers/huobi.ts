@@ -42,6 +42,14 @@ export const huobiMapper: Mapper = {
   },
 };
 
+/**
+ * An integer field from its literal. `null` must not become 0 (Number(null) is 0, a count that would
+ * pass every check): anything but a literal is NaN, which the schema rejects.
+ */
+function integerOf(literal: unknown): number {
+  return typeof literal === 'string' ? Number(literal) : NaN;
+}
+
 function isControl(frame: object): boolean {
   return 'ping' in frame || 'pong' in frame || 'subbed' in frame || 'unsubbed' in frame || 'status' in frame || 'action' in frame || 'op' in frame;
 }
@@ -60,7 +68,7 @@ function klineFromTick(symbol: string, interval: Interval, tick: KlineTick, isCl
     close: tick.close,
     volume: tick.amount, // amount = BASE
     quote_volume: tick.vol, // vol = QUOTE
-    trade_count: Number(tick.count),
+    trade_count: integerOf(tick.count),
     is_closed: isClosed,
     event_time: eventTime,
     recv_time: recvTime,
@@ -100,7 +108,7 @@ function mapTicker(symbol: string, tick: TickerTick, ts: number, context: FrameC
       low_24h: tick.low,
       volume_24h: tick.amount,
       quote_volume_24h: tick.vol,
-      trade_count_24h: Number(tick.count),
+      trade_count_24h: integerOf(tick.count),
       event_time: ts,
       recv_time: context.recvTime,
     },
