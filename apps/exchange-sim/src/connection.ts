@@ -35,6 +35,13 @@ export class SimConnection<S> {
     this.onSent();
   }
 
+  /** Bytes exactly as given, past the exchange's encoding: corrupt and hostile binary frames. */
+  sendRaw(data: Buffer): void {
+    if (!this.open || this.stalled()) return;
+    this.ws.send(data);
+    this.onSent();
+  }
+
   sendData(text: string): void {
     this.lastDataFrame = text;
     this.send(text);

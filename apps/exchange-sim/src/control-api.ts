@@ -75,6 +75,11 @@ export class ControlApi {
       case 'impossible-candle':
         if (!streams.impossibleCandle()) throw new BadRequest(`no ${exchange} connection has a kline subscription`);
         return { exchange, streams: 1 };
+      case 'hostile': {
+        const rounds = url.searchParams.has('rounds') ? Number(url.searchParams.get('rounds')) : 1;
+        if (!(Number.isInteger(rounds) && rounds > 0 && rounds <= 100)) throw new BadRequest('rounds must be an integer from 1 to 100');
+        return { exchange, ...streams.hostile(rounds) };
+      }
       case 'duplicate':
         return { exchange, connections: streams.duplicate() };
       case 'shutdown-notice': {

@@ -1,4 +1,6 @@
 import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { WebSocket } from 'ws';
 import assert from 'node:assert/strict';
 import { SimControl } from '@klineflow/sim-control';
 import { startSim, TestClient, waitFor } from './test-support.js';
@@ -105,4 +107,43 @@ test('closed bars are recorded after the subscriber is gone, so a consumer can c
   assert.ok(Date.now() - closedAfter >= 100, 'bars kept closing with nobody connected');
   assert.ok(bars.every((b, i) => i === 0 || b.open_time === bars[i - 1]!.open_time + 60_000), 'consecutive');
   assert.ok(bars.every((b) => typeof b.trade_count === 'number' && /^\d+\.\d{8}$/.test(b.volume)));
+});
+
+test('hostile: every kind of bad frame, built from a subscribed kline stream, reaches its connection', async () => {
+  const client = await binance('xrpusdt@kline_1m');
+  await client.next('data', (m) => m.stream === 'xrpusdt@kline_1m');
+  const from = client.frames.length;
+  const result = await control.hostile('binance', 2);
+  assert.equal(result.connections, 1);
+  await waitFor('every hostile frame', 5000, () => (client.frames.length - from >= result.frames ? true : undefined));
+  const sent = client.frames.slice(from);
+  assert.ok(sent.some((f) => f.includes('"stream":"xrpusdt@kline_1m"') && f.includes('"s":"XRPGUSDT"')), 'the subscribed stream naming another symbol');
+  assert.ok(sent.some((f) => f.startsWith('{"stream":"xrpgusdt@kline_1m"')), 'a stream nobody subscribed');
+  assert.ok(sent.some((f) => f.includes('"E":100000000000000000000000')), 'a 23-digit time');
+  assert.ok(sent.some((f) => f.includes('"c":"1e400"')));
+  assert.ok(sent.some((f) => f.length > 1024 * 1024), 'a frame over 1 MiB');
+  client.close();
+
+  // HTX frames kept as bytes: the bomb must be seen compressed, as the ingest sees it.
+  const htx = new WebSocket(`ws://127.0.0.1:${ports.huobi}/ws`);
+  const raw: Buffer[] = [];
+  htx.on('message', (data: Buffer) => raw.push(data));
+  await new Promise((resolve) => htx.once('open', resolve));
+  htx.send(JSON.stringify({ sub: 'market.xrpusdt.kline.1min', id: 'h1' }));
+  await waitFor('the HTX subscription', 2000, async () => ((await control.state()).exchanges.huobi.streams === 1 ? true : undefined));
+  const before = raw.length;
+  const htxResult = await control.hostile('huobi');
+  await waitFor('every HTX hostile frame', 5000, () => (raw.length - before >= htxResult.frames ? true : undefined));
+  const inflates = (frame: Buffer) => {
+    try {
+      gunzipSync(frame, { maxOutputLength: 4 * 1024 * 1024 });
+      return 'ok';
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'bomb' : 'corrupt';
+    }
+  };
+  const outcomes = raw.slice(before).map(inflates);
+  assert.ok(outcomes.includes('bomb'), 'a gzip bomb, small on the wire');
+  assert.ok(outcomes.includes('corrupt'), 'a corrupt gzip frame');
+  htx.terminate();
 });

@@ -1,5 +1,6 @@
 import type { SimConnection } from './connection.js';
 import { Endpoint } from './endpoint.js';
+import { hostileFrames } from './hostile.js';
 import type { Bar } from './market/generator.js';
 import { openOf, type Timeframe } from './market/timeframe.js';
 import type { LiveMarket, StreamChannel, Subscription } from './subscription.js';
@@ -90,4 +91,26 @@ export abstract class StreamServer<S> extends Endpoint<S> {
     return false;
   }
 
+  /** `rounds` rounds of every hostile frame (hostile.ts) on each connection that carries a kline stream, built from that stream. */
+  hostile(rounds: number): { connections: number; frames: number } {
+    const now = this.ctx.clock.now();
+    let connections = 0;
+    let frames = 0;
+    for (const conn of this.connections) {
+      const sub = [...conn.subscriptions.values()].find((s) => s.channel === 'kline' && s.market && s.timeframe);
+      if (!sub?.market || !sub.timeframe || !conn.open) continue;
+      const bar = this.ctx.market.bar(sub.market.profile, sub.timeframe, openOf(sub.timeframe, now), now);
+      const base = { frame: this.frameFor(conn, sub, this.renderKline(sub, sub.market, bar, now)), symbol: sub.market.symbol.canonical, native: sub.market.native };
+      const list = hostileFrames(this.exchange, base);
+      for (let round = 0; round < rounds; round++) {
+        for (const frame of list) {
+          if ('text' in frame) conn.send(frame.text);
+          else conn.sendRaw(frame.binary);
+        }
+      }
+      connections++;
+      frames += rounds * list.length;
+    }
+    return { connections, frames };
+  }
 }

@@ -1,5 +1,5 @@
 // A typed client of the simulator's control API, for tests (e2e imports it).
-import type { ClosedBar, SimState } from './types.js';
+import type { ClosedBar, HostileResult, SimState } from './types.js';
 
 
 export interface FaultResult {
@@ -41,6 +41,15 @@ export class SimControl {
   /** Binance serverShutdown / OKX notice 64008, then a close after the configured grace. */
   shutdownNotice(exchange: 'binance' | 'okx'): Promise<FaultResult> {
     return this.post(`/faults/shutdown-notice?exchange=${exchange}`);
+  }
+
+  /**
+   * Sends `rounds` rounds of hostile frames to every connection carrying a kline stream: truncated and garbage
+   * frames, a field mutated (23-digit time, "1e400", "-5", "NaN", null), deeply nested arrays, 0.5 and 1 MiB
+   * strings, a subscribed stream naming another symbol or interval, and on HTX gzip bombs and corrupt gzip.
+   */
+  hostile(exchange: string, rounds = 1): Promise<HostileResult> {
+    return this.post(`/faults/hostile?exchange=${exchange}&rounds=${rounds}`);
   }
 
   setSpeed(speed: number): Promise<{ speed: number; virtualNow: number }> {

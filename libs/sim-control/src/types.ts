@@ -32,3 +32,18 @@ export interface SimState {
   readonly speed: number;
   readonly exchanges: Record<ExchangeId, ExchangeState>;
 }
+
+/**
+ * The symbol the hostile fault swaps into frames of a subscribed stream (`BTCUSDT` → `BTCGUSDT`):
+ * nobody subscribed it, so no key, row or history request may ever name it.
+ */
+export function mangledSymbol(canonical: string): string {
+  return `${canonical.slice(0, -4)}G${canonical.slice(-4)}`;
+}
+
+/** What one hostile round sent. */
+export interface HostileResult {
+  readonly exchange: string;
+  readonly connections: number;
+  readonly frames: number;
+}
