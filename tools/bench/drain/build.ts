@@ -1,14 +1,16 @@
-// Bundles the baseline consumer the way tools/build.mjs bundles the apps (esbuild, ESM, node20,
-// dependencies external), so baseline and app run the same kafkajs from node_modules.
+// Bundles the benchmark's own processes and workers the way tools/build.mjs bundles the apps
+// (esbuild, ESM, node20, dependencies external): the baseline consumer runs the same kafkajs from
+// node_modules as the apps, and the fill workers need no TypeScript loader.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
-export async function buildBaseline(outDir: string, rebuild: boolean): Promise<string> {
-  const outfile = path.join(outDir, 'baseline-consumer.js');
+/** `tools/bench/drain/<name>.ts` → `<outDir>/<name>.js`; reused as it is unless `rebuild`. */
+export async function bundle(name: 'baseline-consumer' | 'fill-worker', outDir: string, rebuild: boolean): Promise<string> {
+  const outfile = path.join(outDir, `${name}.js`);
   if (!rebuild && existsSync(outfile)) return outfile;
   await build({
-    entryPoints: ['tools/bench/drain/baseline-consumer.ts'],
+    entryPoints: [`tools/bench/drain/${name}.ts`],
     outfile,
     bundle: true,
     platform: 'node',

@@ -1,6 +1,7 @@
 // Pre-fills Kafka for the drain benchmark as fast as the broker takes it: big batches, acks=1, one
 // batch in flight per topic (several topics at once), so each stream's frames stay in order.
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import { TOPICS } from '@klineflow/kafka';
@@ -74,17 +75,16 @@ export function fillRaw(kafka: Kafka, generator: FrameGenerator, frames: number)
 }
 
 /**
- * The raw fill with one worker thread per exchange (fill-worker.ts), each writing its share of
+ * The raw fill with one worker thread per exchange (fill-worker.ts, bundled), each writing its share of
  * `frames` to its topic. Returns the totals and what the generators expect the normalizer to make.
  */
-export async function fillRawInParallel(configPath: string, generator: GeneratorOptions, frames: number): Promise<{ result: FillResult; expected: Expected }> {
+export async function fillRawInParallel(workerFile: string, configPath: string, generator: GeneratorOptions, frames: number): Promise<{ result: FillResult; expected: Expected }> {
   const exchanges = generator.exchanges ?? EXCHANGE_IDS;
   const started = performance.now();
   const parts = await Promise.all(exchanges.map((exchange, i) => new Promise<{ result: FillResult; expected: Expected }>((resolve, reject) => {
-    const worker = new Worker(new URL('./fill-worker.ts', import.meta.url), {
+    const worker = new Worker(path.resolve(workerFile), {
       // A seed per exchange, so the three do not trade alike.
       workerData: { configPath, exchange, frames: Math.ceil(frames / exchanges.length), generator: { ...generator, seed: (generator.seed ?? 8) + i } },
-      execArgv: process.execArgv,
     });
     worker.once('message', resolve);
     worker.once('error', reject);

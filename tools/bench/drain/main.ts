@@ -19,7 +19,7 @@ import { compare, consoleTable, type ConsumerResult } from './report.js';
 import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
 import { clearRedisPrefix, countBenchBars, countRedisKeys, dropBenchTable } from './stores.js';
-import { buildBaseline } from './build.js';
+import { bundle } from './build.js';
 
 const OUT = 'dist/bench/drain';
 const SIDE_TOPICS = [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests, TOPICS.normalizerState];
@@ -81,7 +81,8 @@ if (options.build) {
   log(`building ${runApps.join(', ')} and the baseline consumer`);
   if (spawnSync(process.execPath, ['tools/build.mjs', ...runApps], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
 }
-const baselineJs = await buildBaseline(OUT, options.build);
+const baselineJs = await bundle('baseline-consumer', OUT, options.build);
+const fillWorkerJs = await bundle('fill-worker', OUT, options.build);
 await requireMachineToOurselves(0);
 
 // Frames end about now, so exchange and receive times are current; half a second into a minute,
@@ -118,7 +119,7 @@ try {
     const skipped = await skippedBacklog(admin, 'normalizer', start);
     if (skipped > 0) log(`the normalizer group had ${int(skipped)} unread raw frames before the fill: they are skipped`);
     log(`filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`);
-    const { result: fill, expected } = await fillRawInParallel(configPath, generatorOptions, options.frames);
+    const { result: fill, expected } = await fillRawInParallel(fillWorkerJs, configPath, generatorOptions, options.frames);
     log(`filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`);
     const end = await endOffsets(admin, RAW_TOPICS);
     const foreign = rangeSize(start, end) - fill.messages;
