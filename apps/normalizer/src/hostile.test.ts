@@ -122,6 +122,16 @@ test('an HTX count of null is refused, not read as 0', () => {
   assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), ['schema']);
 });
 
+test('a hostile exchange time is no latency sample (a NaN would make the histogram throw)', () => {
+  const n = normalizer();
+  n.process(rawMessage('binance', binance('E', '"NaN"'), T0)); // the first frame is always sampled
+  n.process(rawMessage('binance', binance('E', '100000000000000000000000'), T0));
+  assert.deepEqual(n.exchangeLatencySamples.binance, []);
+  n.process(rawMessage('binance', binance('c', '"105"'), T0));
+  for (let i = 0; i < 16; i++) n.process(rawMessage('binance', binance('c', '"105"'), T0));
+  assert.deepEqual(n.exchangeLatencySamples.binance, [-1], 'a valid frame is sampled: received 1 s before its event time');
+});
+
 test('a hostile exchange time does not move the exchange clock: HTX bars are not closed by it', () => {
   const n = normalizer();
   const tick = (ts: string, id: number) => `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${id / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;

@@ -147,7 +147,8 @@ export class Normalizer {
     }
     if (this.framesSeen++ % LATENCY_SAMPLE_EVERY === 0) {
       this.recvTimeSamples.push(recvTime);
-      if (result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
+      // Only a trusted time: a histogram refuses NaN, and a 1e23 would ruin the latency figures.
+      if (trusted && result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
     }
     for (const mapped of accepted) {
       if (mapped.channel === 'kline') {
