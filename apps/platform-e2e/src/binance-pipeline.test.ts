@@ -8,15 +8,12 @@ import { INTERVALS } from '@klineflow/exchanges';
 import { validateDeadLetter, validateStandardKline } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
-import {
-  closedBarsInClickhouse, removeRunData, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor,
-} from './harness.js';
+import { closedBarsInClickhouse, removeRunData, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, SIM_CONTROL_URL } from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 
 const RUN = `e2e_binance_${Date.now()}`;
 const PREFIX = `${RUN}:`;
-const CONTROL_PORT = 18090;
-const sim = new SimControl(`http://127.0.0.1:${CONTROL_PORT}`);
+const sim = new SimControl(SIM_CONTROL_URL);
 
 const configPath = simulatorConfig({ run: RUN, exchanges: { binance: { symbols: SYMBOLS_50 } } });
 

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { closedBarsInClickhouse, removeRunData, kafkaClient, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor } from './harness.js';
+import { closedBarsInClickhouse, removeRunData, kafkaClient, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, SIM_CONTROL_URL } from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 import { FlowWatch, percentile } from './recovery.js';
 import { METRICS_PORTS, scrapeMetric, scrapeSamples } from './metrics.js';
@@ -20,7 +20,7 @@ const RUN = `e2e_chaos_${Date.now()}`;
 const PREFIX = `${RUN}:`;
 const EXCHANGES = ['binance', 'okx', 'huobi'] as const;
 const BACKFILLABLE = ['binance', 'huobi'] as const;
-const sim = new SimControl('http://127.0.0.1:18090');
+const sim = new SimControl(SIM_CONTROL_URL);
 
 const configPath = simulatorConfig({
   run: RUN,

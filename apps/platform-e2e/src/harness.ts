@@ -7,8 +7,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
 import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
+import { METRICS_PORTS } from './metrics.js';
 
-export const KAFKA_BROKER = '127.0.0.1:9092';
+/** KLINEFLOW_E2E_KAFKA points a run at a private broker, when the shared stack's is busy with someone else's platform. */
+export const KAFKA_BROKER = process.env.KLINEFLOW_E2E_KAFKA ?? '127.0.0.1:9092';
+/** KLINEFLOW_E2E_PORT_OFFSET shifts every simulator and metrics port, beside a platform already listening on the defaults. */
+export const PORT_OFFSET = Number(process.env.KLINEFLOW_E2E_PORT_OFFSET ?? 0);
+export const SIM_CONTROL_URL = `http://127.0.0.1:${18090 + PORT_OFFSET}`;
 export const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 
@@ -35,10 +40,11 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
   }
 }
 
+const port = (base: number) => base + PORT_OFFSET;
 const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {
-  binance: { url: 'ws://127.0.0.1:18080', apiUrl: 'ws://127.0.0.1:18083/ws-api/v3' },
-  okx: { url: 'ws://127.0.0.1:18081/ws/v5/public', apiUrl: 'ws://127.0.0.1:18081/ws/v5/business' },
-  huobi: { url: 'ws://127.0.0.1:18082/ws', apiUrl: 'ws://127.0.0.1:18082/ws' },
+  binance: { url: `ws://127.0.0.1:${port(18080)}`, apiUrl: `ws://127.0.0.1:${port(18083)}/ws-api/v3` },
+  okx: { url: `ws://127.0.0.1:${port(18081)}/ws/v5/public`, apiUrl: `ws://127.0.0.1:${port(18081)}/ws/v5/business` },
+  huobi: { url: `ws://127.0.0.1:${port(18082)}/ws`, apiUrl: `ws://127.0.0.1:${port(18082)}/ws` },
 };
 
 /**
@@ -65,6 +71,19 @@ enabled = true
 speed = 60
 update_interval_ms = 1000
 ${options.simulator ?? ''}
+
+[simulator.ports]
+binance = ${port(18080)}
+binance_api = ${port(18083)}
+okx = ${port(18081)}
+huobi = ${port(18082)}
+control = ${port(18090)}
+
+[metrics.ports]
+${Object.entries(METRICS_PORTS).map(([app, p]) => `${app.replace('-', '_')} = ${p}`).join('\n')}
+
+[kafka]
+brokers = ["${KAFKA_BROKER}"]
 
 ${sections.join('\n')}
 # The simulator's clock runs 60× fast, so graces measured on the exchange clock scale with it:

@@ -17,12 +17,14 @@ export async function scrapeMetric(port: number, name: string, labels: Record<st
   return (await scrapeSamples(port, name, labels)).reduce((sum, v) => sum + v, 0);
 }
 
+/** The apps' /metrics ports, shifted like the simulator's by KLINEFLOW_E2E_PORT_OFFSET (see harness.ts). */
+const OFFSET = Number(process.env.KLINEFLOW_E2E_PORT_OFFSET ?? 0);
 export const METRICS_PORTS = {
-  'exchange-sim': 9400,
-  'ingest-binance': 9401,
-  'ingest-okx': 9402,
-  'ingest-huobi': 9403,
-  normalizer: 9404,
-  'redis-writer': 9405,
-  'clickhouse-sink': 9406,
+  'exchange-sim': 9400 + OFFSET,
+  'ingest-binance': 9401 + OFFSET,
+  'ingest-okx': 9402 + OFFSET,
+  'ingest-huobi': 9403 + OFFSET,
+  normalizer: 9404 + OFFSET,
+  'redis-writer': 9405 + OFFSET,
+  'clickhouse-sink': 9406 + OFFSET,
 } as const;

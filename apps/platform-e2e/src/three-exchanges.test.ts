@@ -6,14 +6,14 @@ import { Redis } from 'ioredis';
 import { INTERVALS } from '@klineflow/exchanges';
 import { validateStandardTicker } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { removeRunData, Platform, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, closedBarsInClickhouse } from './harness.js';
+import { removeRunData, Platform, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, closedBarsInClickhouse, SIM_CONTROL_URL } from './harness.js';
 import { assertClosedBarsInClickhouse, assertVolumesAreBaseAndQuote, latestKlines } from './verify.js';
 
 const RUN = `e2e_three_${Date.now()}`;
 const PREFIX = `${RUN}:`;
 const SYMBOLS = SYMBOLS_50.slice(0, 20);
 const EXCHANGES = ['binance', 'okx', 'huobi'] as const;
-const sim = new SimControl('http://127.0.0.1:18090');
+const sim = new SimControl(SIM_CONTROL_URL);
 
 const configPath = simulatorConfig({
   run: RUN,
