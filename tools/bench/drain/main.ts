@@ -12,7 +12,7 @@ import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeli
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
 import { benchStreamKeys, FrameGenerator } from './generate.js';
-import { activeReaders, clearStreamStates, endOffsets, requireIdle, requireQuiet, skippedBacklog, skipRange } from './kafka.js';
+import { activeReaders, clearStreamStates, endOffsets, requireIdle, requireQuiet, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
 import { compare, consoleTable, type ConsumerResult } from './report.js';
@@ -20,6 +20,7 @@ import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
 import { clearRedisPrefix, countBenchBars, countRedisKeys, dropBenchTable } from './stores.js';
 import { bundle } from './build.js';
+import { acquireStackLock } from '../shared/stack-lock.js';
 
 const OUT = 'dist/bench/drain';
 const SIDE_TOPICS = [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests, TOPICS.normalizerState];
@@ -74,6 +75,8 @@ async function requireMachineToOurselves(waitMs: number): Promise<void> {
   for (const app of runApps) await requireIdle(admin, baselineGroup(app), waitMs);
   await requireQuiet(admin, WATCHED, waitMs);
 }
+// Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for.
+await acquireStackLock('npm run bench:drain', options.waitIdleMs);
 log(`checking that nothing else consumes the benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
 await requireMachineToOurselves(options.waitIdleMs);
 // Built after the wait, so the figures are those of the code as it is when the run starts.
@@ -122,6 +125,8 @@ try {
     const { result: fill, expected } = await fillRawInParallel(fillWorkerJs, configPath, generatorOptions, options.frames);
     log(`filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`);
     const end = await endOffsets(admin, RAW_TOPICS);
+    // Parked past the frames until its drain: a normalizer someone starts meanwhile skips them.
+    await setGroupOffsets(admin, 'normalizer', end);
     const foreign = rangeSize(start, end) - fill.messages;
     if (foreign !== 0) log(`${int(foreign)} frames in the range were written by something else (an ingest app running?)`);
     const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
@@ -137,6 +142,12 @@ try {
     results.push(normalizer);
     sinkStart = only(outputsBefore, RECORD_TOPICS);
     sinkEnd = only(outputsAfter, RECORD_TOPICS);
+    for (const sink of runApps.filter((a): a is Exclude<AppName, 'normalizer'> => a !== 'normalizer')) {
+      const skippedRecords = await skippedBacklog(admin, sink, only(sinkStart, SINK_TOPICS[sink]));
+      if (skippedRecords > 0) log(`the ${sink} group had ${int(skippedRecords)} unread records before the range: they are skipped`);
+      // Parked past the records until its drain, as the normalizer group was.
+      await setGroupOffsets(admin, sink, only(sinkEnd, SINK_TOPICS[sink]));
+    }
     // Sinks not benchmarked now must not write these records into the real Redis and ClickHouse later.
     for (const sink of (['redis-writer', 'clickhouse-sink'] as const).filter((a) => !runApps.includes(a))) {
       const { moved, behind } = await skipRange(admin, sink, only(sinkStart, SINK_TOPICS[sink]), only(sinkEnd, SINK_TOPICS[sink]));
@@ -160,8 +171,6 @@ try {
     const topics = SINK_TOPICS[sink];
     const start = only(sinkStart!, topics);
     const end = only(sinkEnd!, topics);
-    const skipped = await skippedBacklog(admin, sink, start);
-    if (skipped > 0) log(`the ${sink} group had ${int(skipped)} unread records before the range: they are skipped`);
     const clear = sink === 'redis-writer' ? () => clearRedisPrefix(LOCAL_STACK.redisUrl) : () => dropBenchTable(LOCAL_STACK.clickhouseUrl);
     await clear();
     cleanups.push(clear);
