@@ -22,19 +22,21 @@ export interface SupervisorOptions extends AppProcessOptions {
 export class Supervisor {
   readonly processes: ReadonlyMap<AppName, AppProcess>;
   private stopping = false;
+  private readonly started = new Set<AppProcess>();
 
   constructor(apps: readonly AppName[], private readonly options: SupervisorOptions) {
     this.processes = new Map(apps.map((app) => [app, new AppProcess(app, options)]));
   }
 
+  /** Starts every app not already started (with start(app) before it, say). */
   startAll(): void {
-    for (const proc of this.processes.values()) this.supervise(proc);
+    for (const proc of this.processes.values()) if (!this.started.has(proc)) this.supervise(proc);
   }
 
   /** Starts one app (e.g. the simulator before the rest). */
   start(app: AppName): void {
     const proc = this.processes.get(app);
-    if (proc && !proc.running) this.supervise(proc);
+    if (proc && !this.started.has(proc)) this.supervise(proc);
   }
 
   pid(app: AppName): number | undefined {
@@ -43,6 +45,7 @@ export class Supervisor {
   }
 
   private supervise(proc: AppProcess): void {
+    this.started.add(proc);
     proc.start();
     void proc.waitForExit().then((code) => {
       if (this.stopping) return;

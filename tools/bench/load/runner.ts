@@ -228,7 +228,8 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const seen = chProbe.seen.filter((s) => s.close <= toVirtual);
     const fromCloseAll = seen.map((s) => s.fromClose);
     const within3s = expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(fromCloseAll, 3000) * seen.length) / expectedTotal;
-    const inputOf = (topics: readonly string[]) => rateBetween(sumSeries(topics.map((t) => lag.ends.get(t)!)), from, to);
+    // Only the topics this run's channels feed (the redis-writer also reads depth-data, empty without depth).
+    const inputOf = (topics: readonly string[]) => rateBetween(sumSeries(topics.filter((t) => lag.ends.has(t)).map((t) => lag.ends.get(t)!)), from, to);
     const byTopic = Object.fromEntries([...lag.ends].map(([topic, pts]) => [topic, rateBetween(pts, from, to)]));
     // Apps first, then the stack's servers, then the bench itself.
     const processOrder = [...apps, 'kafka', 'redis', 'clickhouse', 'bench (this process)'];
