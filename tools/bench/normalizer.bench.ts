@@ -32,6 +32,8 @@ const kline = binanceKline(T0, T0 + 2000);
 const candle = okxCandle(T0);
 const tick = huobiTick(T0, T0 + 2000);
 
+/** The Kafka key the ingest gives each frame (its stream): the normalizer refuses records of another stream. */
+const STREAM_KEYS: Record<string, string> = { binance: 'btcusdt@kline_1m', okx: 'candle1m:BTC-USDT', huobi: 'market.btcusdt.kline.1min' };
 /** 1000 frames across the three exchanges, 10 symbols' worth of updates and closes. */
 const BATCH: RawMessage[] = [];
 for (let i = 0; i < 1000; i++) {
@@ -39,7 +41,7 @@ for (let i = 0; i < 1000; i++) {
   const E = bar + (i % 100) * 500;
   const closing = i % 100 === 99;
   const [exchange, value] = i % 3 === 0 ? ['binance', binanceKline(bar, E, closing)] : i % 3 === 1 ? ['okx', okxCandle(bar, closing ? '1' : '0').replace('64033.5', `64033.${i}`)] : ['huobi', huobiTick(bar, E)];
-  BATCH.push({ topic: `raw.${exchange}`, partition: 0, offset: String(i), value, headers: { exchange, conn_id: 'b', recv_ts: String(E + 3), kind: 'live' } });
+  BATCH.push({ topic: `raw.${exchange}`, partition: 0, offset: String(i), key: STREAM_KEYS[exchange], value, headers: { exchange, conn_id: 'b', recv_ts: String(E + 3), kind: 'live' } });
 }
 const policy = integrityPolicy({
   price_jump_percent: 20, price_jump_policy: 'flag', volume_spike_multiple: 50, volume_median_window: 30, volume_spike_policy: 'flag',

@@ -166,3 +166,15 @@ test('dead letters quote at most a slice of a huge frame, and a flood stays with
   n.process(rawMessage('binance', garbage, T0));
   assert.equal(on<DeadLetter>(n.drain(), TOPICS.deadLetter)[0]!.raw, garbage, 'the budget is per batch');
 });
+
+test('decimal range: the Decimal(38, 18) edges, and an exponent that is no number', async () => {
+  const { decimalRangeProblem } = await import('@klineflow/schemas');
+  assert.equal(decimalRangeProblem('99999999999999999999.999999999999999999'), undefined);
+  assert.match(decimalRangeProblem('100000000000000000000')!, /more than 20 integer digits/);
+  assert.match(decimalRangeProblem('0.0000000000000000001')!, /more than 18 decimal places/);
+  assert.equal(decimalRangeProblem('1E-18'), undefined);
+  assert.match(decimalRangeProblem('1.5E-18')!, /decimal places/); // 0.0000000000000000015
+  assert.equal(decimalRangeProblem('1.5E19'), undefined);
+  assert.match(decimalRangeProblem(`1e${'9'.repeat(400)}`)!, /integer digits/);
+  assert.match(decimalRangeProblem('1eX')!, /integer digits/);
+});

@@ -6,45 +6,60 @@
 export const DECIMAL_SCALE = 18;
 export const DECIMAL_INTEGER_DIGITS = 38 - DECIMAL_SCALE;
 
+/** Results of the last `scan`: kept in module scope so the per-field check allocates nothing. */
+let integerDigits = 0;
+let fractionDigits = 0;
+
 /**
- * Significant integer and fraction digits of a decimal literal with the exponent applied
- * (`9.2E-7` has 0 and 8, `1e400` has 401 and 0), counted by a scan without building strings:
- * this runs for every decimal field of every record. A leading `-` is ignored.
+ * Counts the significant integer and fraction digits of a decimal literal with the exponent applied
+ * (`9.2E-7` has 0 and 8, `1e400` has 401 and 0), in one pass and without building strings: this
+ * runs for every decimal field of every record. A leading `-` is ignored.
  */
-export function decimalDigits(text: string): { integer: number; fraction: number } {
+function scan(text: string): void {
+  let point = -1;
+  let first = -1;
+  let last = -1;
   let end = text.length;
-  let exponent = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 101 || c === 69) {
+    if (c >= 49 && c <= 57) {
+      if (first < 0) first = i;
+      last = i;
+    } else if (c === 46) {
+      point = i;
+    } else if (c === 101 || c === 69) {
       end = i;
-      exponent = Number(text.slice(i + 1));
       break;
     }
   }
-  let point = end;
-  let first = -1;
-  let last = -1;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) point = i;
-    else if (c >= 49 && c <= 57) {
-      if (first < 0) first = i;
-      last = i;
-    }
+  if (first < 0) {
+    integerDigits = fractionDigits = 0;
+    return;
   }
-  if (first < 0) return { integer: 0, fraction: 0 };
-  // Power of ten of the digit at index i: positions left of the point count down from point - 1.
-  const power = (i: number) => (i < point ? point - i - 1 : point - i) + exponent;
-  return { integer: Math.max(0, power(first) + 1), fraction: Math.max(0, -power(last)) };
+  const exponent = end < text.length ? Number(text.slice(end + 1)) : 0;
+  if (Number.isNaN(exponent)) {
+    integerDigits = fractionDigits = NaN; // refused by both checks
+    return;
+  }
+  if (point < 0) point = end;
+  // Power of ten of the digit at index i: left of the point, point - i - 1; right of it, point - i.
+  const firstPower = (first < point ? point - first - 1 : point - first) + exponent;
+  const lastPower = (last < point ? point - last - 1 : point - last) + exponent;
+  integerDigits = firstPower >= 0 ? firstPower + 1 : 0;
+  fractionDigits = lastPower < 0 ? -lastPower : 0;
+}
+
+export function decimalDigits(text: string): { integer: number; fraction: number } {
+  scan(text);
+  return { integer: integerDigits, fraction: fractionDigits };
 }
 
 /** Why `text` does not fit Decimal(38, 18) exactly, or undefined when it does. */
 export function decimalRangeProblem(text: string): string | undefined {
-  const { integer, fraction } = decimalDigits(text);
+  scan(text);
   // NaN (an exponent that is not a number) fails both comparisons, so it is named here too.
-  if (!(integer <= DECIMAL_INTEGER_DIGITS)) return `${abbreviate(text)} has more than ${DECIMAL_INTEGER_DIGITS} integer digits`;
-  if (!(fraction <= DECIMAL_SCALE)) return `${abbreviate(text)} has more than ${DECIMAL_SCALE} decimal places`;
+  if (!(integerDigits <= DECIMAL_INTEGER_DIGITS)) return `${abbreviate(text)} has more than ${DECIMAL_INTEGER_DIGITS} integer digits`;
+  if (!(fractionDigits <= DECIMAL_SCALE)) return `${abbreviate(text)} has more than ${DECIMAL_SCALE} decimal places`;
   return undefined;
 }
 
