@@ -110,6 +110,7 @@ const cleanUp = async () => {
 };
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
+let failure: Error | undefined;
 try {
   let sinkStart: Offsets | undefined;
   let sinkEnd: Offsets | undefined;
@@ -178,6 +179,10 @@ try {
     const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchBars(LOCAL_STACK.clickhouseUrl);
     record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink stored ${int(stored)} distinct bars (table dropped after the run)`);
   }
+} catch (error) {
+  // What was measured before the failure is still written out, with the error; nothing goes to BENCHMARKS.md.
+  failure = error as Error;
+  record.notes.push(`ERROR: the run stopped: ${failure.message.split('\n')[0]}`);
 } finally {
   await cleanUp();
   await admin.disconnect();
@@ -190,6 +195,10 @@ const jsonFile = path.join('dist/bench', `drain-${stamp}.json`);
 writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
 log(`wrote ${jsonFile}`);
 const recordIt = options.record ?? (options.frames >= 1_000_000 && runApps.length === APPS.length);
+if (failure) {
+  console.error(failure);
+  process.exit(1);
+}
 if (recordIt) {
   appendFileSync('BENCHMARKS.md', markdownSection(record));
   log('appended a section to BENCHMARKS.md');
