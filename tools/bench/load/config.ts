@@ -25,6 +25,11 @@ export function benchSymbols(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `LB${String(i + 1).padStart(width, '0')}USDT`);
 }
 
+/** Whether `text` (a Kafka key `binance:LB0001USDT:1m`, a channel, a symbol) starts at `from` with a bench symbol. */
+export function isBenchSymbolAt(text: string, from: number): boolean {
+  return text.startsWith('LB', from) && text.charCodeAt(from + 2) >= 48 && text.charCodeAt(from + 2) <= 57;
+}
+
 export interface ExchangePlan {
   readonly streams: number;
   readonly connections: number;

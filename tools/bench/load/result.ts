@@ -55,7 +55,9 @@ export interface LoadResult {
     readonly startedAt: string;
     readonly seconds: number;
     readonly warmupSeconds: number;
+    /** How long the window's closed bars took to be all in ClickHouse after the window, or the limit if some never came. */
     readonly drainSeconds: number;
+    readonly drainLimitSeconds: number;
     readonly fromVirtual: number;
     readonly toVirtual: number;
   };

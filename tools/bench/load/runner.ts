@@ -242,6 +242,11 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const lagSeries = Object.fromEntries([...lag.lag].map(([g, pts]) => [g, rel(pts)]));
     const latencyWindows = Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]));
     latencyWindows['→ ClickHouse (from close)'] = windowed(seenPoints(seen, t0, (s) => s.fromClose), WINDOW_MS, 0, t1 - t0).map((w) => ({ ...w, t: w.t / 1000 }));
+    const foreign = kafkaProbe.foreign + redisProbe.foreign + chProbe.foreign;
+    if (foreign > 0) {
+      notes.push(`${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, Redis ${redisProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +
+        'something else produced to the shared topics during the run, so the frame rates and lag include its traffic.');
+    }
     if (kafkaProbe.unparsed + redisProbe.unparsed > 0) notes.push(`${kafkaProbe.unparsed + redisProbe.unparsed} records without a readable recv_time were skipped.`);
     if (roundTrip.failures > 0) notes.push(`${roundTrip.failures} baseline round-trip sends failed.`);
     if (chProbe.failedPolls > 0) notes.push(`${chProbe.failedPolls} of ${chProbe.polls} ClickHouse polls failed.`);
@@ -258,7 +263,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
         plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms,
       },
       cleanState: clean,
-      window: { startedAt: new Date(t0).toISOString(), seconds: (t1 - t0) / 1000, warmupSeconds, drainSeconds, fromVirtual, toVirtual },
+      window: { startedAt: new Date(t0).toISOString(), seconds: (t1 - t0) / 1000, warmupSeconds, drainSeconds, drainLimitSeconds: options.drainSeconds, fromVirtual, toVirtual },
       latency,
       baseline: roundTrip.samples.summary(),
       clickhouse: {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolveExchange } from '@klineflow/config';
-import { benchConfig, benchSymbols, BENCH_DATABASE, BENCH_KEY_PREFIX } from './config.js';
+import { benchConfig, benchSymbols, BENCH_DATABASE, BENCH_KEY_PREFIX, isBenchSymbolAt } from './config.js';
 import { parseOptions, UsageError } from './options.js';
 import { lagOf, rateBetween, sumSeries } from './probes/lag.js';
 import { busyShare, findServerPids } from './probes/procstats.js';
@@ -39,8 +39,12 @@ test('a faster simulator clock scales the graces measured on the exchange clock'
   assert.equal(config.integrity.open_bar_gap_grace_ms, 600_000);
 });
 
-test('bench symbols are wide enough for the count', () => {
+test('bench symbols are wide enough for the count, and recognised in keys and channels', () => {
   assert.equal(benchSymbols(12_000)[11_999], 'LB12000USDT');
+  assert.ok(isBenchSymbolAt('binance:LB0001USDT:1m', 8));
+  assert.ok(isBenchSymbolAt('klineflow-bench-load:ticker:okx:LB0020USDT', 'klineflow-bench-load:ticker:okx:'.length));
+  assert.ok(!isBenchSymbolAt('binance:LBTCUSDT:1m', 8));
+  assert.ok(!isBenchSymbolAt('binance:BTCUSDT:1m', 8));
 });
 
 test('options: defaults, values and refusals', () => {

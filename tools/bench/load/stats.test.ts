@@ -43,6 +43,9 @@ test('lag that keeps growing is not flat; lag that wobbles is', () => {
   assert.equal(trend.flat, false);
   const wobbling = Array.from({ length: 21 }, (_, i) => ({ t: i * 5000, v: 200 + (i % 2) * 50 }));
   assert.equal(lagTrend(wobbling, 0, 100_000, 500).flat, true);
+  // A batching sink: a saw-tooth of up to 2,000 behind, whose last teeth happen to sit high.
+  const sawTooth = Array.from({ length: 21 }, (_, i) => ({ t: i * 5000, v: ((i * 7) % 5) * 400 + (i > 17 ? 600 : 0) }));
+  assert.equal(lagTrend(sawTooth, 0, 100_000, 100).flat, true);
 });
 
 test('RSS flatness compares the first and last spans', () => {

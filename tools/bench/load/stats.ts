@@ -107,22 +107,25 @@ export interface LagTrend {
 }
 
 /**
- * Lag is flat when its least-squares growth over the second half of the window adds up to less
- * than one second of the group's input (`inputPerSecond`), or to less than 100 messages.
+ * Lag is flat when its least-squares growth over the second half of the window is smaller than
+ * the larger of: one second of the group's input, the spread (max − min) of the lag in the first
+ * half (a batching sink's lag is a saw-tooth that a short fit reads as growth), and 100 messages.
  */
 export function lagTrend(points: readonly Point[], start: number, end: number, inputPerSecond: number): LagTrend {
   const window = between(points, start, end + 1);
+  const firstHalf = between(points, start, start + (end - start) / 2);
   const half = between(points, start + (end - start) / 2, end + 1);
   const perMs = slope(half);
   const growth = Number.isNaN(perMs) ? 0 : perMs * (end - start) / 2;
   const values = window.map((p) => p.v);
+  const spread = firstHalf.length ? Math.max(...firstHalf.map((p) => p.v)) - Math.min(...firstHalf.map((p) => p.v)) : 0;
   return {
     slopePerMinute: perMs * 60_000,
     start: window[0]?.v ?? Number.NaN,
     end: window[window.length - 1]?.v ?? Number.NaN,
     max: values.length ? Math.max(...values) : Number.NaN,
     mean: mean(values),
-    flat: growth < Math.max(100, inputPerSecond),
+    flat: growth < Math.max(100, Number.isFinite(inputPerSecond) ? inputPerSecond : 0, spread),
   };
 }
 

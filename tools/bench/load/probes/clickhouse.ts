@@ -3,6 +3,7 @@
 // and notes the poll at which each bar was first seen. The figures are upper bounds, late by up
 // to one poll period. At the end, counts the distinct closed bars stored per stream.
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { isBenchSymbolAt } from '../config.js';
 import { virtualToReal, type ClockMapping, type StoredCount } from '../bars.js';
 import type { Point } from '../stats.js';
 
@@ -27,6 +28,8 @@ export class ClickhouseProbe {
   private loop?: Promise<void>;
   polls = 0;
   failedPolls = 0;
+  /** Closed bars of other symbols (something else produced to kline-data). */
+  foreign = 0;
   /** Time each poll's query took, ms. */
   readonly queryMs: number[] = [];
 
@@ -78,6 +81,10 @@ export class ClickhouseProbe {
       const [exchange, symbol, interval, openTime, intervalMs, recvTime] = line.split('\t') as [string, string, string, string, string, string];
       const close = Number(openTime) + Number(intervalMs);
       if (close > this.toVirtual) continue;
+      if (!isBenchSymbolAt(symbol, 0)) {
+        this.foreign++;
+        continue;
+      }
       const key = `${exchange}|${symbol}|${interval}|${openTime}`;
       if (this.keys.has(key)) continue;
       this.keys.add(key);

@@ -5,6 +5,7 @@
 import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import { Redis } from 'ioredis';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { isBenchSymbolAt } from '../config.js';
 import { LatencySamples, recvTimeOf } from '../samples.js';
 
 /** Tag of a sample: 1 + the exchange's index in EXCHANGE_IDS, 0 if unknown. */
@@ -20,6 +21,8 @@ export class KafkaLatencyProbe {
   readonly samples = new Map<string, LatencySamples>();
   private consumer?: Consumer;
   unparsed = 0;
+  /** Records of other symbols: something else produced to the topics during the window. */
+  foreign = 0;
 
   constructor(private readonly kafka: Kafka, private readonly topics: readonly string[], readonly groupId: string) {
     for (const t of topics) this.samples.set(t, new LatencySamples());
@@ -39,14 +42,19 @@ export class KafkaLatencyProbe {
         const samples = this.samples.get(batch.topic)!;
         if (!samples.recording) return;
         for (const message of batch.messages) {
+          const key = message.key?.toString('latin1') ?? '';
+          const colon = key.indexOf(':');
+          if (!isBenchSymbolAt(key, colon + 1)) {
+            this.foreign++;
+            continue;
+          }
           const value = message.value?.toString('latin1');
           const recv = value === undefined ? undefined : recvTimeOf(value);
           if (recv === undefined) {
             this.unparsed++;
             continue;
           }
-          const key = message.key?.toString('latin1') ?? '';
-          samples.add(now - recv, now, exchangeTag(key.slice(0, key.indexOf(':'))));
+          samples.add(now - recv, now, exchangeTag(key.slice(0, colon)));
         }
       },
     });
@@ -66,6 +74,7 @@ export class RedisLatencyProbe {
   ]);
   private redis?: Redis;
   unparsed = 0;
+  foreign = 0;
 
   constructor(private readonly url: string, private readonly keyPrefix: string) {}
 
@@ -79,13 +88,18 @@ export class RedisLatencyProbe {
       const kind = channel.startsWith('kline:', prefix) ? 'kline' : 'ticker';
       const samples = this.samples.get(kind)!;
       if (!samples.recording) return;
+      const exchangeStart = channel.indexOf(':', prefix) + 1;
+      const symbolStart = channel.indexOf(':', exchangeStart) + 1;
+      if (!isBenchSymbolAt(channel, symbolStart)) {
+        this.foreign++;
+        return;
+      }
       const recv = recvTimeOf(message);
       if (recv === undefined) {
         this.unparsed++;
         return;
       }
-      const exchangeStart = channel.indexOf(':', prefix) + 1;
-      samples.add(now - recv, now, exchangeTag(channel.slice(exchangeStart, channel.indexOf(':', exchangeStart))));
+      samples.add(now - recv, now, exchangeTag(channel.slice(exchangeStart, symbolStart - 1)));
     });
     await redis.psubscribe(`${this.keyPrefix}kline:*`, `${this.keyPrefix}ticker:*`);
   }

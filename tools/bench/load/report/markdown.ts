@@ -29,7 +29,7 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     `Clean start: the bench's own ClickHouse database and Redis keys were recreated, its symbols' normalizer state forgotten ` +
       `(${int(r.cleanState.normalizerStateTombstones)} tombstones), and the platform's consumer groups moved to the topics' ends, skipping ` +
       `${Object.entries(r.cleanState.backlogSkipped).map(([g, n]) => `${g} ${int(n)}`).join(', ')} messages of leftover backlog. ` +
-      `Warm-up ${int(r.window.warmupSeconds)} s (every stream subscribed, then 10 s), window ${int(r.window.seconds)} s, then up to ${int(r.window.drainSeconds)} s for the window's closed bars.`,
+      `Warm-up ${int(r.window.warmupSeconds)} s (every stream subscribed, then 10 s), window ${int(r.window.seconds)} s, then ${int(r.window.drainSeconds)} s (limit ${int(r.window.drainLimitSeconds)} s) until the window's closed bars were in ClickHouse.`,
     '',
     `![latency per 10 s window and consumer lag over the run](${plotLink})`,
     '',
@@ -47,7 +47,9 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     '',
     `Closed bars visible in ClickHouse within 3 s of their close: **${pct(r.clickhouse.within3s)}** of the ${int(r.bars.expected)} the window owed.`,
     '',
-    `p99 by exchange (ms): | ${r.scale.exchanges.join(' | ')} |`,
+    'The Redis rows count what the redis-writer published: it publishes only the newest update of a key within a batch, so a late record followed by a newer one of the same stream is not seen there (kline-data shows it).',
+    '',
+    'p99 by exchange (ms):',
     '',
     `| path | ${r.scale.exchanges.join(' | ')} |`,
     `|---|${r.scale.exchanges.map(() => '---').join('|')}|`,
@@ -56,7 +58,7 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     '',
     '### Consumer lag (messages)',
     '',
-    'Flat: the least-squares growth over the second half of the window is under one second of the group\'s input.',
+    'Flat: the least-squares growth over the second half of the window is under one second of the group\'s input (or under the lag\'s own spread in the first half, for batching sinks).',
     '',
     '| group | input/s | at start | at end | max | slope, 2nd half (msg/min) | flat |',
     '|---|---|---|---|---|---|---|',
