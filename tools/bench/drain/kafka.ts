@@ -75,6 +75,23 @@ export async function requireQuiet(admin: Admin, topics: readonly string[], wait
   }
 }
 
+/**
+ * Waits until the group is Empty (or Dead). kafkajs' setOffsets joins the group with a throw-away
+ * member per topic and leaves again: right after that the group is still rebalancing for a moment
+ * (or, when the leave was lost, holds the member until its session times out), and the next
+ * setOffsets would be refused.
+ */
+async function untilEmpty(admin: Admin, groupId: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { groups } = await admin.describeGroups([groupId]);
+    const state = groups[0]?.state ?? 'Dead';
+    if (state === 'Empty' || state === 'Dead') return;
+    if (Date.now() >= deadline) throw new Error(`consumer group "${groupId}" is ${state} with ${groups[0]?.members.length ?? 0} member(s): something else is running in it`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Sets an idle group's committed offsets, partition by partition, to `offsets`. */
 export async function setGroupOffsets(admin: Admin, groupId: string, offsets: Offsets): Promise<void> {
   const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
@@ -84,7 +101,11 @@ export async function setGroupOffsets(admin: Admin, groupId: string, offsets: Of
     if (!list) byTopic.set(topic, (list = []));
     list.push({ partition, offset: offset.toString() });
   }
-  for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId, topic, partitions });
+  for (const [topic, partitions] of byTopic) {
+    await untilEmpty(admin, groupId);
+    await admin.setOffsets({ groupId, topic, partitions });
+  }
+  await untilEmpty(admin, groupId);
 }
 
 /**

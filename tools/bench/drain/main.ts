@@ -135,7 +135,8 @@ try {
     const normalizer = await drainPair('normalizer', RAW_TOPICS, start, end, ['dist/apps/normalizer/main.js', '--config', configPath]);
     const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
     const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
-    record.normalizer = { fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written };
+    const asText = (offsets: Offsets) => Object.fromEntries([...offsets].map(([k, v]) => [k, v.toString()]));
+    record.normalizer = { fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written, offsets: { rawStart: asText(start), rawEnd: asText(end), outputsBefore: asText(outputsBefore), outputsAfter: asText(outputsAfter) } };
     for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
       if ((written[topic] ?? 0) > 0) record.notes.push(`the normalizer wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`);
     }

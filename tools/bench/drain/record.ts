@@ -21,6 +21,8 @@ export interface RunRecord {
     readonly expected: Expected;
     /** Messages the drain added to each output topic. */
     readonly written: Record<string, number>;
+    /** End offsets by `topic:partition`: the raw range, and the output topics before and after the drain. */
+    readonly offsets?: Record<string, Record<string, string>>;
   };
   sinkFill?: FillResult & { readonly frames: number };
   readonly notes: string[];
