@@ -20,7 +20,7 @@ import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
 import { clearRedisPrefix, countBenchBars, countRedisKeys, dropBenchTable } from './stores.js';
 import { bundle } from './build.js';
-import { acquireStackLock } from '../shared/stack-lock.js';
+import { acquireStackLock, otherBenchmarks } from '../shared/stack-lock.js';
 
 const OUT = 'dist/bench/drain';
 const SIDE_TOPICS = [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests, TOPICS.normalizerState];
@@ -70,13 +70,33 @@ const WATCHED = [...RAW_TOPICS, ...RECORD_TOPICS];
  * tables. Nor may any other consumer read the benchmark's topics (a stack test's normalizer in its
  * own group would).
  */
+async function waitForOtherBenchmarks(waitMs: number, quietMs = 90_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let goneSince = Date.now();
+  let first = true;
+  for (;;) {
+    const others = otherBenchmarks('drain');
+    if (others.length > 0) {
+      goneSince = Date.now();
+      if (first) log(`waiting for another benchmark to finish: ${others.join('; ')}`);
+      first = false;
+    } else if (first || Date.now() - goneSince >= quietMs) {
+      return;
+    }
+    if (Date.now() >= deadline) throw new Error(`another benchmark is running (${others.join('; ') || 'it ended moments ago'}); try again later or pass a longer --wait-idle`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 async function requireMachineToOurselves(waitMs: number): Promise<void> {
   for (const app of APPS) await requireIdle(admin, app, waitMs);
   for (const app of runApps) await requireIdle(admin, baselineGroup(app), waitMs);
   await requireQuiet(admin, WATCHED, waitMs);
 }
-// Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for.
+// Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for, and so is one
+// that does not (the load benchmark starts the whole platform in the app groups): until it has been gone a while.
 await acquireStackLock('npm run bench:drain', options.waitIdleMs);
+await waitForOtherBenchmarks(options.waitIdleMs);
 log(`checking that nothing else consumes the benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
 await requireMachineToOurselves(options.waitIdleMs);
 // Built after the wait, so the figures are those of the code as it is when the run starts.

@@ -2,7 +2,7 @@
 // and time processes on two cores: two at once spoil each other's figures, and a platform started by
 // one consumes the other's messages. A lock file (machine-wide, in the temp directory) says who runs;
 // a lock whose process has gone is taken over.
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -62,4 +62,25 @@ export async function acquireStackLock(owner: string, waitMs: number, file = STA
     if (Date.now() >= deadline) throw new Error(`${current.owner} (pid ${current.pid}, since ${current.since}) is using the local stack (${file}); wait for it, or pass a longer wait`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/**
+ * Other benchmark runners on this machine (`tools/bench/<name>/main.ts` but `ownName`'s), found by
+ * their command lines in /proc: a way to wait for a benchmark that does not take the lock.
+ */
+export function otherBenchmarks(ownName: string): string[] {
+  const found: string[] = [];
+  const pattern = /tools\/bench\/([\w-]+)\/main\.ts/;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue;
+    }
+    const match = pattern.exec(cmdline);
+    if (match && match[1] !== ownName && !cmdline.startsWith('sh ')) found.push(`pid ${entry}: ${cmdline.slice(0, 120)}`);
+  }
+  return found;
 }
