@@ -27,22 +27,6 @@ export async function groupMembers(admin: Admin, groupId: string): Promise<numbe
 }
 
 /**
- * Waits until the group has no members (up to `waitMs`), or throws naming it: the benchmark
- * moves the group's offsets, which Kafka only allows while it is stopped.
- */
-export async function requireIdle(admin: Admin, groupId: string, waitMs: number): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const members = await groupMembers(admin, groupId);
-    if (members === 0) return;
-    if (Date.now() >= deadline) {
-      throw new Error(`consumer group "${groupId}" has ${members} member(s) running: stop that service (e.g. npm start, a load benchmark) before the drain benchmark, or pass --wait-idle <seconds>`);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/**
  * Consumer groups with a running member assigned any of `topics`: another normalizer (a stack test
  * runs one in its own group) would take the benchmark frames too, write their streams' state, and
  * share the two cores; a reader of the record topics takes CPU while the sinks are timed.
@@ -60,19 +44,6 @@ export async function activeReaders(admin: Admin, topics: readonly string[], exc
     if (reads) readers.push(group.groupId);
   }
   return readers;
-}
-
-/** Waits (up to `waitMs`) until nothing else reads `topics`, or throws naming the groups that do. */
-export async function requireQuiet(admin: Admin, topics: readonly string[], waitMs: number, except?: (groupId: string) => boolean): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const readers = await activeReaders(admin, topics, except);
-    if (readers.length === 0) return;
-    if (Date.now() >= deadline) {
-      throw new Error(`other consumers are reading ${topics.join(', ')}: ${readers.join(', ')}. The benchmark needs those topics to itself (tests, npm start or a load benchmark running?); stop them or pass --wait-idle <seconds>`);
-    }
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeli
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
 import { benchStreamKeys, FrameGenerator } from './generate.js';
-import { activeReaders, clearStreamStates, endOffsets, requireIdle, requireQuiet, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
+import { activeReaders, clearStreamStates, endOffsets, groupMembers, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
 import { compare, consoleTable, type ConsumerResult } from './report.js';
@@ -65,39 +65,45 @@ await ensureTopics(admin, config.kafka.partitions);
 const baselineGroup = (app: AppName) => `klineflow-bench-drain-baseline-${app}`;
 const WATCHED = [...RAW_TOPICS, ...RECORD_TOPICS];
 /**
- * Every app group must be stopped, whichever runs: a running normalizer would take the benchmark
- * frames, running sinks would write the benchmark records into the real Redis keys and ClickHouse
- * tables. Nor may any other consumer read the benchmark's topics (a stack test's normalizer in its
- * own group would).
+ * What stands in the way of a clean run now, or nothing. Every app group must be stopped, whichever
+ * runs: a running normalizer would take the benchmark frames, running sinks would write the benchmark
+ * records into the real Redis keys and ClickHouse tables. No other consumer may read the benchmark's
+ * topics (a stack test's normalizer in its own group would), and no other benchmark runner may have
+ * been seen within 90 s (the load benchmark starts the platform in the app groups a while after it starts).
  */
-async function waitForOtherBenchmarks(waitMs: number, quietMs = 90_000): Promise<void> {
+let otherBenchmarkSeenAt = 0;
+async function obstacles(): Promise<string[]> {
+  const found: string[] = [];
+  const others = otherBenchmarks('drain');
+  if (others.length > 0) otherBenchmarkSeenAt = Date.now();
+  if (others.length > 0) found.push(`another benchmark is running (${others.join('; ')})`);
+  else if (otherBenchmarkSeenAt > 0 && Date.now() - otherBenchmarkSeenAt < 90_000) found.push('another benchmark ended less than 90 s ago');
+  for (const group of [...APPS, ...runApps.map(baselineGroup)]) {
+    const members = await groupMembers(admin, group);
+    if (members > 0) found.push(`consumer group ${group} has ${members} member(s) running`);
+  }
+  const readers = await activeReaders(admin, WATCHED);
+  if (readers.length > 0) found.push(`other consumers read ${WATCHED.join(', ')}: ${readers.join(', ')}`);
+  return found;
+}
+
+/** Waits (up to `waitMs`) until nothing stands in the way; throws naming what still does. */
+async function requireMachineToOurselves(waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
-  let goneSince = Date.now();
-  let first = true;
+  let reported = '';
   for (;;) {
-    const others = otherBenchmarks('drain');
-    if (others.length > 0) {
-      goneSince = Date.now();
-      if (first) log(`waiting for another benchmark to finish: ${others.join('; ')}`);
-      first = false;
-    } else if (first || Date.now() - goneSince >= quietMs) {
-      return;
+    const found = await obstacles();
+    if (found.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`the benchmark needs the app groups and topics to itself: ${found.join('; ')}. Stop those (npm start, tests, a load benchmark) or pass --wait-idle <seconds>`);
     }
-    if (Date.now() >= deadline) throw new Error(`another benchmark is running (${others.join('; ') || 'it ended moments ago'}); try again later or pass a longer --wait-idle`);
+    if (found.join() !== reported) log(`waiting: ${(reported = found.join()).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 2000));
   }
 }
-
-async function requireMachineToOurselves(waitMs: number): Promise<void> {
-  for (const app of APPS) await requireIdle(admin, app, waitMs);
-  for (const app of runApps) await requireIdle(admin, baselineGroup(app), waitMs);
-  await requireQuiet(admin, WATCHED, waitMs);
-}
-// Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for, and so is one
-// that does not (the load benchmark starts the whole platform in the app groups): until it has been gone a while.
+// Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for.
 await acquireStackLock('npm run bench:drain', options.waitIdleMs);
-await waitForOtherBenchmarks(options.waitIdleMs);
-log(`checking that nothing else consumes the benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
+log(`checking that nothing else uses the app groups and benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
 await requireMachineToOurselves(options.waitIdleMs);
 // Built after the wait, so the figures are those of the code as it is when the run starts.
 if (options.build) {
