@@ -242,6 +242,11 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const lagSeries = Object.fromEntries([...lag.lag].map(([g, pts]) => [g, rel(pts)]));
     const latencyWindows = Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]));
     latencyWindows['→ ClickHouse (from close)'] = windowed(seenPoints(seen, t0, (s) => s.fromClose), WINDOW_MS, 0, t1 - t0).map((w) => ({ ...w, t: w.t / 1000 }));
+    const crowded = [...lag.maxMembers].filter(([, n]) => n > 1);
+    if (crowded.length > 0) {
+      notes.push(`Consumer groups had more members than the bench's one app at some point (${crowded.map(([g, n]) => `${g} ${n}`).join(', ')}): ` +
+        'another process joined them and took partitions, so this run\'s figures are not the platform\'s alone.');
+    }
     const foreign = kafkaProbe.foreign + redisProbe.foreign + chProbe.foreign;
     if (foreign > 0) {
       notes.push(`${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, Redis ${redisProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +

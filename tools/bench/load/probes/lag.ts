@@ -32,6 +32,8 @@ export class LagProbe {
   readonly lag = new Map<string, Point[]>();
   /** Per topic: sum of partition end offsets over time. */
   readonly ends = new Map<string, Point[]>();
+  /** Most members each group had at a sample: more than one means something else joined it. */
+  readonly maxMembers = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -68,6 +70,8 @@ export class LagProbe {
         ends.set(topic, new Map(offsets.map((p) => [p.partition, { high: Number(p.high), low: Number(p.low) }])));
         this.ends.get(topic)!.push({ t, v: offsets.reduce((s, p) => s + Number(p.high), 0) });
       }
+      const described = await this.admin.describeGroups(this.groups.map((g) => g.groupId));
+      for (const g of described.groups) this.maxMembers.set(g.groupId, Math.max(this.maxMembers.get(g.groupId) ?? 0, g.members.length));
       for (const group of this.groups) {
         const committed = await this.admin.fetchOffsets({ groupId: group.groupId, topics: [...group.topics] });
         this.lag.get(group.groupId)!.push({ t, v: lagOf(ends, committed) });
