@@ -245,7 +245,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const crowded = [...lag.maxMembers].filter(([, n]) => n > 1);
     if (crowded.length > 0) {
       notes.push(`Consumer groups had more members than the bench's one app at some point (${crowded.map(([g, n]) => `${g} ${n}`).join(', ')}): ` +
-        'another process joined them and took partitions, so this run\'s figures are not the platform\'s alone.');
+        'another process joined them and took partitions (or a crashed app\'s member had not expired yet), so the figures may not be the platform\'s alone.');
     }
     const foreign = kafkaProbe.foreign + redisProbe.foreign + chProbe.foreign;
     if (foreign > 0) {
