@@ -7,11 +7,11 @@ import { huobiProtocol } from '../../../apps/ingest-huobi/src/protocol.js';
 import { okxProtocol } from '../../../apps/ingest-okx/src/protocol.js';
 import { integrityPolicy, Normalizer, type RawMessage } from '../../../apps/normalizer/src/pipeline.js';
 import { fixtureFrames } from '../../../apps/normalizer/src/test-support.js';
-import { benchStreamKeys, formatUnits, FrameGenerator, htxLiteral, type GeneratedFrame } from './generate.js';
+import { BENCH_EPOCH_MS, benchStreamKeys, formatUnits, FrameGenerator, htxLiteral, type GeneratedFrame } from './generate.js';
 
 const MINUTE = 60_000;
-/** 40.5 s into a minute: the 1m bars roll over after a few steps, so closes are in the sample. */
-const START = Date.UTC(2026, 10, 27, 15, 0, 40, 500);
+/** The benchmark's own epoch, 40 s on: the 1m bars roll over after a few steps, so closes are in the sample. */
+const START = BENCH_EPOCH_MS + 40_000;
 
 /** The nested key structure of a JSON value: the same shape whatever the values. */
 function shape(value: unknown): unknown {
@@ -98,7 +98,7 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
   assert.equal(out.get(TOPICS.klines), expected.klines);
   assert.equal(out.get(TOPICS.tickers), expected.tickers);
   assert.equal(expected.frames, expected.klineFrames + expected.tickerFrames);
-  assert.equal(normalizer.stateOf('huobi:DRN0003USDT:1m')?.lastClosedOpenTime, Date.UTC(2026, 10, 27, 15, 1, 0));
+  assert.equal(normalizer.stateOf('huobi:DRN0003USDT:1m')?.lastClosedOpenTime, Date.UTC(2024, 0, 1, 0, 0, 0));
   assert.equal(benchStreamKeys({ symbolsPerExchange: 40 }).length, expected.klineStreams);
   assert.ok(benchStreamKeys({ symbolsPerExchange: 40 }).every((key) => normalizer.stateOf(key) !== undefined), 'every stream has state');
 });

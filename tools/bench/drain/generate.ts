@@ -41,6 +41,13 @@ export interface Expected {
   readonly klineStreams: number;
 }
 
+/**
+ * Exchange time of the benchmark's first step: 2024-01-01 00:00:00.5 UTC. Behind every real stream,
+ * so the benchmark never moves an exchange clock past a real bar (and within the normalizer's bounds,
+ * after 2009; receive times are stamped alike, a few ms later).
+ */
+export const BENCH_EPOCH_MS = Date.UTC(2024, 0, 1, 0, 0, 0, 500);
+
 /** Prefix of every synthetic symbol: no listed market starts with it, so benchmark data never mixes with real streams. */
 export const SYMBOL_PREFIX = 'DRN';
 const QUOTES = ['USDT', 'USDT', 'USDT', 'USDT', 'USDT', 'USDT', 'USDT', 'BTC', 'USDC', 'ETH'] as const;

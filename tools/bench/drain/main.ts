@@ -11,7 +11,7 @@ import { createKafka, ensureTopics, RAW_TOPICS, TOPICS } from '@klineflow/kafka'
 import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
-import { benchStreamKeys, FrameGenerator } from './generate.js';
+import { BENCH_EPOCH_MS, benchStreamKeys, FrameGenerator } from './generate.js';
 import { activeReaders, clearStreamStates, endOffsets, groupMembers, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
@@ -82,6 +82,10 @@ async function obstacles(): Promise<string[]> {
     const members = await groupMembers(admin, group);
     if (members > 0) found.push(`consumer group ${group} has ${members} member(s) running`);
   }
+  // An ingest app (a member of its backfill group) writes live frames into the range: their exchange
+  // time would run the HTX clock past the benchmark bars, which the normalizer would then close and fetch.
+  const ingest = (await admin.listGroups()).groups.filter((g) => /ingest-(binance|okx|huobi)-backfill$/.test(g.groupId));
+  for (const { groupId } of ingest) if ((await groupMembers(admin, groupId)) > 0) found.push(`an ingest app is running (group ${groupId})`);
   const readers = await activeReaders(admin, WATCHED);
   if (readers.length > 0) found.push(`other consumers read ${WATCHED.join(', ')}: ${readers.join(', ')}`);
   return found;
@@ -114,11 +118,11 @@ const baselineJs = await bundle('baseline-consumer', OUT, options.build);
 const fillWorkerJs = await bundle('fill-worker', OUT, options.build);
 await requireMachineToOurselves(0);
 
-// Frames end about now, so exchange and receive times are current; half a second into a minute,
-// so no update lands exactly on a bar boundary.
-const framesPerStep = 3 * options.symbols * (6 + 1 / 3);
-const steps = Math.ceil(options.frames / framesPerStep);
-const startTime = Math.floor((Date.now() - steps * options.stepMs) / 60_000) * 60_000 + 500;
+// The same exchange times every run (the benchmark streams' state is cleared before and after), in
+// the past: the normalizer's HTX clock never runs backwards, so frames older than every real stream's
+// pending bar cannot close one (frames stamped "now" closed 200 restored HTX bars of another run's
+// symbols and asked for their history). Half a second into a minute, so no update lands on a bar boundary.
+const startTime = BENCH_EPOCH_MS;
 const generatorOptions = { symbolsPerExchange: options.symbols, startTime, stepMs: options.stepMs };
 const streamKeys = benchStreamKeys(generatorOptions);
 const results: ConsumerResult[] = [];
@@ -159,6 +163,8 @@ try {
     const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
 
     const normalizer = await drainPair('normalizer', RAW_TOPICS, start, end, ['dist/apps/normalizer/main.js', '--config', configPath]);
+    // At once, not at the end of the run: a normalizer started later must not resume the benchmark streams.
+    await clearStreamStates(kafka, streamKeys);
     const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
     const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
     const asText = (offsets: Offsets) => Object.fromEntries([...offsets].map(([k, v]) => [k, v.toString()]));
