@@ -38,7 +38,7 @@ export abstract class Endpoint<S> {
   protected abstract keepalive(conn: SimConnection<S>, realNow: number): void;
 
   /** One step of the simulator loop. */
-  tick(_now: number, realNow: number, _update: boolean): void {
+  tick(_now: number, realNow: number): void {
     for (const conn of this.connections) if (conn.open && !conn.stalled(realNow)) this.keepalive(conn, realNow);
   }
 

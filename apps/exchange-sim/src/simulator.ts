@@ -42,7 +42,6 @@ export class Simulator {
   private readonly binanceApi: BinanceApiServer;
   private readonly control: ControlApi;
   private timer?: NodeJS.Timeout;
-  private lastUpdateAt = 0;
 
   constructor(readonly options: SimOptions) {
     const market = new MarketGenerator();
@@ -84,11 +83,9 @@ export class Simulator {
   private tick(): void {
     const realNow = Date.now();
     const now = this.ctx.clock.now();
-    const update = realNow - this.lastUpdateAt >= this.options.updateIntervalMs;
-    if (update) this.lastUpdateAt = realNow;
     for (const exchange of EXCHANGE_IDS) {
       this.ctx.recorders[exchange].advance(now);
-      for (const endpoint of this.exchanges[exchange].all) endpoint.tick(now, realNow, update);
+      for (const endpoint of this.exchanges[exchange].all) endpoint.tick(now, realNow);
     }
   }
 }

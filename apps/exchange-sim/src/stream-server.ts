@@ -1,5 +1,6 @@
 import type { SimConnection } from './connection.js';
 import { Endpoint } from './endpoint.js';
+import { hash32 } from './market/hash.js';
 import { hostileFrames } from './hostile.js';
 import type { Bar } from './market/generator.js';
 import { openOf, type Timeframe } from './market/timeframe.js';
@@ -34,8 +35,8 @@ export abstract class StreamServer<S> extends Endpoint<S> {
     return count;
   }
 
-  /** Finals at virtual bar closes, and on update ticks every stream. */
-  override tick(now: number, realNow: number, update: boolean): void {
+  /** Finals at virtual bar closes, and each stream's update when it is due. */
+  override tick(now: number, realNow: number): void {
     this.tickMemo.clear();
     for (const conn of this.connections) {
       if (!conn.open) continue;
@@ -43,6 +44,7 @@ export abstract class StreamServer<S> extends Endpoint<S> {
       if (!stalled) this.keepalive(conn, realNow);
       for (const sub of conn.subscriptions.values()) {
         if (!sub.market) continue;
+        const update = this.updateDue(sub, realNow);
         if (sub.timeframe) {
           const current = openOf(sub.timeframe, now);
           if (sub.lastOpen === undefined) {
@@ -60,6 +62,25 @@ export abstract class StreamServer<S> extends Endpoint<S> {
         }
       }
     }
+  }
+
+  /**
+   * Every stream pushes once per `updateIntervalMs`, each at its own phase (from its name, so two
+   * connections carrying a stream push it in the same tick), as exchanges do: streams spread over the
+   * interval, not one burst of every stream at once, which no real feed sends.
+   */
+  private updateDue(sub: Subscription, realNow: number): boolean {
+    const interval = this.ctx.options.updateIntervalMs;
+    if (sub.nextUpdateAt === undefined) {
+      const phase = hash32(sub.key) % interval;
+      sub.nextUpdateAt = realNow - (realNow % interval) + phase;
+      if (sub.nextUpdateAt < realNow) sub.nextUpdateAt += interval;
+    }
+    if (realNow < sub.nextUpdateAt) return false;
+    sub.nextUpdateAt += interval;
+    // A late tick sends one update, not a catch-up burst, and the stream keeps its phase.
+    if (sub.nextUpdateAt <= realNow) sub.nextUpdateAt += Math.ceil((realNow - sub.nextUpdateAt + 1) / interval) * interval;
+    return true;
   }
 
   private klinePayload(sub: Subscription, market: LiveMarket, openTime: number, now: number): string {

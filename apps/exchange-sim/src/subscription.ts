@@ -22,4 +22,6 @@ export interface Subscription {
   readonly timeframe?: Timeframe;
   /** Open time of the bar this subscription last saw; its close triggers the final push. */
   lastOpen?: number;
+  /** Real time of this stream's next update push. */
+  nextUpdateAt?: number;
 }

@@ -43,9 +43,9 @@ export class HuobiServer extends StreamServer<HuobiState> {
     return frame;
   }
 
-  override tick(now: number, realNow: number, update: boolean): void {
+  override tick(now: number, realNow: number): void {
     this.compressed.clear();
-    super.tick(now, realNow, update);
+    super.tick(now, realNow);
   }
 
   protected onMessage(conn: SimConnection<HuobiState>, data: RawData): void {
