@@ -98,7 +98,7 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
   assert.equal(out.get(TOPICS.klines), expected.klines);
   assert.equal(out.get(TOPICS.tickers), expected.tickers);
   assert.equal(expected.frames, expected.klineFrames + expected.tickerFrames);
-  assert.equal(normalizer.stateOf('huobi:DRN0003USDT:1m')?.lastClosedOpenTime, Date.UTC(2024, 0, 1, 0, 0, 0));
+  assert.equal(normalizer.stateOf('huobi:DRN0003USDT:1m')?.lastClosedOpenTime, Date.UTC(2024, 0, 1, 0, 1, 0));
   assert.equal(benchStreamKeys({ symbolsPerExchange: 40 }).length, expected.klineStreams);
   assert.ok(benchStreamKeys({ symbolsPerExchange: 40 }).every((key) => normalizer.stateOf(key) !== undefined), 'every stream has state');
 });
