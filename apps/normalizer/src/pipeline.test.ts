@@ -247,3 +247,28 @@ test('continuity from the first bar seen: a stream whose first close never arriv
   assert.deepEqual([gap?.from_open_time, gap?.to_open_time, gap?.status], [T0, T0, 'open'], 'the first bar was watched, so its close is owed');
   assert.deepEqual(on<{ start_time: number }>(next, TOPICS.backfillRequests).map((r) => r.start_time), [T0]);
 });
+
+test('state snapshots: a new bar and its close are saved; further updates of the newest open bar are not', () => {
+  const { normalizer } = setup();
+  const snapshots = (frames: string[]) => on<{ lastEmitted: StandardKline | null }>(feed(normalizer, 'binance', frames), TOPICS.normalizerState);
+  const opened = snapshots([binanceKline({ t: T0, c: '101', x: false, E: T0 + 1_000 })]);
+  assert.equal(opened.length, 1, 'the first version of a bar is saved');
+  const updates = feed(normalizer, 'binance', [binanceKline({ t: T0, c: '102', x: false, E: T0 + 2_000 }), binanceKline({ t: T0, c: '103', x: false, E: T0 + 3_000 })]);
+  assert.equal(on(updates, TOPICS.klines).length, 2, 'both updates are emitted');
+  assert.equal(on(updates, TOPICS.normalizerState).length, 0, 'but they change nothing a restart must know');
+  const closed = snapshots([binanceKline({ t: T0, c: '104', x: true, E: T0 + MIN })]);
+  assert.equal(closed.length, 1);
+  assert.equal(closed[0]!.lastEmitted!.close, '104');
+  assert.equal(snapshots([binanceKline({ t: T0 + MIN, c: '104', x: false, E: T0 + MIN + 1_000 })]).length, 1, 'the next bar is saved when it opens');
+});
+
+test('state snapshots: a restart from a snapshot older than the last open-bar update re-emits newer updates and loses no close', () => {
+  const { normalizer } = setup();
+  const saved = on<unknown>(feed(normalizer, 'binance', [binanceKline({ t: T0, c: '101', x: false, E: T0 + 1_000 })]), TOPICS.normalizerState)[0];
+  feed(normalizer, 'binance', [binanceKline({ t: T0, c: '102', x: false, E: T0 + 2_000 })]);
+  const restarted = setup().normalizer;
+  restarted.reassign(new Set(['raw.binance:0']), new Set(['raw.binance:0']), new Map([['binance:BTCUSDT:1m', saved as never]]));
+  const replay = feed(restarted, 'binance', [binanceKline({ t: T0, c: '103', x: false, E: T0 + 3_000 }), binanceKline({ t: T0, c: '104', x: true, E: T0 + MIN })]);
+  assert.deepEqual(on<StandardKline>(replay, TOPICS.klines).map((k) => [k.close, k.is_closed]), [['103', false], ['104', true]]);
+  assert.equal(on(replay, TOPICS.klineGaps).length, 0, 'no gap is invented');
+});

@@ -257,19 +257,24 @@ export class Normalizer {
       }
       for (const outcome of stream.integrity.applyHtxTick(bar, reconnected)) this.record(key, stream, outcome, source);
     } else {
-      this.record(key, stream, stream.integrity.apply(bar, fromBackfill), source);
+      const newestBefore = stream.integrity.state.lastEmitted?.open_time;
+      const outcome = stream.integrity.apply(bar, fromBackfill);
+      this.record(key, stream, outcome, source, changesSavedState(outcome, newestBefore));
     }
   }
 
-  /** Turns one integrity outcome into records, gap events, dead letters and counts. */
-  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined): void {
+  /**
+   * Turns one integrity outcome into records, gap events, dead letters and counts. `savesState`
+   * marks the stream for a `normalizer-state` snapshot (HTX ticks always: the pending bar is state).
+   */
+  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined, savesState = true): void {
     const { exchange } = stream;
     const interval = stream.integrity.interval;
     if (outcome.dropped) {
       this.counts.add(METRICS.duplicatesDropped, [exchange, outcome.dropped]);
       return;
     }
-    this.dirtyStreams.add(key);
+    if (savesState) this.dirtyStreams.add(key);
     if (outcome.emitted) {
       this.emit(TOPICS.klines, key, outcome.emitted);
       this.counts.add(METRICS.normalized, [exchange, 'kline']);
@@ -382,6 +387,18 @@ export class Normalizer {
     list.push({ key, value: json });
     return json.length;
   }
+}
+
+/**
+ * Whether a restart must know of this outcome. A newer version of the bar that is already the newest
+ * need not be snapshotted: resuming from an older version of it only lets that newer version through
+ * again (downstream keeps the newest), whereas a close, a new bar, a gap or a sanity finding changes
+ * what is owed, reported or compared. Skipping those updates halves what the normalizer produces.
+ */
+export function changesSavedState(outcome: KlineOutcome, newestOpenBefore: number | undefined): boolean {
+  if (outcome.emitted === undefined || outcome.emitted.is_closed || outcome.emitted.open_time !== newestOpenBefore) return true;
+  return outcome.gapsOpened.length > 0 || outcome.gapsFilled.length > 0 || outcome.rejected !== undefined || outcome.flags.length > 0
+    || outcome.closedAccepted || outcome.filledMissingBar || outcome.verify !== undefined;
 }
 
 function backfillContext(headers: RawMessage['headers']): BackfillContext | undefined {
