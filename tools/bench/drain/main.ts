@@ -250,7 +250,8 @@ async function drainPair(app: AppName, topics: readonly string[], start: Offsets
   });
   await admin.deleteGroups([group]).catch(() => undefined);
   log(`${app}: baseline ${int(baseline.perSecond)}/s; now the app (group ${app})`);
-  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: appArgs });
+  const profile = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT, 'profiles')] : [];
+  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: [...profile, ...appArgs] });
   const result = compare(app, topics, figures, baseline);
   const others = await activeReaders(admin, WATCHED);
   if (others.length > 0) record.notes.push(`WARNING: right after the ${app} drain, other consumers were reading the benchmark topics (${others.join(', ')}): these figures are not clean`);

@@ -14,10 +14,12 @@ export interface DrainOptions {
   readonly stack: boolean;
   /** Append to BENCHMARKS.md; undefined = only for a full run (≥ 1M frames, every consumer). */
   readonly record: boolean | undefined;
+  /** Run the apps with --cpu-prof (profiles in dist/bench/drain/); such a run is never recorded. */
+  readonly profile: boolean;
 }
 
 export const USAGE = `npm run bench:drain -- [--frames 1000000] [--symbols 1200] [--step-ms 2000]
-  [--only normalizer,redis-writer,clickhouse-sink] [--wait-idle <seconds>] [--no-build] [--no-stack] [--record | --no-record]`;
+  [--only normalizer,redis-writer,clickhouse-sink] [--wait-idle <seconds>] [--no-build] [--no-stack] [--record | --no-record] [--cpu-prof]`;
 
 export function parseOptions(argv: readonly string[]): DrainOptions {
   const value = (name: string): string | undefined => {
@@ -33,7 +35,7 @@ export function parseOptions(argv: readonly string[]): DrainOptions {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, not "${text}"\n${USAGE}`);
     return n;
   };
-  const known = new Set(['frames', 'symbols', 'step-ms', 'only', 'wait-idle', 'no-build', 'no-stack', 'record', 'no-record', 'help']);
+  const known = new Set(['frames', 'symbols', 'step-ms', 'only', 'wait-idle', 'no-build', 'no-stack', 'record', 'no-record', 'cpu-prof', 'help']);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a}\n${USAGE}`);
   if (argv.includes('--help')) {
     console.log(USAGE);
@@ -52,6 +54,7 @@ export function parseOptions(argv: readonly string[]): DrainOptions {
     waitIdleMs: number('wait-idle', 0, 0) * 1000,
     build: !argv.includes('--no-build'),
     stack: !argv.includes('--no-stack'),
-    record: argv.includes('--record') ? true : argv.includes('--no-record') ? false : undefined,
+    record: argv.includes('--cpu-prof') ? false : argv.includes('--record') ? true : argv.includes('--no-record') ? false : undefined,
+    profile: argv.includes('--cpu-prof'),
   };
 }
