@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { processFigures } from './result.js';
-import { lagTrend, levelFlatness, percentileOfSorted, percentiles, shareAtOrBelow, slope, windowed } from './stats.js';
+import { lagTrend, levelFlatness, residualSpread, percentileOfSorted, percentiles, shareAtOrBelow, slope, windowed } from './stats.js';
 import { LatencySamples, recvTimeOf } from './samples.js';
 
 test('nearest-rank percentiles of 1..1000', () => {
@@ -46,6 +46,14 @@ test('lag that keeps growing is not flat; lag that wobbles is', () => {
   // A batching sink: a saw-tooth of up to 2,000 behind, whose last teeth happen to sit high.
   const sawTooth = Array.from({ length: 21 }, (_, i) => ({ t: i * 5000, v: ((i * 7) % 5) * 400 + (i > 17 ? 600 : 0) }));
   assert.equal(lagTrend(sawTooth, 0, 100_000, 100).flat, true);
+  // A backlog that was already large and keeps growing is not flat, however wide its range.
+  const ramp = Array.from({ length: 121 }, (_, i) => ({ t: i * 5000, v: 300_000 + i * 20_000 + (i % 2) * 5000 }));
+  assert.equal(lagTrend(ramp, 0, 600_000, 11_000).flat, false);
+});
+
+test('residual spread is the noise around the trend, not the trend', () => {
+  assert.equal(residualSpread([{ t: 0, v: 0 }, { t: 1, v: 10 }, { t: 2, v: 20 }]), 0);
+  assert.equal(residualSpread([{ t: 0, v: 0 }, { t: 1, v: 10 }, { t: 2, v: 0 }, { t: 3, v: 10 }]), 12);
 });
 
 test('RSS flatness compares the first and last spans', () => {

@@ -106,10 +106,21 @@ export interface LagTrend {
   readonly flat: boolean;
 }
 
+/** Spread (max − min) of the points around their own least-squares line: the noise, without the trend. */
+export function residualSpread(points: readonly Point[]): number {
+  if (points.length < 2) return 0;
+  const b = slope(points);
+  if (Number.isNaN(b)) return 0;
+  const mt = mean(points.map((p) => p.t));
+  const mv = mean(points.map((p) => p.v));
+  const residuals = points.map((p) => p.v - (mv + b * (p.t - mt)));
+  return Math.max(...residuals) - Math.min(...residuals);
+}
+
 /**
  * Lag is flat when its least-squares growth over the second half of the window is smaller than
- * the larger of: one second of the group's input, the spread (max − min) of the lag in the first
- * half (a batching sink's lag is a saw-tooth that a short fit reads as growth), and 100 messages.
+ * the larger of: one second of the group's input, the first half's spread around its own trend
+ * line (a batching sink's lag is a saw-tooth that a short fit reads as growth), and 100 messages.
  */
 export function lagTrend(points: readonly Point[], start: number, end: number, inputPerSecond: number): LagTrend {
   const window = between(points, start, end + 1);
@@ -118,14 +129,13 @@ export function lagTrend(points: readonly Point[], start: number, end: number, i
   const perMs = slope(half);
   const growth = Number.isNaN(perMs) ? 0 : perMs * (end - start) / 2;
   const values = window.map((p) => p.v);
-  const spread = firstHalf.length ? Math.max(...firstHalf.map((p) => p.v)) - Math.min(...firstHalf.map((p) => p.v)) : 0;
   return {
     slopePerMinute: perMs * 60_000,
     start: window[0]?.v ?? Number.NaN,
     end: window[window.length - 1]?.v ?? Number.NaN,
     max: values.length ? Math.max(...values) : Number.NaN,
     mean: mean(values),
-    flat: growth < Math.max(100, Number.isFinite(inputPerSecond) ? inputPerSecond : 0, spread),
+    flat: growth < Math.max(100, Number.isFinite(inputPerSecond) ? inputPerSecond : 0, residualSpread(firstHalf)),
   };
 }
 
