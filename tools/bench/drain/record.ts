@@ -55,6 +55,9 @@ export function markdownSection(record: RunRecord): string {
         ` and wrote ${int(w[TOPICS.klines])} klines (expected ${int(record.normalizer.expected.klines)}), ${int(w[TOPICS.tickers])} tickers and ${int(w[TOPICS.normalizerState])} \`normalizer-state\` snapshots;` +
         ` dead letters ${int(w[TOPICS.deadLetter])}, gap events ${int(w[TOPICS.klineGaps])}, backfill requests ${int(w[TOPICS.backfillRequests])}. The sinks drained these records.`,
     );
+    if (record.normalizer.skippedBacklog > 0) {
+      lines.push(`- The normalizer group was ${int(record.normalizer.skippedBacklog)} raw frames behind before the fill (left by an earlier run); moving it to the benchmark range skipped them.`);
+    }
   }
   if (record.sinkFill) lines.push(`- The sinks drained ${int(record.sinkFill.messages)} records made in-process by the real Normalizer from ${int(record.sinkFill.frames)} generated frames.`);
   for (const r of record.results) {
