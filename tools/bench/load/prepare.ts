@@ -108,10 +108,12 @@ async function skipBacklog(admin: Admin, groups: readonly GroupSpec[]): Promise<
 
 /**
  * Forgets the bench streams' integrity state (tombstones in the compacted normalizer-state topic),
- * so a run does not start by reporting, as gaps, every bar since the previous run and backfilling them.
+ * so a run does not start by reporting, as gaps, every bar since the previous run and backfilling
+ * them; and, after a run, so that no later normalizer (anyone's) loads the bench's streams, closes
+ * their HTX bars by the clock and asks for backfills of symbols nobody subscribes to.
  * Keyed and partitioned exactly as the normalizer writes the state.
  */
-async function forgetNormalizerState(kafka: Kafka, symbols: readonly string[]): Promise<number> {
+export async function forgetNormalizerState(kafka: Kafka, symbols: readonly string[]): Promise<number> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -159,7 +161,7 @@ export async function cleanState(kafka: Kafka, admin: Admin, config: KlineflowCo
   return { backlogSkipped, redisKeysDeleted, normalizerStateTombstones };
 }
 
-/** After the run: the bench's keys and database go, unless --keep-data. */
+/** After the run (the normalizer stopped): the bench's keys and database go, unless --keep-data. */
 export async function removeBenchData(config: KlineflowConfig): Promise<void> {
   await deleteBenchKeys(config.storage.redis.url);
   await dropBenchDatabase(config.storage.clickhouse.url);

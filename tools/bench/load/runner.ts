@@ -12,7 +12,7 @@ import { appsFor, Supervisor } from '../../platform/supervisor.js';
 import { checkBars, expectedBars, realToVirtual, type ClockMapping } from './bars.js';
 import { benchConfig } from './config.js';
 import type { LoadOptions } from './options.js';
-import { busyGroups, busyPorts, cleanState, platformGroups, removeBenchData } from './prepare.js';
+import { busyGroups, busyPorts, cleanState, forgetNormalizerState, platformGroups, removeBenchData } from './prepare.js';
 import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
 import { LagProbe, rateBetween, sumSeries } from './probes/lag.js';
 import { KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe } from './probes/latency.js';
@@ -60,6 +60,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   const notes: string[] = [];
   const crashes: LoadResult['crashes'] = [];
   let supervisor: Supervisor | undefined;
+  let platformStarted = false;
   /** Set when an app exits with a code no restart cures: the run cannot go on. */
   let fatal: string | undefined;
   const checkFatal = () => {
@@ -137,6 +138,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const running = supervisor;
     for (const app of apps) sampler.add({ name: app, pid: () => running.pid(app) });
     const sim = new SimControl(`http://${config.simulator.host}:${config.simulator.ports.control}`);
+    platformStarted = true;
     supervisor.start('exchange-sim');
     for (let i = 0; ; i++) {
       if (await sim.state().then(() => true, () => false)) break;
@@ -308,6 +310,8 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   } finally {
     if (supervisor) await supervisor.stopAll();
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    // The normalizer has stopped: its state of the bench streams goes, whatever --keep-data says.
+    if (platformStarted) await forgetNormalizerState(kafka, bench.symbols).catch((error: Error) => say(`could not forget the bench streams' normalizer state: ${error.message}`));
     await admin.disconnect();
   }
 }
