@@ -1,6 +1,6 @@
 import type { Consumer, IHeaders, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
-import { CompressionTypes, Partitioners } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
+import { CompressionTypes } from 'kafkajs';
+import { groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -51,7 +51,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
   const consumerUp = gauge(registry, METRICS.consumerUp);
   // One request in flight (idempotent): snapshots of a stream reach the compacted state topic in order.
-  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = kafka.producer({ createPartitioner: MemoPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const component = `consumer:${groupId}`;
   let stopping = false;
   let current: Consumer | undefined;

@@ -1,6 +1,6 @@
-import { Partitioners, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, rawTopic, TOPICS } from '@klineflow/kafka';
+import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { BackfillService } from './backfill.js';
 import { createIngestMetrics } from './metrics.js';
@@ -33,7 +33,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   await ensureTopics(admin, ctx.config.kafka.partitions);
   await admin.disconnect();
 
-  const kafkaProducer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const kafkaProducer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: MemoPartitioner });
   await kafkaProducer.connect();
   const topic = rawTopic(exchange);
   const slots: ConnectionSlot[] = [];

@@ -3,3 +3,4 @@ export * from './client.js';
 export * from './lag.js';
 export * from './pipelining.js';
 export * from './dead-letter-tail.js';
+export * from './partitioner.js';
