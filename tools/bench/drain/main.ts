@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { APP_NODE_FLAGS } from '@klineflow/process-runner';
 import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
@@ -246,12 +247,12 @@ async function drainPair(app: AppName, topics: readonly string[], start: Offsets
   log(`${app}: baseline (bare kafkajs consume loop, group ${group}) over ${int(rangeSize(start, end))} messages`);
   const baseline = await measureDrain(admin, {
     name: `baseline for ${app}`, groupId: group, start, end, logFile: path.join(OUT, `baseline-${app}.log`),
-    args: [baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])],
+    args: [...APP_NODE_FLAGS, baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])],
   });
   await admin.deleteGroups([group]).catch(() => undefined);
   log(`${app}: baseline ${int(baseline.perSecond)}/s; now the app (group ${app})`);
   const profile = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT, 'profiles')] : [];
-  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: [...profile, ...appArgs] });
+  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: [...profile, ...APP_NODE_FLAGS, ...appArgs] });
   const result = compare(app, topics, figures, baseline);
   const others = await activeReaders(admin, WATCHED);
   if (others.length > 0) record.notes.push(`WARNING: right after the ${app} drain, other consumers were reading the benchmark topics (${others.join(', ')}): these figures are not clean`);
