@@ -132,3 +132,16 @@ export async function clearStreamStates(kafka: Kafka, keys: readonly string[]): 
     await producer.disconnect();
   }
 }
+
+/** The partitions (`topic:partition`) each running member of a group holds, by the member's client id. */
+export async function groupAssignment(admin: Admin, groupId: string): Promise<Map<string, string[]>> {
+  const held = new Map<string, string[]>();
+  for (const group of (await admin.describeGroups([groupId])).groups) {
+    for (const member of group.members) {
+      const assignment = member.memberAssignment.length > 0 ? (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}) : {};
+      const partitions = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => partitionKey(topic, p)));
+      held.set(member.clientId, [...(held.get(member.clientId) ?? []), ...partitions]);
+    }
+  }
+  return held;
+}

@@ -1,7 +1,8 @@
 // npm run bench:drain [-- --frames 1000000 --symbols 1200 --only normalizer,redis-writer,clickhouse-sink]
 // Drain benchmark of each consumer (issue 8): pre-fill Kafka with real-shaped frames, then let one
 // built app process drain them from its group's offsets before the fill, next to a bare kafkajs
-// consume loop over the same messages in the same run. See tools/bench/drain/README.md.
+// consume loop over the same messages in the same run; with --replicas N, N normalizer processes
+// drain them together in the normalizer group. See tools/bench/drain/README.md.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,10 +14,11 @@ import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeli
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
 import { BENCH_EPOCH_MS, benchStreamKeys, FrameGenerator } from './generate.js';
-import { activeReaders, clearStreamStates, endOffsets, groupMembers, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
+import { activeReaders, clearStreamStates, endOffsets, groupAssignment, groupMembers, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
-import { compare, consoleTable, type ConsumerResult } from './report.js';
+import { compare, consoleTable, replicaLines, type ConsumerResult, type ProcessFigures, type ReplicaFigures, type ReplicaReport } from './report.js';
+import { promCounter, replicaClientId, replicaEnv, replicaMetricsPort, scaling, splitSummary } from './replicas.js';
 import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
 import { clearRedisPrefix, countBenchBars, countRedisKeys, dropBenchTable } from './stores.js';
@@ -161,31 +163,48 @@ try {
     await setGroupOffsets(admin, 'normalizer', end);
     const foreign = rangeSize(start, end) - fill.messages;
     if (foreign !== 0) log(`${int(foreign)} frames in the range were written by something else (an ingest app running?)`);
-    const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
-
-    const normalizer = await drainPair('normalizer', RAW_TOPICS, start, end, ['dist/apps/normalizer/main.js', '--config', configPath]);
-    // At once, not at the end of the run: a normalizer started later must not resume the benchmark streams.
-    await clearStreamStates(kafka, streamKeys);
-    const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
-    const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
     const asText = (offsets: Offsets) => Object.fromEntries([...offsets].map(([k, v]) => [k, v.toString()]));
-    record.normalizer = { fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written, offsets: { rawStart: asText(start), rawEnd: asText(end), outputsBefore: asText(outputsBefore), outputsAfter: asText(outputsAfter) } };
-    for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
-      if ((written[topic] ?? 0) > 0) record.notes.push(`the normalizer wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`);
+    const baseline = await baselineDrain('normalizer', RAW_TOPICS, start, end);
+    // One normalizer drain a replica count (--replicas 1,2), one after the other over the same range:
+    // the group is moved back to its start and the streams' state forgotten before each.
+    let spanStart: Offsets | undefined;
+    const drains: Array<{ replicas: number; written: Record<string, number> }> = [];
+    for (const count of options.replicas) {
+      const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
+      spanStart ??= outputsBefore;
+      const normalizer = await appDrain('normalizer', RAW_TOPICS, start, end, baseline, count, ['dist/apps/normalizer/main.js', '--config', configPath]);
+      // At once, not at the end of the run: a normalizer started later (or the next drain) must not resume the benchmark streams.
+      await clearStreamStates(kafka, streamKeys);
+      const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
+      const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
+      drains.push({ replicas: count, written });
+      record.normalizer = {
+        fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written,
+        offsets: { rawStart: asText(start), rawEnd: asText(end), outputsBefore: asText(outputsBefore), outputsAfter: asText(outputsAfter) },
+        ...(options.replicas.length > 1 ? { drains } : {}),
+      };
+      const which = options.replicas.length > 1 ? ` (${count} replica${count > 1 ? 's' : ''})` : '';
+      for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
+        if ((written[topic] ?? 0) > 0) record.notes.push(`the normalizer${which} wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`);
+      }
+      if (foreign === 0 && written[TOPICS.klines] !== expected.klines) record.notes.push(`kline-data got ${int(written[TOPICS.klines] ?? 0)} records from the normalizer${which}, the generator expected ${int(expected.klines)}`);
+      results.push(normalizer);
+      // The sinks drain the records of the last normalizer drain (every drain writes the same records).
+      sinkStart = only(outputsBefore, RECORD_TOPICS);
+      sinkEnd = only(outputsAfter, RECORD_TOPICS);
     }
-    if (foreign === 0 && written[TOPICS.klines] !== expected.klines) record.notes.push(`kline-data got ${int(written[TOPICS.klines] ?? 0)} records, the generator expected ${int(expected.klines)}`);
-    results.push(normalizer);
-    sinkStart = only(outputsBefore, RECORD_TOPICS);
-    sinkEnd = only(outputsAfter, RECORD_TOPICS);
+    withScaling(results);
+    // Every normalizer drain's records lie between spanStart and sinkEnd: the sinks skip or park past all of them.
+    const spanFrom = only(spanStart!, RECORD_TOPICS);
     for (const sink of runApps.filter((a): a is Exclude<AppName, 'normalizer'> => a !== 'normalizer')) {
-      const skippedRecords = await skippedBacklog(admin, sink, only(sinkStart, SINK_TOPICS[sink]));
+      const skippedRecords = await skippedBacklog(admin, sink, only(spanFrom, SINK_TOPICS[sink]));
       if (skippedRecords > 0) log(`the ${sink} group had ${int(skippedRecords)} unread records before the range: they are skipped`);
       // Parked past the records until its drain, as the normalizer group was.
-      await setGroupOffsets(admin, sink, only(sinkEnd, SINK_TOPICS[sink]));
+      await setGroupOffsets(admin, sink, only(sinkEnd!, SINK_TOPICS[sink]));
     }
     // Sinks not benchmarked now must not write these records into the real Redis and ClickHouse later.
     for (const sink of (['redis-writer', 'clickhouse-sink'] as const).filter((a) => !runApps.includes(a))) {
-      const { moved, behind } = await skipRange(admin, sink, only(sinkStart, SINK_TOPICS[sink]), only(sinkEnd, SINK_TOPICS[sink]));
+      const { moved, behind } = await skipRange(admin, sink, only(spanFrom, SINK_TOPICS[sink]), only(sinkEnd!, SINK_TOPICS[sink]));
       log(`${sink} group moved past the benchmark records on ${moved} partitions`);
       if (behind > 0) record.notes.push(`the ${sink} group was behind on ${behind} partitions and was left there: it will write benchmark records (symbols DRN*) into the real stores when it runs`);
     }
@@ -209,7 +228,8 @@ try {
     const clear = sink === 'redis-writer' ? () => clearRedisPrefix(LOCAL_STACK.redisUrl) : () => dropBenchTable(LOCAL_STACK.clickhouseUrl);
     await clear();
     cleanups.push(clear);
-    results.push(await drainPair(sink, topics, start, end, [`dist/apps/${sink}/main.js`, '--config', configPath]));
+    const baseline = await baselineDrain(sink, topics, start, end);
+    results.push(await appDrain(sink, topics, start, end, baseline, 1, [`dist/apps/${sink}/main.js`, '--config', configPath]));
     const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchBars(LOCAL_STACK.clickhouseUrl);
     record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink stored ${int(stored)} distinct bars (table dropped after the run)`);
   }
@@ -224,6 +244,7 @@ try {
 
 record.finished = new Date().toISOString();
 console.log(`\n${consoleTable(results)}\n`);
+for (const line of results.flatMap((r) => (r.replicas && (r.replicas.count > 1 || options.replicas.length > 1) ? replicaLines(r) : []))) console.log(line);
 for (const note of record.notes) console.log(`- ${note}`);
 const jsonFile = path.join('dist/bench', `drain-${stamp}.json`);
 writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
@@ -241,21 +262,97 @@ if (recordIt) {
 }
 process.exit(0);
 
-/** The bare-consume baseline, then the app, over the same range from the same offsets. */
-async function drainPair(app: AppName, topics: readonly string[], start: Offsets, end: Offsets, appArgs: string[]): Promise<ConsumerResult> {
+/** The bare-consume baseline over the range, from the range's start, in its own group (deleted after). */
+async function baselineDrain(app: AppName, topics: readonly string[], start: Offsets, end: Offsets): Promise<ProcessFigures> {
   const group = baselineGroup(app);
   log(`${app}: baseline (bare kafkajs consume loop, group ${group}) over ${int(rangeSize(start, end))} messages`);
   const baseline = await measureDrain(admin, {
-    name: `baseline for ${app}`, groupId: group, start, end, logFile: path.join(OUT, `baseline-${app}.log`),
-    args: [...APP_NODE_FLAGS, baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])],
+    name: `baseline for ${app}`, groupId: group, start, end,
+    processes: [{ logFile: path.join(OUT, `baseline-${app}.log`), args: [...APP_NODE_FLAGS, baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])] }],
   });
   await admin.deleteGroups([group]).catch(() => undefined);
-  log(`${app}: baseline ${int(baseline.perSecond)}/s; now the app (group ${app})`);
+  log(`${app}: baseline ${int(baseline.perSecond)}/s`);
+  return baseline;
+}
+
+/**
+ * The app over the same range from the same offsets, in its own group: one process, or (the
+ * normalizer with --replicas) `replicas` processes at once, each with its own /metrics port and Kafka
+ * client id, whose assignment is read from the group while they drain and whose
+ * `klineflow_consumed_total` is read from their /metrics once the range is drained.
+ */
+async function appDrain(app: AppName, topics: readonly string[], start: Offsets, end: Offsets, baseline: ProcessFigures, replicas: number, appArgs: string[]): Promise<ConsumerResult> {
   const profile = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT, 'profiles')] : [];
-  const figures = await measureDrain(admin, { name: app, groupId: app, start, end, logFile: path.join(OUT, `${app}.log`), args: [...profile, ...APP_NODE_FLAGS, ...appArgs] });
-  const result = compare(app, topics, figures, baseline);
+  const tracked = app === 'normalizer';
+  const basePort = config.metrics.ports.normalizer;
+  const indexes = Array.from({ length: replicas }, (_, i) => i);
+  const logFile = (i: number) => path.join(OUT, replicas > 1 ? `${app}-r${i + 1}.log` : `${app}.log`);
+  log(`${app}: now the app (group ${app}${replicas > 1 ? `, ${replicas} replicas` : ''})`);
+  const held = new Map<string, string[]>();
+  const assignments = new Set<string>();
+  let fullGroupAt: number | undefined;
+  const consumed: Array<{ total: number; byLabels: Record<string, number> } | undefined> = indexes.map(() => undefined);
+  const figures = await measureDrain(admin, {
+    name: replicas > 1 ? `${app} (${replicas} replicas)` : app, groupId: app, start, end,
+    processes: indexes.map((i) => ({ logFile: logFile(i), args: [...profile, ...APP_NODE_FLAGS, ...appArgs], ...(tracked ? { env: replicaEnv(basePort, i) } : {}) })),
+    ...(tracked
+      ? {
+          onPoll: async () => {
+            const now = await groupAssignment(admin, app);
+            const mine = indexes.map((i) => now.get(`${replicaClientId(i)}-normalizer`) ?? []);
+            if (mine.every((p) => p.length > 0)) {
+              fullGroupAt ??= Date.now();
+              held.clear();
+              indexes.forEach((i) => held.set(replicaClientId(i), mine[i]!));
+              assignments.add(JSON.stringify(mine.map((p) => [...p].sort())));
+            }
+          },
+          beforeStop: async () => {
+            await Promise.all(indexes.map(async (i) => {
+              const port = replicaMetricsPort(basePort, i);
+              try {
+                const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+                consumed[i] = promCounter(await response.text(), 'klineflow_consumed_total');
+              } catch (error) {
+                record.notes.push(`could not read replica ${i + 1}'s /metrics on port ${port}: ${(error as Error).message}`);
+              }
+            }));
+          },
+        }
+      : {}),
+  });
+  const perReplica: ReplicaFigures[] = indexes.map((i) => ({
+    replica: i + 1,
+    clientId: replicaClientId(i),
+    metricsPort: replicaMetricsPort(basePort, i),
+    partitions: held.get(replicaClientId(i)) ?? [],
+    frames: consumed[i]?.total ?? Number.NaN,
+    framesByTopic: Object.fromEntries(Object.entries(consumed[i]?.byLabels ?? {}).map(([labels, n]) => [labels.replace(/^topic="(.*)"$/, '$1'), n])),
+    cpuSeconds: figures.processes[i]?.cpuSeconds ?? Number.NaN,
+    peakRssBytes: figures.processes[i]?.peakRssBytes,
+  }));
+  const report: ReplicaReport | undefined = tracked
+    ? {
+        count: replicas,
+        replicas: perReplica,
+        split: splitSummary(perReplica, figures.messages, [...end].filter(([key, to]) => to > (start.get(key) ?? 0n)).map(([key]) => key)),
+        assignmentsSeen: assignments.size,
+        secondsBeforeFullGroup: fullGroupAt === undefined ? Number.NaN : Math.max(0, (fullGroupAt - figures.windowStartAt) / 1000),
+      }
+    : undefined;
+  const result = compare(app, topics, figures, baseline, report);
   const others = await activeReaders(admin, WATCHED);
   if (others.length > 0) record.notes.push(`WARNING: right after the ${app} drain, other consumers were reading the benchmark topics (${others.join(', ')}): these figures are not clean`);
-  log(`${app}: ${int(figures.perSecond)}/s, ${figures.cpuMicrosPerMessage.toFixed(1)} µs CPU a message, ratio ${result.ratio.toFixed(2)} to the baseline`);
+  log(`${app}${replicas > 1 ? ` × ${replicas}` : ''}: ${int(figures.perSecond)}/s, ${figures.cpuMicrosPerMessage.toFixed(1)} µs CPU a message, ratio ${result.ratio.toFixed(2)} to the baseline`);
   return result;
+}
+
+/** Sets each replicated drain's ratio to the single-replica drain of the same run, whichever ran first. */
+function withScaling(list: ConsumerResult[]): void {
+  const single = list.find((r) => r.replicas?.count === 1);
+  list.forEach((r, i) => {
+    if (!r.replicas || r.replicas.count === 1 || !single) return;
+    const ratio = scaling(r.figures.perSecond, single.figures.perSecond);
+    list[i] = { ...r, replicas: { ...r.replicas, singlePerSecond: single.figures.perSecond, ...(ratio === undefined ? {} : { scaling: ratio }) } };
+  });
 }

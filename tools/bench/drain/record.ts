@@ -3,7 +3,7 @@ import { TOPICS } from '@klineflow/kafka';
 import type { FillResult } from './fill.js';
 import type { Expected } from './generate.js';
 import type { DrainOptions } from './options.js';
-import { markdownTable, type ConsumerResult } from './report.js';
+import { markdownTable, replicaLines, type ConsumerResult } from './report.js';
 
 export interface RunRecord {
   readonly started: string;
@@ -23,6 +23,8 @@ export interface RunRecord {
     readonly written: Record<string, number>;
     /** End offsets by `topic:partition`: the raw range, and the output topics before and after the drain. */
     readonly offsets?: Record<string, Record<string, string>>;
+    /** With several normalizer drains (`--replicas 1,2`): what each wrote; `written` and `offsets` are the last one's. */
+    readonly drains?: ReadonlyArray<{ readonly replicas: number; readonly written: Record<string, number> }>;
   };
   sinkFill?: FillResult & { readonly frames: number };
   readonly notes: string[];
@@ -62,6 +64,11 @@ export function markdownSection(record: RunRecord): string {
   if (record.sinkFill) lines.push(`- The sinks drained ${int(record.sinkFill.messages)} records made in-process by the real Normalizer from ${int(record.sinkFill.frames)} generated frames.`);
   for (const r of record.results) {
     lines.push(`- ${r.app}: start-up to first commit ${r.figures.startupSeconds.toFixed(1)} s (baseline ${r.baseline.startupSeconds.toFixed(1)} s), timed window ${r.figures.seconds.toFixed(1)} s over ${int(r.figures.measured)} messages, ${r.figures.cores.toFixed(2)} cores busy (baseline ${r.baseline.cores.toFixed(2)}).`);
+  }
+  for (const r of record.results) {
+    if (!r.replicas || (r.replicas.count === 1 && options.replicas.length <= 1)) continue;
+    const [headline, ...perReplica] = replicaLines(r);
+    lines.push(`- ${headline}`, ...perReplica.map((line) => `  - ${line.trim()}`));
   }
   for (const note of record.notes) lines.push(`- ${note}`);
   lines.push('');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compare, consoleTable, drainFigures, markdownTable, verdict, type Poll, type ProcessFigures } from './report.js';
+import { compare, consoleTable, describeSplit, drainFigures, markdownTable, replicaLines, verdict, type Poll, type ProcessFigures } from './report.js';
 
 const poll = (at: number, progress: number, cpuSeconds: number, drained = false, rssBytes = 100 << 20): Poll => ({ at, progress, drained, cpuSeconds, rssBytes });
 
@@ -41,8 +41,21 @@ test('the ratio is app rate over baseline rate, and the targets of issue 8 decid
   assert.equal(compare('redis-writer', [], figures(50_000), figures(500_000)).met, true, 'no ratio target for the sinks');
   assert.equal(verdict(compare('clickhouse-sink', [], figures(40_000), figures(300_000))), 'missed (2.5× too slow)');
   const table = consoleTable([slow]);
-  assert.match(table, /normalizer +1,000,000 +20,000 +10\.0/);
+  assert.match(table, /normalizer +1 +1,000,000 +20,000 +10\.0/);
   const md = markdownTable([slow]).split('\n');
   assert.equal(md.length, 3);
   assert.equal(md[2]!.split('|').length, md[0]!.split('|').length, 'rows have as many cells as the header');
+});
+
+test('a replicated drain shows its replica count, its ratio to one replica and its split in the table', () => {
+  const split = { replicas: 2, frames: 1_000_000, excessFrames: 0, shares: [0.52, 0.48], imbalance: 1.04, partitionCounts: [9, 9], unassigned: [], shared: [] };
+  const rep = (replica: number, frames: number) => ({ replica, clientId: `klineflow-bench-r${replica}`, metricsPort: 19494 + replica * 10, partitions: ['raw.okx:1', 'raw.okx:0'], frames, framesByTopic: {}, cpuSeconds: 10, peakRssBytes: 100 << 20 });
+  const r = compare('normalizer', [], figures(40_000), figures(200_000), { count: 2, replicas: [rep(1, 520_000), rep(2, 480_000)], split, singlePerSecond: 32_000, scaling: 1.25, assignmentsSeen: 1, secondsBeforeFullGroup: 0 });
+  assert.equal(describeSplit(r.replicas), '9/9 partitions, 52/48 % of frames');
+  assert.match(consoleTable([r]), /normalizer +2 +1,000,000 +40,000 .* 1\.25× +9\/9 partitions, 52\/48 % of frames/);
+  const lines = replicaLines(r);
+  assert.equal(lines.length, 3);
+  assert.match(lines[0]!, /1\.25 × the single replica's 32,000\/s/);
+  assert.match(lines[1]!, /replica 1 .*:19504.*520,000 messages \(52\.0 %\).*raw\.okx:0,1/);
+  assert.equal(describeSplit(undefined), '–');
 });
