@@ -115,9 +115,10 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   };
   // Runs before the first batch of every generation: a start-up is a rebalance from nothing, so a
   // restart neither invents gaps nor forgets them, and a partition taken over resumes where its last owner left off.
-  const adoptAssignment = async (assigned: Set<string>) => {
+  const adoptAssignment = async (assigned: Set<string>, heartbeat: () => Promise<void>) => {
     const newlyOwned = new Set([...assigned].filter((p) => !owned.has(p)));
-    const saved = newlyOwned.size > 0 ? await loadStreamStates(kafka) : new Map();
+    // Heartbeats while the state is read: a long read must not cost the group membership (and start the read again).
+    const saved = newlyOwned.size > 0 ? await loadStreamStates(kafka, undefined, heartbeat) : new Map();
     normalizer.reassign(assigned, newlyOwned, saved);
     logger.info('partitions assigned', { owned: assigned.size, newly_owned: newlyOwned.size, states_read: saved.size });
     owned = assigned;
@@ -132,7 +133,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
         if (joinedWith) {
           const assigned = joinedWith;
           joinedWith = undefined;
-          await adoptAssignment(assigned);
+          await adoptAssignment(assigned, heartbeat);
         }
         let lastProcessed: string | undefined;
         for (const message of batch.messages) {
