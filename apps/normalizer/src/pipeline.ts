@@ -393,7 +393,7 @@ export class Normalizer {
  * Whether a restart must know of this outcome. A newer version of the bar that is already the newest
  * need not be snapshotted: resuming from an older version of it only lets that newer version through
  * again (downstream keeps the newest), whereas a close, a new bar, a gap or a sanity finding changes
- * what is owed, reported or compared. Skipping those updates halves what the normalizer produces.
+ * what is owed, reported or compared.
  */
 export function changesSavedState(outcome: KlineOutcome, newestOpenBefore: number | undefined): boolean {
   if (outcome.emitted === undefined || outcome.emitted.is_closed || outcome.emitted.open_time !== newestOpenBefore) return true;
