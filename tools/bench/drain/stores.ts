@@ -2,28 +2,15 @@
 // emptied before a sink drains into them and after, so the user's data is never touched.
 import { createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
+import { deleteKeysUnder } from '../shared/redis-keys.js';
 import { KLINE_TABLE } from '../../../apps/clickhouse-sink/src/ddl.js';
 
 export const BENCH_KEY_PREFIX = 'bench-drain:';
 export const BENCH_DATABASE = 'klineflow_bench_drain';
 
-/** Deletes every key under the benchmark's prefix (SCAN + UNLINK: never FLUSHDB). Returns how many. */
-export async function clearRedisPrefix(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
-  if (!prefix.startsWith('bench')) throw new Error(`refusing to clear keys under "${prefix}": not a benchmark prefix`);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
+/** Deletes every key under the benchmark's prefix. Returns how many. */
+export function clearRedisPrefix(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
+  return deleteKeysUnder(url, prefix);
 }
 
 export async function countRedisKeys(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {

@@ -7,7 +7,7 @@ import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { KlineflowConfig } from '@klineflow/config';
 import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
 import { klineKey, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
-import { Redis } from 'ioredis';
+import { deleteKeysUnder } from '../shared/redis-keys.js';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
 import { BENCH_DATABASE, BENCH_KEY_PREFIX } from './config.js';
 import type { GroupSpec } from './probes/lag.js';
@@ -127,22 +127,6 @@ export async function forgetNormalizerState(kafka: Kafka, symbols: readonly stri
   }
 }
 
-async function deleteBenchKeys(url: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true });
-  await redis.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${BENCH_KEY_PREFIX}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
 
 export async function dropBenchDatabase(url: string): Promise<void> {
   const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
@@ -155,7 +139,7 @@ export async function dropBenchDatabase(url: string): Promise<void> {
 
 export async function cleanState(kafka: Kafka, admin: Admin, config: KlineflowConfig, symbols: readonly string[]): Promise<CleanState> {
   await dropBenchDatabase(config.storage.clickhouse.url);
-  const redisKeysDeleted = await deleteBenchKeys(config.storage.redis.url);
+  const redisKeysDeleted = await deleteKeysUnder(config.storage.redis.url, BENCH_KEY_PREFIX);
   const normalizerStateTombstones = await forgetNormalizerState(kafka, symbols);
   const backlogSkipped = await skipBacklog(admin, platformGroups(config));
   return { backlogSkipped, redisKeysDeleted, normalizerStateTombstones };
@@ -163,6 +147,6 @@ export async function cleanState(kafka: Kafka, admin: Admin, config: KlineflowCo
 
 /** After the run (the normalizer stopped): the bench's keys and database go, unless --keep-data. */
 export async function removeBenchData(config: KlineflowConfig): Promise<void> {
-  await deleteBenchKeys(config.storage.redis.url);
+  await deleteKeysUnder(config.storage.redis.url, BENCH_KEY_PREFIX);
   await dropBenchDatabase(config.storage.clickhouse.url);
 }
