@@ -10,6 +10,25 @@ import type { BackfillCodec, ExchangeProtocol, KlineRange } from './protocol.js'
 import { RequestConnection } from './request-connection.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
+/** Well inside the consumer's session (10 s), which a reply wait of REPLY_TIMEOUT_MS would otherwise outlast. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * Heartbeats every `everyMs` until `work` settles, then settles as it did. A history reply can take
+ * the whole REPLY_TIMEOUT_MS; without heartbeats the group dropped this member meanwhile, and the
+ * request's bars were lost with the retry (chaos scenario a, RELIABILITY.md).
+ */
+export async function heartbeatWhile<T>(work: Promise<T>, heartbeat: () => Promise<void>, everyMs = HEARTBEAT_EVERY_MS): Promise<T> {
+  let settled = false;
+  const done = work.then(() => undefined, () => undefined).finally(() => (settled = true));
+  while (!settled) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, everyMs)))]);
+    clearTimeout(timer);
+    if (!settled) await heartbeat();
+  }
+  return work;
+}
 /** A request that cannot get through for this long is reported failed; the gap stays open and counted. */
 const GIVE_UP_AFTER_MS = 10 * 60_000;
 const HEALTH_COMPONENT = 'backfill';
@@ -191,7 +210,7 @@ export class BackfillService {
         const id = `bf${++this.requestSeq}`;
         let reply: Awaited<ReturnType<RequestConnection['request']>>;
         try {
-          reply = await connection.request(id, codec.buildRequest(range, id), REPLY_TIMEOUT_MS);
+          reply = await heartbeatWhile(connection.request(id, codec.buildRequest(range, id), REPLY_TIMEOUT_MS), heartbeat);
         } catch (error) {
           // A dropped or silent history connection is transient: the bars are still owed, so retry.
           if (this.now() - startedAt > GIVE_UP_AFTER_MS) throw error;
