@@ -1,8 +1,7 @@
 // The drain benchmark's own corner of Redis and ClickHouse: a key prefix and a database of its own,
 // emptied before a sink drains into them and after, so the user's data is never touched.
 import { createClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
-import { deleteKeysUnder } from '../shared/redis-keys.js';
+import { countKeysUnder, deleteKeysUnder } from '../shared/redis-keys.js';
 import { KLINE_TABLE } from '../../../apps/clickhouse-sink/src/ddl.js';
 
 export const BENCH_KEY_PREFIX = 'bench-drain:';
@@ -13,21 +12,8 @@ export function clearRedisPrefix(url: string, prefix = BENCH_KEY_PREFIX): Promis
   return deleteKeysUnder(url, prefix);
 }
 
-export async function countRedisKeys(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  await redis.connect();
-  let count = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 5000);
-      cursor = next;
-      count += keys.length;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return count;
+export function countRedisKeys(url: string, prefix = BENCH_KEY_PREFIX): Promise<number> {
+  return countKeysUnder(url, prefix);
 }
 
 function benchClient(url: string, database: string) {
