@@ -4,7 +4,7 @@
 // consume round trip through the same broker, measured alongside, is the floor of one hop.
 import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import { Redis } from 'ioredis';
-import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, Producer } from 'kafkajs';
 import { isBenchSymbolAt } from '../config.js';
 import { LatencySamples, recvTimeOf } from '../samples.js';
 
@@ -15,6 +15,20 @@ export function exchangeTag(exchange: string): number {
 
 /** The bench's own fetch settings: a short long-poll so that its fetch adds little to what it measures. */
 export const PROBE_MAX_WAIT_MS = 5;
+
+/**
+ * A probe's consumer: its own group, from the topics' ends, the bench's short long-poll, no commits;
+ * resolves once the group is joined, so nothing sent after it can be missed.
+ */
+async function startProbeConsumer(kafka: Kafka, groupId: string, topics: readonly string[], onBatch: (batch: Batch, now: number) => void): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({ autoCommit: false, partitionsConsumedConcurrently: 6, eachBatch: async ({ batch }) => onBatch(batch, Date.now()) });
+  await joined;
+  return consumer;
+}
 
 /** Consumes the normalizer's output topics in a group of its own, from their ends, and records receipt − recv_time per record. */
 export class KafkaLatencyProbe {
@@ -29,36 +43,25 @@ export class KafkaLatencyProbe {
   }
 
   async start(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-    this.consumer = consumer;
-    await consumer.connect();
-    for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        const samples = this.samples.get(batch.topic)!;
-        if (!samples.recording) return;
-        for (const message of batch.messages) {
-          const key = message.key?.toString('latin1') ?? '';
-          const colon = key.indexOf(':');
-          if (!isBenchSymbolAt(key, colon + 1)) {
-            this.foreign++;
-            continue;
-          }
-          const value = message.value?.toString('latin1');
-          const recv = value === undefined ? undefined : recvTimeOf(value);
-          if (recv === undefined) {
-            this.unparsed++;
-            continue;
-          }
-          samples.add(now - recv, now, exchangeTag(key.slice(0, colon)));
+    this.consumer = await startProbeConsumer(this.kafka, this.groupId, this.topics, (batch, now) => {
+      const samples = this.samples.get(batch.topic)!;
+      if (!samples.recording) return;
+      for (const message of batch.messages) {
+        const key = message.key?.toString('latin1') ?? '';
+        const colon = key.indexOf(':');
+        if (!isBenchSymbolAt(key, colon + 1)) {
+          this.foreign++;
+          continue;
         }
-      },
+        const value = message.value?.toString('latin1');
+        const recv = value === undefined ? undefined : recvTimeOf(value);
+        if (recv === undefined) {
+          this.unparsed++;
+          continue;
+        }
+        samples.add(now - recv, now, exchangeTag(key.slice(0, colon)));
+      }
     });
-    await joined;
   }
 
   async stop(): Promise<void> {
@@ -139,23 +142,12 @@ export class RoundTripProbe {
     }
     this.producer = this.kafka.producer({ allowAutoTopicCreation: false });
     await this.producer.connect();
-    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: ROUND_TRIP_TOPIC, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 6,
-      eachBatch: async ({ batch }) => {
-        const now = Date.now();
-        for (const message of batch.messages) {
-          const sentAt = Number(message.value?.toString());
-          if (Number.isFinite(sentAt)) this.samples.add(now - sentAt, now);
-        }
-      },
+    this.consumer = await startProbeConsumer(this.kafka, this.groupId, [ROUND_TRIP_TOPIC], (batch, now) => {
+      for (const message of batch.messages) {
+        const sentAt = Number(message.value?.toString());
+        if (Number.isFinite(sentAt)) this.samples.add(now - sentAt, now);
+      }
     });
-    await joined;
     this.timer = setInterval(() => {
       const partition = this.sent++ % 6;
       this.producer!.send({ topic: ROUND_TRIP_TOPIC, acks: -1, messages: [{ partition, value: String(Date.now()) }] }).catch(() => this.failures++);
