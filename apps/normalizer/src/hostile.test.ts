@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TOPICS } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
-import { decimalDigits, type DeadLetter, type StandardKline } from '@klineflow/schemas';
+import { decimalDigits, decimalRangeProblem, type DeadLetter, type StandardKline } from '@klineflow/schemas';
 import { DEAD_LETTER_BUDGET_CHARS, DEAD_LETTER_RAW_CHARS, Normalizer, type Drained } from './pipeline.js';
 import { streamOfKey } from './stream-key.js';
 import { rawMessage, TEST_POLICY } from './test-support.js';
@@ -167,8 +167,7 @@ test('dead letters quote at most a slice of a huge frame, and a flood stays with
   assert.equal(on<DeadLetter>(n.drain(), TOPICS.deadLetter)[0]!.raw, garbage, 'the budget is per batch');
 });
 
-test('decimal range: the Decimal(38, 18) edges, and an exponent that is no number', async () => {
-  const { decimalRangeProblem } = await import('@klineflow/schemas');
+test('decimal range: the Decimal(38, 18) edges, and an exponent that is no number', () => {
   assert.equal(decimalRangeProblem('99999999999999999999.999999999999999999'), undefined);
   assert.match(decimalRangeProblem('100000000000000000000')!, /more than 20 integer digits/);
   assert.match(decimalRangeProblem('0.0000000000000000001')!, /more than 18 decimal places/);
