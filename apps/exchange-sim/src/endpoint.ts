@@ -19,7 +19,8 @@ export abstract class Endpoint<S> {
   messagesSent = 0;
   private refuseUntil = 0;
   private readonly http: Server;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** Pongs are ours to send: a stalled connection answers nothing, as a dead path would not. */
+  private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
 
   constructor(
     readonly exchange: ExchangeId,
@@ -63,6 +64,9 @@ export abstract class Endpoint<S> {
       this.connections.add(conn);
       ws.on('close', () => this.connections.delete(conn));
       ws.on('error', () => ws.terminate());
+      ws.on('ping', (payload) => {
+        if (!conn.stalled()) ws.pong(payload);
+      });
       ws.on('message', (data, isBinary) => {
         conn.lastClientMessageAt = Date.now();
         this.onMessage(conn, data, isBinary);

@@ -54,6 +54,22 @@ test('stall keeps the connection open but silent for the window, then data resum
   client.close();
 });
 
+test('a stalled connection answers no ping, as a dead path would not; afterwards it answers again', async () => {
+  const client = await TestClient.open(`ws://127.0.0.1:${ports.huobi}/ws`, { gzip: true });
+  const pongs: string[] = [];
+  client.ws.on('pong', (payload) => pongs.push(payload.toString()));
+  client.ws.ping('before');
+  await waitFor('the pong of a live connection', 2000, () => (pongs.length === 1 ? true : undefined));
+  await control.stall('huobi', 500);
+  client.ws.ping('during');
+  const stalledAt = Date.now();
+  await waitFor('the stall to end', 3000, () => (Date.now() - stalledAt > 600 ? true : undefined));
+  client.ws.ping('after');
+  await waitFor('the pong after the stall', 2000, () => (pongs.includes('after') ? true : undefined));
+  assert.deepEqual(pongs, ['before', 'after'], 'the ping sent during the stall went unanswered');
+  client.close();
+});
+
 test('blackout refuses new connections for the window', async () => {
   await control.blackout('okx', 300);
   await assert.rejects(TestClient.open(`ws://127.0.0.1:${ports.okx}/ws/v5/public`), /503/);

@@ -92,15 +92,39 @@ test('reconnects with backoff and resubscribes everything after a server-side te
   }
 });
 
-test('a connection that goes silent (no data, no pings) is declared dead and replaced', async () => {
+test('a connection that goes silent (no data, no answer to our ping) is probed, declared dead and replaced', async () => {
   const server = await startServer();
   const { slot, received, registry } = setup(server, ['BTCUSDT'], ['liveness_timeout = 0.3']);
   slot.start();
   try {
     await waitFor(() => received.length > 0, 'first data');
+    let probes = 0;
+    server.connections[0]!.ws.on('ping', () => probes++);
     server.connections[0]!.frozen = true;
     await waitFor(() => server.connections.length === 2 && received.at(-1)!.recvTs > (server.connections[1]!.openedAt), 'a replacement delivering data', 3000);
+    assert.equal(probes, 1, 'one ping probed the silent connection before it was given up');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 1);
+  } finally {
+    slot.stop();
+  }
+});
+
+test('a quiet connection that answers the probe stays: no data for many liveness periods is not a dead socket', async () => {
+  const server = await startServer();
+  // Staleness is far off, so only the liveness probe could end the connection here.
+  const { slot, received, registry } = setup(server, ['BTCUSDT'], ['liveness_timeout = 0.2', 'stale_after = 60']);
+  slot.start();
+  try {
+    await waitFor(() => received.length > 0, 'first data');
+    let probes = 0;
+    server.connections[0]!.ws.on('ping', () => probes++);
+    server.connections[0]!.muted = true;
+    await waitFor(() => probes >= 5, 'five probes, each answered', 5000);
+    assert.equal(server.connections.length, 1, 'the answering connection was kept');
+    assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 0);
+    server.connections[0]!.muted = false;
+    const before = received.length;
+    await waitFor(() => received.length > before, 'data again on the same connection');
   } finally {
     slot.stop();
   }

@@ -39,8 +39,6 @@ export const binanceProtocol: ExchangeProtocol = {
   classify: classifyBinanceFrame,
   // Event time of trades, klines and tickers; the partial book has none.
   exchangeTimeOf: (text) => integerAfter(text, '"E":'),
-  // A shard carries hundreds of streams (depth every 100 ms, klines every 2 s): 10 s of total silence is a dead connection.
-  livenessTimeoutMs: () => 10_000,
   // 5 client messages per second close the connection; pongs count too, so keep one spare.
   maxMessagesPerSecond: LIMITS.maxClientMessagesPerSecond - 1,
   rotatesByAge: true,

@@ -10,8 +10,10 @@ export interface ServerConnection {
   readonly openedAt: number;
   firstSentAt: number | undefined;
   closedAt: number | undefined;
-  /** While frozen the server sends nothing at all on this connection (a half-dead TCP path). */
+  /** While frozen the server sends nothing at all on this connection, not even pongs (a half-dead TCP path). */
   frozen: boolean;
+  /** While muted the server still answers pings but pushes no data (a stalled feed behind a live socket). */
+  muted: boolean;
 }
 
 /**
@@ -40,8 +42,11 @@ export class MiniBinance {
     wss.on('connection', (ws) => {
       const conn: ServerConnection = {
         ws, id: this.connections.length, subscriptions: new Set(), subscribeRequests: [],
-        openedAt: Date.now(), firstSentAt: undefined, closedAt: undefined, frozen: false,
+        openedAt: Date.now(), firstSentAt: undefined, closedAt: undefined, frozen: false, muted: false,
       };
+      ws.on('ping', (payload) => {
+        if (!conn.frozen) ws.pong(payload);
+      });
       this.connections.push(conn);
       ws.on('message', (data) => {
         const request = JSON.parse(data.toString()) as { method: string; params: string[]; id: number };
@@ -61,7 +66,7 @@ export class MiniBinance {
   }
 
   static async start(tickMs = 20): Promise<MiniBinance> {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', autoPong: false });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return new MiniBinance(wss, tickMs);
   }
@@ -91,7 +96,7 @@ export class MiniBinance {
       if (this.silentSymbols.has(stream.slice(0, stream.indexOf('@')))) continue;
       const frame = `{"stream":"${stream}","data":{"e":"kline","E":${this.eventClock()},"seq":${seq}}}`;
       for (const conn of this.open) {
-        if (conn.frozen || !conn.subscriptions.has(stream)) continue;
+        if (conn.frozen || conn.muted || !conn.subscriptions.has(stream)) continue;
         conn.firstSentAt ??= Date.now();
         conn.ws.send(frame);
       }

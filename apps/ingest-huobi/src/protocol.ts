@@ -9,8 +9,6 @@ import { FrameDecodeError, integerAfter, type BackfillReply, type ExchangeProtoc
 export const MAX_INFLATED_BYTES = 4 * 1024 * 1024;
 const PUSH_PREFIX = '{"ch":"';
 const PING_PREFIX = '{"ping":';
-/** Server pings every 5 s and closes after two unanswered ones; three missed pings mean it is gone. */
-const LIVENESS_MS = 15_000;
 
 export function inflateHtxFrame(data: Buffer): string {
   try {
@@ -48,7 +46,6 @@ export const huobiProtocol: ExchangeProtocol = {
   decode: (data, isBinary) => (isBinary ? inflateHtxFrame(data) : data.toString('utf8')),
   classify: classifyHuobiFrame,
   exchangeTimeOf: (text) => integerAfter(text, '"ts":'),
-  livenessTimeoutMs: () => LIVENESS_MS,
   maxMessagesPerSecond: EXCHANGE_LIMITS.huobi.maxClientMessagesPerSecond,
   rotatesByAge: false,
   backfill: {

@@ -4,8 +4,6 @@ import { batchWithin, type ExchangeProtocol, type FrameClass } from '@klineflow/
 const LIMITS = EXCHANGE_LIMITS.okx;
 const PUSH_PREFIX = '{"arg":{"channel":"';
 const INST_ID = '"instId":"';
-/** The server answers our `ping` at once; allow this much on top of the ping interval. */
-const PONG_GRACE_MS = 5000;
 
 /** Stream key `channel:instId`, e.g. `candle1m:BTC-USDT`: the same text as in every push's `arg`. */
 export function okxKey(channel: string, instId: string): string {
@@ -45,7 +43,6 @@ export const okxProtocol: ExchangeProtocol = {
   decode: (data) => data.toString('utf8'),
   classify: classifyOkxFrame,
   clientPing: 'ping',
-  livenessTimeoutMs: (config) => config.pingIntervalMs + PONG_GRACE_MS,
   maxMessagesPerSecond: LIMITS.maxClientMessagesPerSecond,
   maxSubscribeRequestsPerHour: 480,
   rotatesByAge: false,

@@ -26,8 +26,7 @@ export interface ResolvedExchangeConfig {
   readonly redundancy: number;
   readonly rotateAfterMs: number;
   readonly staleAfterMs: number;
-  /** Undefined: the exchange protocol's own default. */
-  readonly livenessTimeoutMs: number | undefined;
+  readonly livenessTimeoutMs: number;
   readonly backfillConcurrency: number;
 }
 
@@ -63,7 +62,7 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
     redundancy: section.redundancy,
     rotateAfterMs: section.rotate_after * 1000,
     staleAfterMs: section.stale_after * 1000,
-    livenessTimeoutMs: section.liveness_timeout === undefined ? undefined : section.liveness_timeout * 1000,
+    livenessTimeoutMs: section.liveness_timeout * 1000,
     backfillConcurrency: section.backfill_concurrency,
   };
 }

@@ -40,8 +40,12 @@ const exchangeSection = {
     rotate_after: { ...seconds, default: 84_600 },
     /** Silence in seconds after which the busiest streams count as stale; quieter channels and longer intervals get multiples. */
     stale_after: { ...seconds, default: 10 },
-    /** Seconds without any frame (data or keepalive) before a connection is declared dead; defaults per exchange. */
-    liveness_timeout: seconds,
+    /**
+     * Seconds without any frame (data, keepalive, or the answer to our probe) before a connection is
+     * replaced. A connection quiet for half of it is probed with a ping; a stall is thus cured within
+     * this time plus a reconnect, not after a long data-silence deadline.
+     */
+    liveness_timeout: { ...seconds, default: 2 },
     /** History requests in flight at once per ingest replica (still paced by the exchange's request budget). */
     backfill_concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 4 },
   },

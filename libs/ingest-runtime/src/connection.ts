@@ -7,6 +7,12 @@ import { staleThresholdMs } from './plan.js';
 const RETIRE_TIMEOUT_MS = 2_000;
 /** A stream that delivered within this window is active: a rotation waits for it on the replacement. */
 const ACTIVE_STREAM_WINDOW_MS = 5_000;
+/** TCP + TLS + upgrade to a distant exchange, on a busy host: far longer than the liveness deadline. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Watchdog period bounds: fine enough to act on a 2 s deadline, coarse enough to cost nothing. */
+const MAX_TICK_MS = 250;
+/** A tick this much later than due means our event loop stalled: that silence is ours, not the exchange's. */
+const LATE_TICK_MS = 500;
 
 export type CloseReason = 'server_close' | 'error' | 'liveness' | 'stale' | 'rotation' | 'shutdown' | 'connect_timeout';
 
@@ -30,6 +36,10 @@ export interface ConnectionOptions {
   readonly protocol: ExchangeProtocol;
   readonly streams: readonly StreamSpec[];
   readonly staleAfterMs: number;
+  /**
+   * A connection that sends nothing at all for this long (no data, no keepalive, no answer to our
+   * probe) is dead. Silent for half of it, it is probed; the probe unanswered for the other half ends it.
+   */
   readonly livenessMs: number;
   readonly pingIntervalMs: number;
   /** False once a recycle did not cure a silent stream: later silence only resubscribes. */
@@ -71,6 +81,10 @@ export class StreamConnection {
   private resumedAt = 0;
   private lastPingAt = 0;
   private lastSentAt = 0;
+  private lastCheckAt = 0;
+  private tickMs = MAX_TICK_MS;
+  /** The outstanding liveness probe: waiting for its turn in the pacer, or sent at a time; any frame after it answers it. */
+  private probe: 'queued' | number | undefined;
   openedAt: number | undefined;
   lastFrameAt = 0;
   firstDataAt: number | undefined;
@@ -113,7 +127,7 @@ export class StreamConnection {
   start(): void {
     const started = this.now();
     this.lastFrameAt = started;
-    const ws = new WebSocket(this.options.url, { handshakeTimeout: this.options.livenessMs, perMessageDeflate: false });
+    const ws = new WebSocket(this.options.url, { handshakeTimeout: CONNECT_TIMEOUT_MS, perMessageDeflate: false });
     this.ws = ws;
     ws.on('open', () => this.onOpen());
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
@@ -123,8 +137,9 @@ export class StreamConnection {
     ws.on('error', (error) => this.finish(this.retiring ? 'rotation' : 'error', error.message));
     ws.on('close', (code, reason) => this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
     const pingMs = this.options.protocol.clientPing === undefined ? Infinity : this.options.pingIntervalMs;
-    const tick = Math.max(20, Math.min(1000, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 4));
-    this.watchdog = setInterval(() => this.check(), tick);
+    this.tickMs = Math.max(20, Math.min(MAX_TICK_MS, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 4));
+    this.lastCheckAt = started;
+    this.watchdog = setInterval(() => this.check(), this.tickMs);
   }
 
   /** Stops reading the socket (producer backpressure); TCP flow control pushes back to the exchange. */
@@ -201,7 +216,11 @@ export class StreamConnection {
     if (this.sendTimer || !this.ws || this.ws.readyState !== WebSocket.OPEN) return;
     const now = this.now();
     const { ready, nextInMs } = this.outbound.take(now);
-    for (const text of ready) this.ws.send(text);
+    for (const message of ready) {
+      if (message.text !== undefined) this.ws.send(message.text);
+      else this.ws.ping();
+      if (message.probe) this.probe = now;
+    }
     if (ready.length > 0) this.lastSentAt = now;
     if (nextInMs !== undefined) {
       this.sendTimer = setTimeout(() => {
@@ -302,16 +321,14 @@ export class StreamConnection {
   }
 
   private check(): void {
-    if (this.closed || this.paused || this.openedAt === undefined) {
-      if (!this.closed && this.openedAt === undefined && this.now() - this.lastFrameAt > this.options.livenessMs) this.close('connect_timeout');
-      return;
-    }
     const now = this.now();
-    const silentFor = now - Math.max(this.lastFrameAt, this.resumedAt);
-    if (silentFor > this.options.livenessMs) {
-      this.close('liveness', `no frame for ${silentFor} ms`);
+    if (now - this.lastCheckAt > this.tickMs + LATE_TICK_MS) this.resumedAt = now;
+    this.lastCheckAt = now;
+    if (this.closed || this.paused || this.openedAt === undefined) {
+      if (!this.closed && this.openedAt === undefined && now - this.lastFrameAt > CONNECT_TIMEOUT_MS) this.close('connect_timeout');
       return;
     }
+    if (!this.checkLiveness(now)) return;
     // "Idle" is read both ways (OKX: nothing pushed, or nothing sent by the client, for 30 s ends the
     // connection): ping when either direction has been quiet for the interval, even while data pours in.
     const ping = this.options.protocol.clientPing;
@@ -322,6 +339,26 @@ export class StreamConnection {
       this.flushOutbound();
     }
     this.checkStaleness(now);
+  }
+
+  /**
+   * Active liveness: a quiet connection is asked (a WebSocket ping, or the exchange's own text ping)
+   * rather than trusted until a long data-silence deadline. False when the connection was closed.
+   */
+  private checkLiveness(now: number): boolean {
+    const half = this.options.livenessMs / 2;
+    if (typeof this.probe === 'number' && this.lastFrameAt >= this.probe) this.probe = undefined;
+    if (this.probe === undefined) {
+      if (now - Math.max(this.lastFrameAt, this.resumedAt) >= half) {
+        this.probe = 'queued';
+        this.outbound.pushFront({ text: this.options.protocol.clientPing, subscribe: false, probe: true });
+        this.flushOutbound();
+      }
+      return true;
+    }
+    if (this.probe === 'queued' || now - Math.max(this.probe, this.resumedAt) < half) return true;
+    this.close('liveness', `no frame for ${now - this.lastFrameAt} ms, probe unanswered for ${now - this.probe} ms`);
+    return false;
   }
 
   private checkStaleness(now: number): void {

@@ -25,10 +25,13 @@ export class SlidingWindowPacer {
   }
 }
 
+/** A text message, or a WebSocket ping frame (`text` undefined): exchanges count both against the budget. */
 export interface OutboundMessage {
-  readonly text: string;
+  readonly text?: string;
   /** Subscribe requests also count against the hourly subscribe budget (OKX). */
   readonly subscribe: boolean;
+  /** A liveness probe: its deadline starts when it is sent, not when it is queued. */
+  readonly probe?: boolean;
 }
 
 /**
@@ -54,8 +57,8 @@ export class OutboundQueue {
   }
 
   /** Messages that may be sent at `now`, in order, and the delay until the next one if any remain. */
-  take(now: number): { ready: string[]; nextInMs: number | undefined } {
-    const ready: string[] = [];
+  take(now: number): { ready: OutboundMessage[]; nextInMs: number | undefined } {
+    const ready: OutboundMessage[] = [];
     while (this.queue.length > 0) {
       const head = this.queue[0] as OutboundMessage;
       const wait = Math.max(this.perSecond.delay(now), head.subscribe && this.subscribesPerHour ? this.subscribesPerHour.delay(now) : 0);
@@ -63,7 +66,7 @@ export class OutboundQueue {
       this.queue.shift();
       this.perSecond.record(now);
       if (head.subscribe) this.subscribesPerHour?.record(now);
-      ready.push(head.text);
+      ready.push(head);
     }
     return { ready, nextInMs: undefined };
   }

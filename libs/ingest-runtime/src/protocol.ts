@@ -1,5 +1,5 @@
 import type { ExchangeId, Interval } from '@klineflow/exchanges';
-import type { Channel, ResolvedExchangeConfig, ResolvedSymbol } from '@klineflow/config';
+import type { Channel, ResolvedSymbol } from '@klineflow/config';
 
 /** Which resolved URL a stream lives on: `url`, or `apiUrl` (OKX business endpoint for candles). */
 export type Endpoint = 'url' | 'apiUrl';
@@ -85,10 +85,12 @@ export interface ExchangeProtocol {
   classify(text: string): FrameClass;
   /** Exchange time of a data frame by string scan (no parse), where the frame carries one; only read around outages. */
   exchangeTimeOf?(text: string): number | undefined;
-  /** Client-initiated keepalive text (OKX `ping`), sent when either direction has been idle for the ping interval. */
+  /**
+   * Client-initiated keepalive text (OKX `ping`), sent when either direction has been idle for the ping
+   * interval, and the liveness probe of a quiet connection. Without one the probe is a WebSocket ping
+   * frame, which every server must answer (RFC 6455 §5.5.2).
+   */
   readonly clientPing?: string;
-  /** No frame at all for this long means the connection is dead. */
-  livenessTimeoutMs(config: ResolvedExchangeConfig): number;
   /** Budget for all client messages per second per connection. */
   readonly maxMessagesPerSecond: number;
   /** Extra cap on subscribe requests per hour per connection (OKX 480). */

@@ -125,7 +125,7 @@ export class ConnectionSlot {
       protocol,
       streams: plan.streams,
       staleAfterMs: config.staleAfterMs,
-      livenessMs: config.livenessTimeoutMs ?? protocol.livenessTimeoutMs(config),
+      livenessMs: config.livenessTimeoutMs,
       pingIntervalMs: config.pingIntervalMs,
       mayRecycleFor: (key) => !this.recycledFor.has(key),
       events: this.events,

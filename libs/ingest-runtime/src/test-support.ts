@@ -25,7 +25,6 @@ export function planningProtocol(exchange: 'binance' | 'okx'): ExchangeProtocol 
     subscribeRequests: () => [],
     decode: (data) => data.toString(),
     classify: () => ({ kind: 'unknown' }),
-    livenessTimeoutMs: () => 30_000,
     maxMessagesPerSecond: 4,
     rotatesByAge: false,
   };
