@@ -4,12 +4,8 @@
 // Design, for a 2-core machine:
 // - `git clone` of this checkout copies only what is committed, so a file that exists here but was
 //   never added (or a path outside the repository) makes the clone fail, as it would for a user.
-// - The clone gets its own node_modules directory whose entries are symlinks into this checkout's
-//   node_modules (no network, no `npm ci` of ~300 packages), except the workspace links
-//   (`@klineflow/*`), which point at the clone's own apps/ and libs/ as npm would make them: a
-//   symlink to this checkout's whole node_modules would resolve those to this checkout's sources
-//   and prove nothing. `.package-lock.json` is linked too, so tools/npm-packages.mjs sees the
-//   packages as installed and the test command does not try to install them.
+// - The clone gets its own node_modules of links into this checkout's (tools/temp-clone.ts), so the
+//   inner run installs nothing and its `@klineflow/*` packages are the clone's own sources.
 // - It runs `node tools/test.mjs --unit` (everything that needs no stack), not the whole `npm test`:
 //   the stack and end-to-end suites in the clone would double the run on the shared stack and machine,
 //   and they read nothing the unit suites do not (fixtures are read by unit tests only).
@@ -17,37 +13,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { cloneHead, git, linkNodeModules } from './temp-clone.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const INNER = process.env.KLINEFLOW_CLONE_TEST === '1';
 /** The unit suite takes ~75 s here; a hung run must still end the test. */
 const DEADLINE_MS = 15 * 60_000;
-
-function git(cwd: string, args: string[]): string {
-  const result = spawnSync('git', args, { cwd, encoding: 'utf8' });
-  assert.equal(result.status, 0, `git ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
-/** node_modules of the clone: links into this checkout's packages, workspace links into the clone. */
-function linkNodeModules(clone: string): void {
-  const source = path.join(REPO, 'node_modules');
-  const target = path.join(clone, 'node_modules');
-  mkdirSync(path.join(target, '@klineflow'), { recursive: true });
-  for (const entry of readdirSync(source)) {
-    if (entry === '@klineflow') continue;
-    symlinkSync(path.join(source, entry), path.join(target, entry));
-  }
-  for (const dir of ['apps', 'libs']) {
-    for (const project of readdirSync(path.join(clone, dir))) {
-      symlinkSync(path.join('..', '..', dir, project), path.join(target, '@klineflow', project));
-    }
-  }
-}
 
 /** Runs the command to its end (or the deadline), collecting its output. */
 function runToEnd(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
@@ -64,10 +35,8 @@ function runToEnd(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
 }
 
 test('a clone of HEAD with nothing beside it passes the unit tests and reads nothing outside itself', { skip: INNER && 'inside the clone', timeout: DEADLINE_MS + 60_000 }, async () => {
-  const empty = mkdtempSync(path.join(tmpdir(), 'klineflow-clone-'));
-  const clone = path.join(empty, 'klineflow');
+  const { parent: empty, root: clone, dispose } = cloneHead('klineflow-clone-', false);
   try {
-    git(empty, ['clone', '--quiet', '--no-hardlinks', REPO, clone]);
     assert.deepEqual(readdirSync(empty), ['klineflow'], 'nothing beside the clone');
 
     // No tracked file points outside the repository at the design folder next to it (its fixtures/ or
@@ -87,6 +56,6 @@ test('a clone of HEAD with nothing beside it passes the unit tests and reads not
     assert.equal(code, 0, `unit tests failed in the clone:\n${output.slice(-8000)}`);
     assert.match(output, /ℹ pass [1-9]\d*/, 'the unit tests ran');
   } finally {
-    rmSync(empty, { recursive: true, force: true });
+    dispose();
   }
 });
