@@ -164,6 +164,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const runner = await keepConsuming({
     create,
     run,
+    group: { kafka, groupId, logger },
     restarting: (error) => {
       health.set(component, 'degraded', `consumer restarting after: ${error.message}`);
       consumerUp.set({ group: groupId }, 0);

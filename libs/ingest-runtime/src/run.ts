@@ -89,9 +89,11 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
 
   const backfill = new BackfillService({ config, protocol, publish, metrics, logger: ctx.logger, health: ctx.health });
   // The market-data connections must not go down with Kafka: the consumer is replaced in-process.
+  const backfillGroup = `${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`;
   const backfillConsumer = await keepConsuming({
+    group: { kafka, groupId: backfillGroup, logger: ctx.logger },
     create: () => {
-      const consumer = kafka.consumer(groupConsumerConfig(`${ctx.config.kafka.client_id}-ingest-${exchange}-backfill`));
+      const consumer = kafka.consumer(groupConsumerConfig(backfillGroup));
       consumer.on(consumer.events.GROUP_JOIN, () => ctx.health.set('backfill-consumer', 'up'));
       return consumer;
     },

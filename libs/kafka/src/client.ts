@@ -3,16 +3,24 @@ import tls from 'node:tls';
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type ITopicConfig } from 'kafkajs';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
+import { evictPreviousIncarnation, kafkaClientId } from './membership.js';
+import type { LagLogger } from './lag.js';
 
-export function createKafka(config: KlineflowConfig['kafka'], clientId: string): Kafka {
-  return new Kafka({
-    clientId: `${config.client_id}-${clientId}`,
+const CLIENT_IDS = new WeakMap<Kafka, string>();
+
+/** A client of one app instance; its id names the instance (see kafkaClientId). */
+export function createKafka(config: KlineflowConfig['kafka'], app: string): Kafka {
+  const clientId = kafkaClientId(config.client_id, app);
+  const kafka = new Kafka({
+    clientId,
     brokers: config.brokers,
     logLevel: logLevel.WARN,
     // Reconnect fast after a broker restart; kafkajs' own retry gives up after ~5 attempts otherwise.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
     socketFactory: noDelaySocketFactory,
   });
+  CLIENT_IDS.set(kafka, clientId);
+  return kafka;
 }
 
 /**
@@ -93,6 +101,11 @@ export interface KeepConsumingOptions {
   run(consumer: Consumer): Promise<void>;
   restarting(error: Error): void;
   fatal(error: Error): void;
+  /**
+   * The group the consumer joins, on a client from createKafka: before the first join, a previous
+   * incarnation of this instance that died without leaving is evicted (evictPreviousIncarnation).
+   */
+  group?: { kafka: Kafka; groupId: string; logger: LagLogger };
   retryMs?: number;
   windowMs?: number;
 }
@@ -124,6 +137,15 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
     consumer.on(consumer.events.CRASH, ({ payload }) => void replace(payload.error));
     await options.run(consumer);
   };
+  const { group } = options;
+  const clientId = group && CLIENT_IDS.get(group.kafka);
+  if (group && clientId !== undefined) {
+    // Best effort: without it the restart only waits out the dead member's session.
+    await evictPreviousIncarnation(group.kafka, group.groupId, clientId).then(
+      (memberIds) => memberIds.length > 0 && group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds }),
+      (error: Error) => group.logger.warn('could not evict a previous incarnation; joining anyway', { group: group.groupId, error: error.message }),
+    );
+  }
   await start();
   return {
     async stop() {

@@ -4,3 +4,4 @@ export * from './lag.js';
 export * from './pipelining.js';
 export * from './dead-letter-tail.js';
 export * from './partitioner.js';
+export { kafkaClientId } from './membership.js';

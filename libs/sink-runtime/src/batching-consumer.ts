@@ -111,6 +111,7 @@ export class BatchingSinkConsumer {
         return this.consumer;
       },
       run: (consumer) => this.run(consumer),
+      group: { kafka: options.kafka, groupId: options.groupId, logger: options.logger },
       restarting: (error) => {
         options.health.set(`consumer:${options.groupId}`, 'degraded', `restarting after: ${error.message}`);
         this.metrics.consumerUp.set({ group: options.groupId }, 0);

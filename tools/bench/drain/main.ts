@@ -8,7 +8,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@klineflow/config';
-import { createKafka, ensureTopics, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { createKafka, ensureTopics, kafkaClientId, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { APP_NODE_FLAGS } from '@klineflow/process-runner';
 import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
@@ -299,7 +299,7 @@ async function appDrain(app: AppName, topics: readonly string[], start: Offsets,
       ? {
           onPoll: async () => {
             const now = await groupAssignment(admin, app);
-            const mine = indexes.map((i) => now.get(`${replicaClientId(i)}-normalizer`) ?? []);
+            const mine = indexes.map((i) => now.get(kafkaClientId(replicaClientId(i), 'normalizer')) ?? []);
             if (mine.every((p) => p.length > 0)) {
               fullGroupAt ??= Date.now();
               held.clear();

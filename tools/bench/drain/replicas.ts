@@ -6,7 +6,7 @@ export function replicaMetricsPort(basePort: number, index: number): number {
   return basePort + index * 10;
 }
 
-/** Kafka client id (config `kafka.client_id`) of replica `index`; the app adds `-normalizer`. */
+/** Kafka client id prefix (config `kafka.client_id`) of replica `index`; the app adds its name and host (kafkaClientId). */
 export function replicaClientId(index: number): string {
   return `klineflow-bench-r${index + 1}`;
 }
