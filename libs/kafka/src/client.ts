@@ -35,6 +35,9 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
   return socket;
 };
 
+/** Longest a consumer start waits for the eviction of its dead incarnation (the broker may itself be down). */
+const EVICTION_DEADLINE_MS = 3_000;
+
 /** How long a consumer may keep failing transiently (a broker restarting) before its service gives up and exits. */
 export const TRANSIENT_FAILURE_WINDOW_MS = 60_000;
 
@@ -102,8 +105,9 @@ export interface KeepConsumingOptions {
   restarting(error: Error): void;
   fatal(error: Error): void;
   /**
-   * The group the consumer joins, on a client from createKafka: before the first join, a previous
-   * incarnation of this instance that died without leaving is evicted (evictPreviousIncarnation).
+   * The group the consumer joins, on a client from createKafka: before every join, a previous
+   * incarnation of this instance that died without leaving is evicted (evictPreviousIncarnation):
+   * a killed process, or a consumer of this process that crashed while the broker was away.
    */
   group?: { kafka: Kafka; groupId: string; logger: LagLogger };
   retryMs?: number;
@@ -132,6 +136,7 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
     timer = setTimeout(() => void start().catch((e: Error) => replace(e)), options.retryMs ?? 1_000);
   };
   const start = async () => {
+    await evictDeadIncarnation();
     const consumer = options.create();
     current = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => void replace(payload.error));
@@ -139,13 +144,24 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
   };
   const { group } = options;
   const clientId = group && CLIENT_IDS.get(group.kafka);
-  if (group && clientId !== undefined) {
-    // Best effort: without it the restart only waits out the dead member's session.
-    await evictPreviousIncarnation(group.kafka, group.groupId, clientId).then(
-      (memberIds) => memberIds.length > 0 && group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds }),
-      (error: Error) => group.logger.warn('could not evict a previous incarnation; joining anyway', { group: group.groupId, error: error.message }),
-    );
-  }
+  // Best effort and bounded: without it the join only waits out the dead member's session.
+  const evictDeadIncarnation = async () => {
+    if (!group || clientId === undefined) return;
+    const eviction = evictPreviousIncarnation(group.kafka, group.groupId, clientId);
+    let deadline: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      deadline = setTimeout(() => reject(new Error(`no answer within ${EVICTION_DEADLINE_MS} ms`)), EVICTION_DEADLINE_MS);
+    });
+    try {
+      const memberIds = await Promise.race([eviction, timeout]);
+      if (memberIds.length > 0) group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds });
+    } catch (error) {
+      eviction.catch(() => undefined);
+      group.logger.warn('could not evict a previous incarnation; joining anyway', { group: group.groupId, error: (error as Error).message });
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
   await start();
   return {
     async stop() {
