@@ -35,8 +35,16 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
   return socket;
 };
 
-/** Longest a consumer start waits for the eviction of its dead incarnation (the broker may itself be down). */
-const EVICTION_DEADLINE_MS = 3_000;
+/**
+ * Longest a consumer start waits for the eviction of its dead incarnation: a few round trips when
+ * the broker answers, and a broker that is down must not hold the start back once it is up again.
+ */
+const EVICTION_DEADLINE_MS = 1_500;
+/**
+ * Pause before a crashed consumer is replaced. A broker restart ends consumers with "coordinator is
+ * loading" for a second or two after it accepts connections: short retries catch the moment it is done.
+ */
+const CONSUMER_RETRY_MS = 250;
 
 /** How long a consumer may keep failing transiently (a broker restarting) before its service gives up and exits. */
 export const TRANSIENT_FAILURE_WINDOW_MS = 60_000;
@@ -133,7 +141,7 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
       return;
     }
     options.restarting(error);
-    timer = setTimeout(() => void start().catch((e: Error) => replace(e)), options.retryMs ?? 1_000);
+    timer = setTimeout(() => void start().catch((e: Error) => replace(e)), options.retryMs ?? CONSUMER_RETRY_MS);
   };
   const start = async () => {
     await evictDeadIncarnation();
