@@ -1,11 +1,12 @@
-// Locates the CLI tools the deploy tests drive. CI installs them with `bash tools/stack/stack.sh install`;
-// a missing one fails the test with that instruction rather than skipping it.
+// Locates the CLI tools the deploy tests drive. `npm test` (tools/test.mjs, for any test file that
+// imports this one) and CI install them with `bash tools/stack/stack.sh install-test-tools`; a
+// missing one fails the test with that instruction rather than skipping it.
 import { accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const INSTALL_HINT = 'install it with `bash tools/stack/stack.sh install`';
+const INSTALL_HINT = 'install it with `bash tools/stack/stack.sh install-test-tools`';
 
 function executable(path: string): boolean {
   try {

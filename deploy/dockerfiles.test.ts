@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { DEPLOYABLE_APPS } from './services.js';
 
+/** The Node release tools/node-runtime.mjs runs `npm start` and `npm test` on; the images use its major.minor. */
+const RUNTIME_NODE = /RUNTIME_NODE_VERSION = '(\d+)\.(\d+)\.\d+'/.exec(readFileSync('tools/node-runtime.mjs', 'utf8'));
+
 for (const { app, defaultPort } of DEPLOYABLE_APPS) {
   test(`${app} has a Dockerfile that builds, installs and runs that app`, () => {
     const path = `apps/${app}/Dockerfile`;
@@ -12,7 +15,10 @@ for (const { app, defaultPort } of DEPLOYABLE_APPS) {
     assert.match(dockerfile, new RegExp(`^COPY --from=build /repo/dist/apps/${app} dist/apps/${app}$`, 'm'), 'copies its own dist folder');
     assert.match(dockerfile, /npm ci --omit=dev/, 'installs production dependencies from the lockfile');
     assert.match(dockerfile, /^FROM \$\{NODE_IMAGE\}$/m, 'final stage on the Node image');
-    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20[.\d]*-[a-z]+-slim$/m, 'Node 20 slim');
+    assert.ok(RUNTIME_NODE, 'tools/node-runtime.mjs pins RUNTIME_NODE_VERSION');
+    const [, major, minor] = RUNTIME_NODE;
+    assert.equal(major, '24', 'the runtime is Node 24 LTS');
+    assert.match(dockerfile, new RegExp(`^ARG NODE_IMAGE=node:${major}\\.${minor}-[a-z]+-slim$`, 'm'), `Node ${major}.${minor} slim, the release npm start and npm test run on`);
     assert.match(dockerfile, new RegExp(`^EXPOSE ${defaultPort}$`, 'm'), `exposes metrics port ${defaultPort}`);
     assert.match(dockerfile, new RegExp(`127\\.0\\.0\\.1:${defaultPort}/health`), 'health check on its own port');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];

@@ -20,7 +20,7 @@ await Promise.all(
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node24',
       packages: 'external',
       sourcemap: true,
       tsconfig: 'tsconfig.base.json',

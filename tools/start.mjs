@@ -1,8 +1,10 @@
-// `npm start [-- --config <file>]`: sets up what a fresh machine lacks (npm packages, the
+// `npm start [-- --config <file>]`: sets up what a fresh machine lacks (Node 24, npm packages, the
 // local Kafka/Redis/ClickHouse stack, the app bundles), then runs every service in the
 // foreground until Ctrl-C. Plain Node with no dependencies, because it runs before `npm ci`.
+// It installs only what running needs: helm and promtool, which only tests use, come with `npm test`.
 import { spawnSync, spawn } from 'node:child_process';
 import { ensureNpmPackages } from './npm-packages.mjs';
+import { runOnRuntimeNode } from './node-runtime.mjs';
 
 function step(title, cmd, args) {
   console.error(`[start] ${title}`);
@@ -13,6 +15,8 @@ function step(title, cmd, args) {
   }
 }
 
+// From here on this is Node 24, and so is every `node` on PATH (npm ci, stack provisioning, apps).
+await runOnRuntimeNode('[start]');
 ensureNpmPackages('[start]');
 step('starting the local stack (Kafka, Redis, ClickHouse)', 'bash', ['tools/stack/stack.sh', 'up']);
 step('building the apps', process.execPath, ['tools/build.mjs']);

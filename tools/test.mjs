@@ -2,10 +2,14 @@
 //   node tools/test.mjs            build, start the local stack, run every test
 //   node tools/test.mjs --unit [dir…]   only tests that need no stack (*.test.ts, not *.stack.test.ts / e2e)
 //   node tools/test.mjs --chaos         the chaos suite (*.chaos-test.ts): outside the gate until it passes reliably (RELIABILITY.md)
+// Every run is on Node 24 (tools/node-runtime.mjs), whatever Node started it. The CLI tools that
+// only tests use (helm, promtool: `stack.sh install-test-tools`) are installed when a selected test
+// file needs them, i.e. imports deploy/binaries.ts; `npm start` never installs them.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNpmPackages } from './npm-packages.mjs';
+import { runOnRuntimeNode } from './node-runtime.mjs';
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
@@ -32,14 +36,23 @@ function run(cmd, argv, env = {}) {
   return result.status ?? 1;
 }
 
+await runOnRuntimeNode('[test]');
 // A fresh clone may run `npm test` first: install the packages the way `npm start` does.
 ensureNpmPackages('[test]');
+
+/** Test files that locate helm or promtool through deploy/binaries.ts. */
+const usesTestTools = (f) => /from '\.\/binaries\.js'/.test(readFileSync(f, 'utf8'));
+const selected = unitOnly || stack.length === 0 ? unit : [...unit, ...stack];
+if (selected.some(usesTestTools) && run('bash', ['tools/stack/stack.sh', 'install-test-tools']) !== 0) {
+  console.error('bash tools/stack/stack.sh install-test-tools failed');
+  process.exit(1);
+}
 
 let status = 0;
 if (unitOnly || stack.length === 0) {
   status = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit]);
 } else {
-  for (const [cmd, argv] of [['node', ['tools/build.mjs']], ['bash', ['tools/stack/stack.sh', 'up']]]) {
+  for (const [cmd, argv] of [[process.execPath, ['tools/build.mjs']], ['bash', ['tools/stack/stack.sh', 'up']]]) {
     if (run(cmd, argv) !== 0) {
       console.error(`${cmd} ${argv.join(' ')} failed`);
       process.exit(1);

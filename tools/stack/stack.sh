@@ -3,8 +3,11 @@
 # (Debian packages), on loopback. Idempotent: installs what is missing, starts what is not
 # running, reuses what already runs. Serves `npm start`, `npm test` and CI alike.
 #
-#   stack.sh install   install binaries (apt packages, Kafka jars, helm) if missing
-#   stack.sh up        install + start everything + create topics, database and table
+#   stack.sh install              install what running needs, if missing: Redis, ClickHouse, kcat
+#                                 (apt; kcat reads the topics, as the README shows) and the Kafka jars
+#   stack.sh install-test-tools   install what only tests need, if missing: helm (go install) and
+#                                 promtool (apt `prometheus`); called by tools/test.mjs and .ci/run
+#   stack.sh up                   install + start everything + create topics, database and table
 #   stack.sh status    show what answers
 #   stack.sh down      stop what this script started
 #   stack.sh stop kafka|redis|clickhouse   stop one service (chaos tests); `up` starts it again
@@ -59,9 +62,16 @@ install_helm() {
   [[ -x "$CACHE/bin/helm" ]] || { log "helm install failed"; return 1; }
 }
 
+# kcat is not needed to run, but it is a small package in the same apt transaction, and the README's
+# "Reading the data back" uses it right after `npm start`.
 install() {
-  apt_install redis-server clickhouse-server clickhouse-client kcat prometheus
+  apt_install redis-server clickhouse-server clickhouse-client kcat
   install_kafka
+}
+
+# The deploy tests (deploy/binaries.ts): helm renders the chart, promtool checks the alert rules.
+install_test_tools() {
+  apt_install prometheus
   install_helm
 }
 
@@ -171,9 +181,10 @@ stop_one() {
 case "${1:-up}" in
   stop) stop_one "${2:-}" ;;
   install) install ;;
+  install-test-tools) install_test_tools ;;
   up) up ;;
   status) status ;;
   down) down ;;
   provision) provision ;;
-  *) echo "usage: $0 install|up|status|down|provision" >&2; exit 2 ;;
+  *) echo "usage: $0 install|install-test-tools|up|status|down|provision|stop <service>" >&2; exit 2 ;;
 esac

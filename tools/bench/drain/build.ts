@@ -1,5 +1,5 @@
 // Bundles the benchmark's own processes and workers the way tools/build.mjs bundles the apps
-// (esbuild, ESM, node20, dependencies external): the baseline consumer runs the same kafkajs from
+// (esbuild, ESM, node24, dependencies external): the baseline consumer runs the same kafkajs from
 // node_modules as the apps, and the fill workers need no TypeScript loader.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ export async function bundle(name: 'baseline-consumer' | 'fill-worker', outDir: 
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     packages: 'external',
     sourcemap: true,
     tsconfig: 'tsconfig.base.json',
