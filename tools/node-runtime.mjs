@@ -17,6 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { constants, homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Exact Node the bootstrap installs; the Dockerfiles' base image is the same major.minor. */
 export const RUNTIME_NODE_VERSION = '24.21.0';
@@ -97,10 +98,25 @@ export function ensureRuntimeNode(prefix) {
   return binary;
 }
 
+/** Runs `binary args…` with its folder first on PATH, passing signals on; ends this process with its exit code. */
+function runAndExit(prefix, binary, args) {
+  const env = { ...process.env, [REEXEC_MARK]: binary, PATH: [dirname(binary), process.env.PATH].filter(Boolean).join(delimiter) };
+  const child = spawn(binary, args, { stdio: 'inherit', env });
+  // Ctrl-C reaches the whole foreground group (the child included); a signal sent to this process
+  // alone is passed on. The children's handlers are idempotent, so receiving both is harmless.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    console.error(`${prefix} cannot run ${binary}: ${error.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
+  return new Promise(() => {});
+}
+
 /**
- * Returns at once when this process already is Node 24 (24.11 or later). Otherwise installs the pinned Node 24 if
- * needed and runs this script again on it with the same arguments, forwarding SIGINT/SIGTERM; this
- * process then ends with the re-run's exit code, and the returned promise never settles.
+ * Returns at once when this process already is Node 24 (24.11 or later). Otherwise installs the
+ * pinned Node 24 if needed and runs this script again on it with the same arguments; this process
+ * then ends with the re-run's exit code, and the returned promise never settles.
  */
 export function runOnRuntimeNode(prefix) {
   if (isRuntimeNode(process.versions.node)) return Promise.resolve();
@@ -110,15 +126,12 @@ export function runOnRuntimeNode(prefix) {
   }
   const binary = ensureRuntimeNode(prefix);
   console.error(`${prefix} system Node ${process.version}: running on Node ${RUNTIME_NODE_VERSION} (${binary})`);
-  const env = { ...process.env, [REEXEC_MARK]: binary, PATH: [dirname(binary), process.env.PATH].filter(Boolean).join(delimiter) };
-  const child = spawn(binary, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
-  // Ctrl-C reaches the whole foreground group (the re-run included); a signal sent to this process
-  // alone is passed on. The re-run's handlers are idempotent, so receiving both is harmless.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('error', (error) => {
-    console.error(`${prefix} cannot run ${binary}: ${error.message}`);
-    process.exit(1);
-  });
-  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 1)));
-  return new Promise(() => {});
+  return runAndExit(prefix, binary, [...process.execArgv, ...process.argv.slice(1)]);
+}
+
+// As a command, `node tools/node-runtime.mjs <node arguments…>` is `node <node arguments…>` on the
+// runtime Node: the npm scripts of the benchmarks use it, so that they measure what production runs.
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  const binary = isRuntimeNode(process.versions.node) ? process.execPath : ensureRuntimeNode('[node]');
+  await runAndExit('[node]', binary, process.argv.slice(2));
 }
