@@ -224,9 +224,10 @@ test('(g) a Kafka broker restart: producers buffer, consumers rejoin, nothing lo
   const from = Date.now();
   stack('stop', 'kafka');
   const starting = spawn('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' });
+  const started = new Promise((resolve) => starting.once('exit', resolve));
   const accepting = await waitFor('the broker accepting connections', 120_000, () => brokerAccepts().then((open) => (open ? Date.now() : undefined)), 50);
   const back = await flow.firstAfter('binance', accepting, 120_000);
-  assert.equal(await new Promise((resolve) => starting.once('exit', resolve)), 0, 'stack.sh up');
+  assert.equal(await started, 0, 'stack.sh up');
   await recordScenario('g-kafka-restart', [back - accepting], { note: `${back - from} ms from the stop, ${accepting - from} ms of it the broker's own restart` });
   assert.ok(back - accepting < 5000, `flowing ${back - accepting} ms after the broker accepted connections`);
 });
