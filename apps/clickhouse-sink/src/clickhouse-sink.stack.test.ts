@@ -149,7 +149,7 @@ test('while ClickHouse is unreachable nothing is committed; when it returns ever
   await sink.start();
   await proxy.cut();
   await produce(topic, [0, 1, 2, 3].map((i) => bar(i, { symbol: 'OUTAGEUSDT' })));
-  await until('the sink to notice the outage', async () => (health.get('sink:clickhouse')?.status === 'degraded' ? true : undefined));
+  await until('the sink to notice the outage', async () => (health.get('sink:clickhouse')?.status === 'down' ? true : undefined));
   const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   assert.ok(committed[0]!.partitions.every((p) => p.offset === '-1'), `no offset committed during the outage: ${JSON.stringify(committed)}`);
 

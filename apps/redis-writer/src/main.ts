@@ -21,7 +21,8 @@ await runService('redis_writer', async (ctx) => {
     lazyConnect: true,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
   }));
-  redis.on('error', (error: Error) => health.set('redis', 'degraded', error.message));
+  // Readiness only: the client reconnects by itself, however long Redis is away, and the sink waits.
+  redis.on('error', (error: Error) => health.set('redis', 'down', error.message));
   redis.on('ready', () => health.set('redis', 'up'));
   await redis.connect();
 

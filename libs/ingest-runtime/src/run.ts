@@ -43,7 +43,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     lingerMs: ctx.config.kafka.linger_ms,
     maxBuffered: ctx.config.kafka.max_buffered_messages,
     onBackpressure: (paused) => slots.forEach((slot) => (paused ? slot.pause() : slot.resume())),
-    onAvailability: (available) => ctx.health.set('kafka-producer', available ? 'up' : 'degraded', available ? undefined : 'sends failing; retrying'),
+    onAvailability: (available) => ctx.health.set('kafka-producer', available ? 'up' : 'down', available ? undefined : 'sends failing; retrying'),
     metrics,
     logger: ctx.logger,
   });

@@ -2,18 +2,27 @@ import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { HealthRegistry } from './health.js';
 
-/** Serves /metrics (Prometheus text) and /health (JSON; 503 when any component is down). */
+/** Readiness paths: `/health` is the name every earlier client (dashboards, scripts, tests) knows. */
+export const READINESS_PATHS = ['/readyz', '/health'] as const;
+export const LIVENESS_PATH = '/livez';
+
+/**
+ * Serves /metrics (Prometheus text), /livez (liveness: the process works; 503 on a stalled event loop
+ * or a fatal state, never because of a dependency) and /readyz, alias /health (readiness: started and
+ * no component down; 503 otherwise). Health answers are JSON.
+ */
 export function startObservabilityServer(options: { host: string; port: number; registry: Registry; health: HealthRegistry }): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.url === '/metrics') {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
       options.registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(body),
         (error: Error) => res.writeHead(500).end(error.message),
       );
       return;
     }
-    if (req.url === '/health') {
-      const report = options.health.report();
+    if (path === LIVENESS_PATH || (READINESS_PATHS as readonly string[]).includes(path ?? '')) {
+      const report = path === LIVENESS_PATH ? options.health.liveness() : options.health.readiness();
       res.writeHead(report.status === 'down' ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(report));
       return;
     }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, type KlineflowConfig } from '@klineflow/config';
 import { createLogger, type Logger } from './logger.js';
-import { HealthRegistry } from './health.js';
+import { EventLoopWatchdog, HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';
 import { startTracing } from './tracing.js';
 
@@ -17,7 +17,7 @@ export interface ServiceContext {
   /** Registers cleanup run on SIGTERM/SIGINT, in reverse order of registration. */
   onShutdown(step: () => Promise<void> | void): void;
   /**
-   * Logs, marks the service down and exits non-zero so the orchestrator restarts it; a ConfigError
+   * Logs, marks the service fatal (liveness and readiness fail) and exits non-zero so the orchestrator restarts it; a ConfigError
    * exits with CONFIG_ERROR_EXIT_CODE instead, its message on stderr, since a restart cannot cure it.
    */
   fail(reason: string, error?: unknown): never;
@@ -25,7 +25,8 @@ export interface ServiceContext {
 
 /**
  * Common start-up of every app: config (a bad one stops start-up naming the key),
- * JSON logging, /metrics and /health, and an orderly shutdown that flushes and commits.
+ * JSON logging, /metrics, /livez and /readyz (alias /health), and an orderly shutdown that flushes and commits.
+ * Liveness follows an event-loop watchdog and fail(); readiness turns OK once `main` has returned.
  */
 export async function runService(name: ServiceName, main: (ctx: ServiceContext) => Promise<void>): Promise<void> {
   let config: KlineflowConfig;
@@ -43,6 +44,7 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   registry.setDefaultLabels({ service: name.replace(/_/g, '-') });
   collectDefaultMetrics({ register: registry });
   const health = new HealthRegistry();
+  health.watchEventLoop(new EventLoopWatchdog().start());
   const shutdownSteps: Array<() => Promise<void> | void> = [];
   const http: { server?: Server } = {};
   let stopping = false;
@@ -50,6 +52,8 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   const shutdown = async (signal: string, code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    // Not ready any more; liveness stays as it is, so the flush below is not cut short by a restart.
+    if (health.get('service')?.status !== 'down') health.set('service', 'down', `shutting down (${signal})`);
     logger.info('shutting down', { signal });
     for (const step of shutdownSteps.reverse()) {
       try {
@@ -71,6 +75,7 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     onShutdown: (step) => shutdownSteps.push(step),
     fail: (reason, error) => {
       health.set('service', 'down', reason);
+      health.markFatal(reason);
       logger.error(reason, { error });
       if (error instanceof ConfigError) {
         // Plain text for the person at the terminal: which key, and what to do about it.
@@ -111,5 +116,6 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     }
     return;
   }
+  health.markStarted();
   logger.info('started', { metricsPort: config.metrics.ports[name] });
 }

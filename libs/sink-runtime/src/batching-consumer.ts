@@ -195,7 +195,8 @@ export class BatchingSinkConsumer {
   private onWriteFailure(error: unknown): void {
     this.metrics.errors.inc({ sink: this.options.sink });
     this.metrics.up.set({ sink: this.options.sink }, 0);
-    this.options.health.set(this.component, 'degraded', `write failed: ${(error as Error).message}`);
+    // Down, not degraded: nothing is being stored, so the service is not ready (readiness); it is still live.
+    this.options.health.set(this.component, 'down', `write failed: ${(error as Error).message}`);
     if (!this.paused) {
       this.paused = true;
       this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
