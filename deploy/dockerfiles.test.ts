@@ -20,7 +20,7 @@ for (const { app, defaultPort } of DEPLOYABLE_APPS) {
     assert.equal(major, '24', 'the runtime is Node 24 LTS');
     assert.match(dockerfile, new RegExp(`^ARG NODE_IMAGE=node:${major}\\.${minor}-[a-z]+-slim$`, 'm'), `Node ${major}.${minor} slim, the release npm start and npm test run on`);
     assert.match(dockerfile, new RegExp(`^EXPOSE ${defaultPort}$`, 'm'), `exposes metrics port ${defaultPort}`);
-    assert.match(dockerfile, new RegExp(`127\\.0\\.0\\.1:${defaultPort}/health`), 'health check on its own port');
+    assert.match(dockerfile, new RegExp(`127\\.0\\.0\\.1:${defaultPort}/livez`), 'health check on its own port, liveness only: a store outage never marks it unhealthy');
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', `dist/apps/${app}/main.js`, '--config', '/etc/klineflow/config.toml']);
     const user = /^USER (\S+)$/m.exec(dockerfile)?.[1] ?? 'root';

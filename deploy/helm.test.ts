@@ -1,23 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { parseConfig } from '@klineflow/config';
 import { ALL_TOPICS } from '@klineflow/kafka';
 import { CHART_DIR, RENDER_ARGS, helmPath, run } from './binaries.js';
 import { DEPLOYABLE_APPS } from './services.js';
 
+interface Probe {
+  httpGet?: { path: string; port: string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
 interface Container {
   name: string;
   command?: string[];
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports?: { name: string; containerPort: number }[];
-  readinessProbe?: { httpGet?: { path: string; port: string } };
-  livenessProbe?: { httpGet?: { path: string; port: string } };
+  startupProbe?: Probe;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 interface PodTemplate {
@@ -86,7 +93,7 @@ test('normalizer, redis-writer and clickhouse-sink run as Deployments', () => {
   assert.deepEqual(byKind(manifests, 'Deployment').map(component).sort(), CONSUMER_APPS.map((a) => a.app).sort());
 });
 
-test('every workload probes /health on its configured metrics port, is bounded, non-root and has time to flush', () => {
+test('every workload probes /livez, /readyz and start-up on its configured metrics port, is bounded, non-root and has time to flush', () => {
   const { manifests } = render();
   const workloads = [...byKind(manifests, 'StatefulSet'), ...byKind(manifests, 'Deployment')];
   assert.equal(workloads.length, INGEST_APPS.length + CONSUMER_APPS.length);
@@ -95,14 +102,30 @@ test('every workload probes /health on its configured metrics port, is bounded, 
     const pod = workload.spec!.template!;
     const container = pod.spec.containers[0]!;
     assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: app.defaultPort }], app.app);
-    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/health', port: 'metrics' }, app.app);
-    assert.deepEqual(container.livenessProbe?.httpGet, { path: '/health', port: 'metrics' }, app.app);
+    assert.deepEqual(container.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' }, app.app);
+    assert.deepEqual(container.livenessProbe?.httpGet, { path: '/livez', port: 'metrics' }, app.app);
+    assert.deepEqual(container.startupProbe?.httpGet, { path: '/livez', port: 'metrics' }, app.app);
     assert.ok(container.resources?.requests?.cpu && container.resources.limits?.memory, `${app.app} resources`);
     assert.ok((pod.spec.terminationGracePeriodSeconds ?? 0) >= 30, `${app.app} grace period`);
     assert.equal(pod.spec.securityContext?.runAsNonRoot, true, app.app);
     assert.ok([...(container.command ?? []), ...(container.args ?? [])].join(' ').includes(`dist/apps/${app.app}/main.js`), app.app);
     assert.equal(pod.metadata.annotations?.['prometheus.io/port'], String(app.defaultPort), app.app);
   }
+});
+
+test('liveness never restarts a pod during a dependency outage; start-up has its own generous budget', () => {
+  const { manifests } = render();
+  const values = parse(readFileSync(`${CHART_DIR}/values.yaml`, 'utf8')) as { probes: Record<string, object> };
+  for (const workload of [...byKind(manifests, 'StatefulSet'), ...byKind(manifests, 'Deployment')]) {
+    const container = workload.spec!.template!.spec.containers[0]!;
+    const { startupProbe: startup, livenessProbe: liveness, readinessProbe: readiness } = container;
+    assert.notEqual(liveness?.httpGet?.path, readiness?.httpGet?.path, `${component(workload)}: liveness is not readiness`);
+    // The startup probe stands in for an initial delay: liveness starts only after it passed.
+    assert.equal(liveness?.initialDelaySeconds, undefined);
+    const startupBudget = (startup?.periodSeconds ?? 10) * (startup?.failureThreshold ?? 3);
+    assert.ok(startupBudget >= 60, `${component(workload)}: ${startupBudget} s to start`);
+  }
+  assert.deepEqual(Object.keys(values.probes).sort(), ['liveness', 'readiness', 'startup']);
 });
 
 test('the ConfigMap holds a TOML config that the services accept, with integers kept integers', () => {

@@ -98,11 +98,14 @@ spec:
       ports:
         - name: metrics
           containerPort: {{ $port }}
+      startupProbe:
+        httpGet: { path: /livez, port: metrics }
+        {{- toYaml $root.Values.probes.startup | nindent 8 }}
       readinessProbe:
-        httpGet: { path: /health, port: metrics }
+        httpGet: { path: /readyz, port: metrics }
         {{- toYaml $root.Values.probes.readiness | nindent 8 }}
       livenessProbe:
-        httpGet: { path: /health, port: metrics }
+        httpGet: { path: /livez, port: metrics }
         {{- toYaml $root.Values.probes.liveness | nindent 8 }}
       resources:
         {{- toYaml .spec.resources | nindent 8 }}
