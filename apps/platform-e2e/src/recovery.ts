@@ -3,11 +3,13 @@ import { REDIS_URL } from './harness.js';
 
 /**
  * Watches the Redis pushes of every kline stream (`<prefix>kline:<exchange>:…`) and tells
- * when data flows again: the first push whose `recv_time` (taken by the ingest app as the
- * frame arrived) is after a fault, and the longest pause between pushes in a window.
+ * when data flows again: when the first push arrives whose `recv_time` (taken by the ingest app
+ * as the frame arrived) is after a fault, i.e. fresh data visible in Redis; and the longest
+ * pause between pushes in a window.
  */
 export class FlowWatch {
-  private readonly subscriber = new Redis(REDIS_URL);
+  /** Reconnects at once after a Redis restart, so that its own backoff does not count as the platform's recovery. */
+  private readonly subscriber = new Redis(REDIS_URL, { retryStrategy: () => 50 });
   private readonly arrivals = new Map<string, number[]>();
   private waiters: Array<{ exchange: string; after: number; resolve: (t: number) => void }> = [];
 
@@ -22,14 +24,14 @@ export class FlowWatch {
       this.arrivals.set(exchange, list);
       this.waiters = this.waiters.filter((w) => {
         if (w.exchange !== exchange || recvTime <= w.after) return true;
-        w.resolve(recvTime);
+        w.resolve(Date.now());
         return false;
       });
     });
     await this.subscriber.psubscribe(`${this.prefix}kline:*`);
   }
 
-  /** Resolves with the receive time of the first frame of `exchange` received after `after`. */
+  /** Resolves with the time at which the first frame of `exchange` received after `after` reached Redis. */
   firstAfter(exchange: string, after: number, timeoutMs = 30_000): Promise<number> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${exchange} data received after ${new Date(after).toISOString()} within ${timeoutMs} ms`)), timeoutMs);

@@ -80,7 +80,9 @@ export class BatchingSinkConsumer {
   private readonly metrics;
 
   constructor(private readonly options: SinkConsumerOptions) {
-    this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 5_000, resetAfterMs: 0 });
+    // A retry is one small request to a store that is down: cheap enough to repeat every second, so
+    // that data flows again within a second or so of the store coming back, however long it was away.
+    this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 1_000, resetAfterMs: 0 });
     this.component = `sink:${options.sink}`;
     this.metrics = {
       up: gauge(options.registry, METRICS.sinkUp),
