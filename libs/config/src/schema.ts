@@ -45,7 +45,7 @@ const exchangeSection = {
      * replaced. A connection quiet for half of it is probed with a ping; a stall is thus cured within
      * this time plus a reconnect, not after a long data-silence deadline.
      */
-    liveness_timeout: { ...seconds, default: 2 },
+    liveness_timeout: { ...seconds, default: 1.5 },
     /** History requests in flight at once per ingest replica (still paced by the exchange's request budget). */
     backfill_concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 4 },
   },
@@ -158,7 +158,7 @@ export const configSchema = {
       required: ['host', 'ports'],
       properties: {
         host: { type: 'string', default: '0.0.0.0' },
-        /** /metrics and /health port of each service. */
+        /** /metrics, /livez and /readyz (alias /health) port of each service. */
         ports: {
           type: 'object',
           additionalProperties: false,

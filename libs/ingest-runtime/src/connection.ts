@@ -9,8 +9,10 @@ const RETIRE_TIMEOUT_MS = 2_000;
 const ACTIVE_STREAM_WINDOW_MS = 5_000;
 /** TCP + TLS + upgrade to a distant exchange, on a busy host: far longer than the liveness deadline. */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Watchdog period bounds: fine enough to act on a 2 s deadline, coarse enough to cost nothing. */
-const MAX_TICK_MS = 250;
+/** Watchdog period: fine enough to act on a 1.5 s liveness deadline within a few percent of it. */
+const MAX_TICK_MS = 100;
+/** Stream staleness is judged in seconds: scanning every stream of a connection each tick would be waste. */
+const MAX_STALENESS_CHECK_MS = 1_000;
 /** A tick this much later than due means our event loop stalled: that silence is ours, not the exchange's. */
 const LATE_TICK_MS = 500;
 
@@ -83,6 +85,8 @@ export class StreamConnection {
   private lastSentAt = 0;
   private lastCheckAt = 0;
   private tickMs = MAX_TICK_MS;
+  private stalenessEveryMs = MAX_STALENESS_CHECK_MS;
+  private lastStalenessCheckAt = 0;
   /** The outstanding liveness probe: waiting for its turn in the pacer, or sent at a time; any frame after it answers it. */
   private probe: 'queued' | number | undefined;
   openedAt: number | undefined;
@@ -137,7 +141,8 @@ export class StreamConnection {
     ws.on('error', (error) => this.finish(this.retiring ? 'rotation' : 'error', error.message));
     ws.on('close', (code, reason) => this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
     const pingMs = this.options.protocol.clientPing === undefined ? Infinity : this.options.pingIntervalMs;
-    this.tickMs = Math.max(20, Math.min(MAX_TICK_MS, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 4));
+    this.tickMs = Math.max(20, Math.min(MAX_TICK_MS, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 8));
+    this.stalenessEveryMs = Math.max(this.tickMs, Math.min(MAX_STALENESS_CHECK_MS, this.options.staleAfterMs / 4));
     this.lastCheckAt = started;
     this.watchdog = setInterval(() => this.check(), this.tickMs);
   }
@@ -338,7 +343,10 @@ export class StreamConnection {
       this.outbound.pushFront({ text: ping, subscribe: false });
       this.flushOutbound();
     }
-    this.checkStaleness(now);
+    if (now - this.lastStalenessCheckAt >= this.stalenessEveryMs) {
+      this.lastStalenessCheckAt = now;
+      this.checkStaleness(now);
+    }
   }
 
   /**
