@@ -28,8 +28,11 @@ const exchangeSection = {
     ping_interval: { ...seconds, default: 20 },
     /** First reconnect delay in seconds; later retries back off exponentially with full jitter. */
     reconnect_delay: { ...seconds, default: 0.1 },
-    /** Upper bound of the reconnect backoff in seconds. */
-    reconnect_max_delay: { ...seconds, default: 5 },
+    /**
+     * Upper bound of the reconnect backoff in seconds: an exchange back from an outage is found within
+     * about this long. The exchange's own connection-attempt limit is kept on top of it, for all connections.
+     */
+    reconnect_max_delay: { ...seconds, default: 2 },
     /** Hard ceiling on concurrent connections for this exchange (per ingest replica). */
     max_connections: { type: 'integer', minimum: 1, default: 50 },
     /** Streams per connection, at most the exchange's limit. */

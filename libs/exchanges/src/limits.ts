@@ -24,11 +24,13 @@ export interface ExchangeLimits {
   readonly maxStreamsPerSubscribe: number;
   /** The exchange offers kline history over WebSocket. */
   readonly hasWebSocketHistory: boolean;
+  /** Connection attempts allowed per IP in a window, where the exchange publishes a limit. */
+  readonly connectAttempts?: { readonly count: number; readonly perMs: number };
 }
 
 /** From docs/PROTOCOLS.md (our own choices are listed there too). HTX publishes no per-connection topic cap; 100 keeps reconnect storms small. */
 export const EXCHANGE_LIMITS: Record<ExchangeId, ExchangeLimits> = {
-  binance: { maxStreamsPerConnection: 1024, maxClientMessagesPerSecond: 5, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 200, hasWebSocketHistory: true },
-  okx: { maxStreamsPerConnection: 480, maxClientMessagesPerSecond: 3, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 480, hasWebSocketHistory: false },
+  binance: { maxStreamsPerConnection: 1024, maxClientMessagesPerSecond: 5, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 200, hasWebSocketHistory: true, connectAttempts: { count: 300, perMs: 300_000 } },
+  okx: { maxStreamsPerConnection: 480, maxClientMessagesPerSecond: 3, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 480, hasWebSocketHistory: false, connectAttempts: { count: 3, perMs: 1000 } },
   huobi: { maxStreamsPerConnection: 100, maxClientMessagesPerSecond: 10, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 1, hasWebSocketHistory: true },
 };

@@ -1,7 +1,9 @@
 import type { Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
+import { EXCHANGE_LIMITS } from '@klineflow/exchanges';
 import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
+import { AttemptBudget } from './attempt-budget.js';
 import { BackfillService } from './backfill.js';
 import { createIngestMetrics } from './metrics.js';
 import { outageBackfillRequests } from './outage.js';
@@ -59,10 +61,12 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     kafkaProducer.send({ topic: TOPICS.backfillRequests, acks: -1, messages: requests.map((r) => ({ key: exchange, value: JSON.stringify(r) })) })
       .catch((error: unknown) => ctx.logger.error('outage backfill requests not sent; the normalizer will still find the gaps', { error, requests: requests.length }));
   };
+  const limit = EXCHANGE_LIMITS[exchange].connectAttempts;
+  const attempts = limit && new AttemptBudget(limit.count, limit.perMs);
   for (const plan of plans) {
     const onOutage = protocol.backfill ? requestOutageBackfill(plan.streams) : undefined;
     for (let replica = 0; replica < config.redundancy; replica++) {
-      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger, onOutage }));
+      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger, onOutage, attempts }));
     }
   }
   ctx.logger.info('connection plan', {

@@ -6,9 +6,10 @@ import type { IngestMetrics } from './metrics.js';
 import { outageOnExchangeClock } from './outage.js';
 import type { ConnectionPlan } from './plan.js';
 import type { ExchangeProtocol, RotationTrigger } from './protocol.js';
+import type { AttemptBudget } from './attempt-budget.js';
 
-/** A connection healthy this long resets the reconnect backoff. */
-const BACKOFF_RESET_MS = 30_000;
+/** A connection healthy this long resets the reconnect backoff: one that flaps faster keeps backing off. */
+const BACKOFF_RESET_MS = 10_000;
 /** A replacement that delivers data but never acks or carries everything still takes over after this. */
 const ROTATION_READY_TIMEOUT_MS = 10_000;
 /** How often a rotation checks whether the replacement carries every active stream yet. */
@@ -27,6 +28,8 @@ export interface SlotOptions {
   readonly logger: Logger;
   /** After each outage (not the first connect), on the exchange's clock: from the last frame before it to data flowing again. */
   readonly onOutage?: (start: number, end: number) => void;
+  /** The exchange's connection-attempt limit, shared by every slot of the exchange: reconnects wait their turn. */
+  readonly attempts?: AttemptBudget;
 }
 
 export interface SlotStatus {
@@ -238,9 +241,14 @@ export class ConnectionSlot {
     this.active = undefined;
     const delay = this.backoff.nextDelay(Date.now());
     logger.warn('connection lost; reconnecting', { slot: this.options.slotId, conn_id: connection.connId, reason, detail, retry_in_ms: Math.round(delay) });
-    this.reconnectTimer = setTimeout(() => {
-      if (!this.stopped) this.active = this.open();
-    }, delay);
+    this.reconnectTimer = setTimeout(() => this.reconnect(), delay);
+  }
+
+  private reconnect(): void {
+    if (this.stopped) return;
+    const wait = this.options.attempts?.take(Date.now()) ?? 0;
+    if (wait > 0) this.reconnectTimer = setTimeout(() => this.reconnect(), wait);
+    else this.active = this.open();
   }
 
   private stopRotationTimers(): void {
