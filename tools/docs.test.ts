@@ -84,7 +84,7 @@ export function checkDoc(repo: string, doc: string, markdown: string, scripts: R
         const first = word.split('/')[0]!;
         if (ROOT_FOLDERS.includes(first)) {
           if (!pathExists(repo, word)) problems.push(`${doc}: \`${word}\` does not exist`);
-        } else if (first !== '' && first !== '..' && !/[<*]/.test(first) && existsSync(path.join(docDir, first)) && docDir !== repo) {
+        } else if (path.resolve(docDir) !== path.resolve(repo) && !['', '.', '..', 'dist'].includes(first) && !/[<*]/.test(first) && existsSync(path.join(docDir, first))) {
           if (!pathExists(docDir, word)) problems.push(`${doc}: \`${word}\` (beside the doc) does not exist`);
         }
       } else if (FILE_NAME.test(word) && word === raw.replace(/[,;:]$/, '')) {
@@ -118,7 +118,7 @@ test('a missing npm script or path in a doc is reported', () => {
     'node --import tsx --test libs/no-such-lib/src/x.test.ts',
     'bash tools/stack/stack.sh up',
     '```',
-    'See `apps/ingest-<exchange>`, `apps/no-such-<app>`, `NO-SUCH.md` and `dist/apps/<app>/main.js`.',
+    'See `apps/ingest-<exchange>`, `apps/no-such-<app>`, `NO-SUCH.md`, `dist/apps/<app>/main.js` and `dist/no-such.json`.',
   ].join('\n');
   const problems = checkDoc(REPO, 'README.md', doc, { start: '', test: '' }).sort();
   assert.deepEqual(problems, [

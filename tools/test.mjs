@@ -30,6 +30,11 @@ const all = (roots.length > 0 ? roots : ['libs', 'apps', 'deploy', 'tools']).fla
 const needsStack = (f) => chaos || f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
 const unit = all.filter((f) => !needsStack(f));
 const stack = all.filter(needsStack);
+// `node --test` given no file runs every *.test.* it finds, stack and end-to-end suites included.
+if ((unitOnly ? unit : all).length === 0) {
+  console.error(`[test] no ${unitOnly ? 'unit ' : ''}test files under ${roots.join(', ') || 'libs, apps, deploy, tools'}`);
+  process.exit(1);
+}
 
 function run(cmd, argv, env = {}) {
   const result = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } });
@@ -48,9 +53,11 @@ if (selected.some(usesTestTools) && run('bash', ['tools/stack/stack.sh', 'instal
   process.exit(1);
 }
 
+// The test files use kafkajs in-process too: the same warning is off as for the apps (libs/process-runner APP_NODE_FLAGS).
+const NODE_FLAGS = ['--import', 'tsx', '--disable-warning=TimeoutNegativeWarning'];
 let status = 0;
 if (unitOnly || stack.length === 0) {
-  status = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit]);
+  status = run(process.execPath, [...NODE_FLAGS, '--test', '--test-reporter=spec', ...unit]);
 } else {
   for (const [cmd, argv] of [[process.execPath, ['tools/build.mjs']], ['bash', ['tools/stack/stack.sh', 'up']]]) {
     if (run(cmd, argv) !== 0) {
@@ -59,6 +66,6 @@ if (unitOnly || stack.length === 0) {
     }
   }
   // Stack and e2e tests share one broker and one machine of 2 cores: run files one at a time.
-  status = run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...unit, ...stack]);
+  status = run(process.execPath, [...NODE_FLAGS, '--test', '--test-reporter=spec', '--test-concurrency=1', ...unit, ...stack]);
 }
 process.exit(status);
