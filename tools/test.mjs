@@ -30,10 +30,11 @@ const all = (roots.length > 0 ? roots : ['libs', 'apps', 'deploy', 'tools']).fla
 const needsStack = (f) => chaos || f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
 const unit = all.filter((f) => !needsStack(f));
 const stack = all.filter(needsStack);
-// `node --test` given no file runs every *.test.* it finds, stack and end-to-end suites included.
+// `node --test` given no file runs every *.test.* it finds, stack and end-to-end suites included; a
+// project without unit tests (libs/schemas, whose Nx test target is `--unit libs/schemas`) has nothing to run.
 if ((unitOnly ? unit : all).length === 0) {
-  console.error(`[test] no ${unitOnly ? 'unit ' : ''}test files under ${roots.join(', ') || 'libs, apps, deploy, tools'}`);
-  process.exit(1);
+  console.error(`[test] no ${unitOnly ? 'unit ' : ''}test files under ${roots.join(', ') || 'libs, apps, deploy, tools'}: nothing to run`);
+  process.exit(0);
 }
 
 function run(cmd, argv, env = {}) {
