@@ -1,5 +1,5 @@
 import { EXCHANGE_IDS, EXCHANGE_LIMITS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
-import { klineKey, rawTopic, TOPICS } from '@klineflow/kafka';
+import { arrivalOrder, klineKey, rawTopic, TOPICS, type StandardRecordHeaders } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import { abbreviate, type BackfillRequest, type DeadLetter, type KlineGap, type StandardKline } from '@klineflow/schemas';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type KlineflowConfig } from '@klineflow/config';
@@ -25,6 +25,8 @@ export interface RawMessage {
 export interface OutputMessage {
   readonly key: string;
   readonly value: string;
+  /** Arrival-ordered records: their `order` (libs/kafka `StandardRecordHeaders`). */
+  readonly headers?: StandardRecordHeaders;
 }
 
 export interface TopicMessages {
@@ -150,11 +152,15 @@ export class Normalizer {
       // Only a trusted time: a histogram refuses NaN, and a 1e23 would ruin the latency figures.
       if (trusted && result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
     }
-    for (const mapped of accepted) {
+    const ordering = MAPPERS[exchange].ordering;
+    for (let i = 0; i < accepted.length; i++) {
+      const mapped = accepted[i] as MappedRecord;
+      // Where the exchange gives no time of its own, the raw frame's place in its partition orders updates that share a millisecond.
+      const order = ordering[mapped.channel] === 'arrival' ? arrivalOrder(message.offset, i) : undefined;
       if (mapped.channel === 'kline') {
-        this.handleKline(mapped.record, fromBackfill, message);
+        this.handleKline(mapped.record, fromBackfill, message, order);
       } else {
-        this.emit(RECORD_TOPICS[mapped.channel], `${exchange}:${mapped.record.symbol}`, mapped.record);
+        this.emit(RECORD_TOPICS[mapped.channel], `${exchange}:${mapped.record.symbol}`, mapped.record, order);
         this.counts.add(METRICS.normalized, [exchange, mapped.channel]);
       }
     }
@@ -239,7 +245,8 @@ export class Normalizer {
     return this.streams.get(key)?.integrity.state;
   }
 
-  private handleKline(bar: StandardKline, fromBackfill: boolean, source: RawMessage): void {
+  /** `order` is set for arrival-ordered streams (libs/kafka `arrivalOrder`). */
+  private handleKline(bar: StandardKline, fromBackfill: boolean, source: RawMessage, order: string | undefined): void {
     const key = klineKey(bar.exchange, bar.symbol, bar.interval);
     let stream = this.streams.get(key);
     if (!stream) {
@@ -258,8 +265,8 @@ export class Normalizer {
       for (const outcome of stream.integrity.applyHtxTick(bar, reconnected)) this.record(key, stream, outcome, source);
     } else {
       const newestBefore = stream.integrity.state.lastEmitted?.open_time;
-      const outcome = stream.integrity.apply(bar, fromBackfill);
-      this.record(key, stream, outcome, source, changesSavedState(outcome, newestBefore));
+      const outcome = stream.integrity.apply(bar, fromBackfill, order !== undefined);
+      this.record(key, stream, outcome, source, changesSavedState(outcome, newestBefore), order);
     }
   }
 
@@ -267,7 +274,7 @@ export class Normalizer {
    * Turns one integrity outcome into records, gap events, dead letters and counts. `savesState`
    * marks the stream for a `normalizer-state` snapshot (HTX ticks always: the pending bar is state).
    */
-  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined, savesState = true): void {
+  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined, savesState = true, order?: string): void {
     const { exchange } = stream;
     const interval = stream.integrity.interval;
     if (outcome.dropped) {
@@ -276,7 +283,7 @@ export class Normalizer {
     }
     if (savesState) this.dirtyStreams.add(key);
     if (outcome.emitted) {
-      this.emit(TOPICS.klines, key, outcome.emitted);
+      this.emit(TOPICS.klines, key, outcome.emitted, order);
       this.counts.add(METRICS.normalized, [exchange, 'kline']);
     }
     for (const flag of outcome.flags) this.counts.add(METRICS.sanityFlags, [exchange, flag.check, 'flag']);
@@ -376,15 +383,15 @@ export class Normalizer {
     this.emit(TOPICS.deadLetter, 'unknown', letter);
   }
 
-  /** Returns the length of the JSON queued. */
-  private emit(topic: string, key: string, value: unknown): number {
+  /** Returns the length of the JSON queued. `order` goes in the record's `order` header. */
+  private emit(topic: string, key: string, value: unknown, order?: string): number {
     let list = this.outputs.get(topic);
     if (!list) {
       list = [];
       this.outputs.set(topic, list);
     }
     const json = JSON.stringify(value);
-    list.push({ key, value: json });
+    list.push(order === undefined ? { key, value: json } : { key, value: json, headers: { order } });
     return json.length;
   }
 }

@@ -5,12 +5,18 @@ import type { ValidateFunction } from 'ajv';
 
 export type RecordKind = 'kline' | 'ticker' | 'depth';
 
-/** One version of a value, ranked by (open_time, event_time, is_closed); ticker/depth use 0 for the others. */
+/**
+ * One version of a value, ranked by (open_time, event_time, is_closed, order); ticker/depth use 0 for
+ * open_time and is_closed. `order` is the normalizer's `order` header, absent when the record has none:
+ * it ranks only between two records that both have one (arrival-ordered streams, where a later order
+ * is a later update in the same millisecond); otherwise an equal rank is a replay.
+ */
 export interface Candidate {
   readonly json: string;
   readonly openTime: number;
   readonly eventTime: number;
   readonly closed: 0 | 1;
+  readonly order?: string;
   readonly recvTime: number;
 }
 
@@ -52,7 +58,9 @@ export const TOPIC_KINDS: ReadonlyMap<string, RecordKind> = new Map([
 export function isNewer(a: Candidate, b: Candidate): boolean {
   if (a.openTime !== b.openTime) return a.openTime > b.openTime;
   if (a.eventTime !== b.eventTime) return a.eventTime > b.eventTime;
-  return a.closed > b.closed;
+  if (a.closed !== b.closed) return a.closed > b.closed;
+  // Orders are fixed-width digits: text order is numeric order.
+  return a.order !== undefined && b.order !== undefined && a.order > b.order;
 }
 
 /**
@@ -78,7 +86,7 @@ export function planWrites(records: readonly SinkRecord[], keyPrefix: string, to
     const v = parsed.value as Parsed;
     const key = kind === 'kline' ? `${keyPrefix}kline:${v.exchange}:${v.symbol}:${v.interval}` : `${keyPrefix}${kind}:${v.exchange}:${v.symbol}`;
     const candidate: Candidate = {
-      json: record.value, openTime: v.open_time ?? 0, eventTime: v.event_time, closed: v.is_closed ? 1 : 0, recvTime: v.recv_time,
+      json: record.value, openTime: v.open_time ?? 0, eventTime: v.event_time, closed: v.is_closed ? 1 : 0, order: record.order, recvTime: v.recv_time,
     };
     accepted += 1;
     const write = byKey.get(key);

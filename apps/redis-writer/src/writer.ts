@@ -19,8 +19,9 @@ export function withApplyScript(redis: Redis): RedisWithApply {
 }
 
 function scriptArgs(write: KeyWrite): Array<string | number> {
-  const args: Array<string | number> = ['latest', write.latest.json, write.latest.openTime, write.latest.eventTime, write.latest.closed];
-  if (write.closed) args.push('closed', write.closed.json, write.closed.openTime, write.closed.eventTime, write.closed.closed);
+  const { latest, closed } = write;
+  const args: Array<string | number> = ['latest', latest.json, latest.openTime, latest.eventTime, latest.closed, latest.order ?? ''];
+  if (closed) args.push('closed', closed.json, closed.openTime, closed.eventTime, closed.closed, closed.order ?? '');
   return args;
 }
 

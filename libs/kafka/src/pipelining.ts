@@ -7,13 +7,21 @@ import type { Message, TopicMessages, TopicPartitionOffset } from 'kafkajs';
  */
 export class SerialPump {
   private running: Promise<void> | undefined;
+  /**
+   * Set before the loop starts: the loop runs its first step synchronously, before `running` is
+   * assigned, and a kick from within that step (a batch too large for one write kicks for the rest)
+   * must not start a second loop, whose step would overlap the first and overtake it.
+   */
+  private looping = false;
   private wanted = false;
 
   constructor(private readonly step: () => Promise<void>) {}
 
   kick(): void {
     this.wanted = true;
-    this.running ??= this.loop();
+    if (this.looping) return;
+    this.looping = true;
+    this.running = this.loop();
   }
 
   /** Resolves once no step runs and none is wanted: everything kicked so far has been handled. */
@@ -28,6 +36,7 @@ export class SerialPump {
         await this.step();
       }
     } finally {
+      this.looping = false;
       this.running = undefined;
     }
   }
@@ -88,7 +97,7 @@ export function splitTopicMessages(topicMessages: readonly TopicMessages[], maxB
   for (const { topic, messages } of topicMessages) {
     let chunk: Message[] = [];
     for (const message of messages) {
-      const size = byteLength(message.key) + byteLength(message.value) + RECORD_OVERHEAD_BYTES;
+      const size = byteLength(message.key) + byteLength(message.value) + RECORD_OVERHEAD_BYTES + (message.headers ? headersLength(message.headers) : 0);
       if (bytes + size > maxBytes && bytes > 0) {
         if (chunk.length > 0) current.push({ topic, messages: chunk });
         requests.push(current);
@@ -107,6 +116,19 @@ export function splitTopicMessages(topicMessages: readonly TopicMessages[], maxB
 
 /** Record header, varints and attributes: an upper bound per record in a v2 record batch without headers. */
 const RECORD_OVERHEAD_BYTES = 32;
+
+/** Names and values of a record's headers, plus their varints. */
+function headersLength(headers: NonNullable<Message['headers']>): number {
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (!Array.isArray(value)) bytes += Buffer.byteLength(name) + byteLength(value) + HEADER_OVERHEAD_BYTES;
+    else for (const v of value) bytes += Buffer.byteLength(name) + byteLength(v) + HEADER_OVERHEAD_BYTES;
+  }
+  return bytes;
+}
+
+const HEADER_OVERHEAD_BYTES = 10;
 
 function byteLength(value: Message['value'] | Message['key']): number {
   if (value === null || value === undefined) return 0;

@@ -45,6 +45,40 @@ export interface RawFrameHeaders {
   kind: 'live' | 'backfill';
 }
 
+/**
+ * How the updates of a stream are ordered. `event_time`: by the exchange's own time (Binance `E`, HTX
+ * `ts`, OKX ticker/book/trade `ts`); two updates with the same time are the same event, delivered twice.
+ * `arrival`: the frame carries no exchange time (OKX candles, Binance depth20), so `event_time` is the
+ * receive time in ms and two distinct updates can share it; the order they arrived in decides.
+ */
+export type Ordering = 'event_time' | 'arrival';
+
+/**
+ * Headers of a standard record (`kline-data`, `ticker-data`, `depth-data`, `trade-data`). Values are
+ * strings on the wire; the record JSON itself never carries them. A type, not an interface, so it is a
+ * kafkajs `IHeaders`.
+ */
+export type StandardRecordHeaders = {
+  /**
+   * Arrival-ordered records only: the record's place in its stream, which breaks a tie of `event_time`
+   * (a later `order` is a later update). Fixed width, so text order is numeric order: the offset of the
+   * raw frame in its `raw.<exchange>` partition (every frame of a stream is keyed by it, so it is in one
+   * partition, in arrival order) and the record's index within the frame. The same frame always gets
+   * the same order, so a replay is recognised as one.
+   */
+  order?: string;
+};
+
+export const ORDER_HEADER = 'order' satisfies keyof StandardRecordHeaders;
+
+const OFFSET_DIGITS = 19; // an int64 offset
+const INDEX_DIGITS = 6;
+
+/** The `order` header of the `index`-th record of the raw frame at `rawOffset`. */
+export function arrivalOrder(rawOffset: string, index: number): string {
+  return rawOffset.padStart(OFFSET_DIGITS, '0') + String(index).padStart(INDEX_DIGITS, '0');
+}
+
 export function klineKey(exchange: ExchangeId, symbol: string, interval: string): string {
   return `${exchange}:${symbol}:${interval}`;
 }

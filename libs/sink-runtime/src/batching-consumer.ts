@@ -1,5 +1,5 @@
-import type { Consumer, Kafka } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, OffsetCommitter, SerialPump, startLagExporter, type LagExporter } from '@klineflow/kafka';
+import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { groupConsumerConfig, keepConsuming, OffsetCommitter, ORDER_HEADER, SerialPump, startLagExporter, type LagExporter } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -10,6 +10,18 @@ export interface SinkRecord {
   readonly offset: string;
   readonly key: string;
   readonly value: string;
+  /**
+   * The normalizer's `order` header (libs/kafka `StandardRecordHeaders`): set on arrival-ordered records,
+   * where it breaks a tie of `event_time` (the later order is the later update).
+   */
+  readonly order?: string;
+}
+
+/** The `order` header of a consumed record, if it has one. */
+export function orderOf(headers: IHeaders | undefined): string | undefined {
+  const value = headers?.[ORDER_HEADER];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value[0] : value)?.toString();
 }
 
 export interface SinkConsumerOptions {
@@ -148,7 +160,7 @@ export class BatchingSinkConsumer {
         let last: string | undefined;
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '' });
+          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', order: orderOf(message.headers) });
           last = message.offset;
         }
         if (last === undefined) return;

@@ -1,3 +1,4 @@
+import Big from 'big.js';
 import { INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
 import { checkPriceJump, checkVolumeSpike, type SanityCheck, type SanityFinding, type SanityLimits } from './sanity.js';
@@ -85,8 +86,12 @@ export class StreamIntegrity {
     this.intervalMs = INTERVAL_MS[interval];
   }
 
-  apply(bar: StandardKline, fromBackfill: boolean): KlineOutcome {
-    return bar.is_closed ? this.applyClosed(bar, fromBackfill) : this.applyOpen(bar);
+  /**
+   * `arrivalOrdered`: the stream's event_time is its receive time (OKX candles), so two distinct
+   * updates can share it, and the later arrival is the later update.
+   */
+  apply(bar: StandardKline, fromBackfill: boolean, arrivalOrdered = false): KlineOutcome {
+    return bar.is_closed ? this.applyClosed(bar, fromBackfill) : this.applyOpen(bar, arrivalOrdered);
   }
 
   /**
@@ -134,7 +139,7 @@ export class StreamIntegrity {
     return this.applyClosed(closed, false);
   }
 
-  private applyOpen(bar: StandardKline): KlineOutcome {
+  private applyOpen(bar: StandardKline, arrivalOrdered = false): KlineOutcome {
     const outcome = newOutcome();
     const { lastClosedOpenTime, lastEmitted } = this.state;
     if (lastClosedOpenTime !== null && bar.open_time <= lastClosedOpenTime) return drop(outcome, 'stale');
@@ -143,6 +148,9 @@ export class StreamIntegrity {
       if (lastEmitted.is_closed) return drop(outcome, 'stale');
       if (sameValues(bar, lastEmitted)) return drop(outcome, 'duplicate');
       if (bar.event_time < lastEmitted.event_time) return drop(outcome, 'stale');
+      // Arrival order decides within a millisecond, and downstream keeps the later of a tie: a late copy of
+      // an earlier version (a hot-standby connection's, a replay's) must not pass as the later update.
+      if (arrivalOrdered && bar.event_time === lastEmitted.event_time && lowerVolume(bar, lastEmitted)) return drop(outcome, 'stale');
     }
     // Bars before the first one seen are start-up, not gaps; from it on, every close is owed.
     if (this.state.lastClosedOpenTime === null && this.state.coveredUntil === null) this.state.coveredUntil = bar.open_time - this.intervalMs;
@@ -247,6 +255,18 @@ function newOutcome(): KlineOutcome {
 function drop(outcome: KlineOutcome, kind: DropKind): KlineOutcome {
   outcome.dropped = kind;
   return outcome;
+}
+
+/**
+ * A bar's base volume only grows while it is open: a version with less volume is an earlier one.
+ * big.js only here: it runs for the rare updates that share a millisecond with the previous one.
+ */
+function lowerVolume(bar: StandardKline, than: StandardKline): boolean {
+  try {
+    return new Big(bar.volume).lt(than.volume);
+  } catch {
+    return false;
+  }
 }
 
 /** An identical repeat (redundant connection, reconnect overlap) differs at most in receive and event time. */

@@ -16,6 +16,8 @@ const exchange = 'binance';
 
 export const binanceMapper: Mapper = {
   exchange,
+  // `E` orders klines, tickers and trades; depth20 snapshots carry no time (the receive time stands in).
+  ordering: { kline: 'event_time', ticker: 'event_time', depth: 'arrival', trade: 'event_time' },
   map(raw, context) {
     const frame = parseJson(raw) as Frame | undefined;
     if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');

@@ -19,6 +19,8 @@ const TOPIC = /^market\.([a-z0-9]+)\.(kline\.([a-z0-9]+)|ticker|depth\.step0|tra
 
 export const huobiMapper: Mapper = {
   exchange,
+  // Every push carries `ts` (depth its own `tick.ts`).
+  ordering: { kline: 'event_time', ticker: 'event_time', depth: 'event_time', trade: 'event_time' },
   map(raw, context) {
     const frame = parseJson(raw, parseWithNumberLiterals) as Frame | undefined;
     if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');

@@ -1,4 +1,5 @@
 import type { ExchangeId, Interval } from '@klineflow/exchanges';
+import type { Ordering } from '@klineflow/kafka';
 import type { StandardDepth, StandardKline, StandardTicker, StandardTrade } from '@klineflow/schemas';
 
 /** Backfill headers of a raw frame: the stream whose history was requested (Binance replies do not name it). */
@@ -40,6 +41,13 @@ export type MapResult =
 /** Turns one exact exchange frame into standard records. Pure: no state, no I/O. */
 export interface Mapper {
   readonly exchange: ExchangeId;
+  /**
+   * How the updates of each channel are ordered (docs/PROTOCOLS.md, "Update order"): by the exchange's
+   * own `event_time`, or, where the frame carries no exchange time, by arrival. The normalizer stamps
+   * arrival-ordered records with an `order` header, and the stores keep the later of two updates that
+   * share an `event_time`.
+   */
+  readonly ordering: Readonly<Record<RecordChannel, Ordering>>;
   map(raw: string, context: FrameContext): MapResult;
 }
 
