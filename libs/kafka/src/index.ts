@@ -5,3 +5,4 @@ export * from './pipelining.js';
 export * from './dead-letter-tail.js';
 export * from './partitioner.js';
 export { kafkaClientId } from './membership.js';
+export { readWholeTopic, type TopicRecord } from './whole-topic.js';

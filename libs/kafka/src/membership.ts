@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
+import { internalCluster } from './internals.js';
 
 /**
  * The Kafka client id of one app instance: `<client_id>-<app>-<host>`. The host is the pod name on
@@ -8,23 +9,6 @@ import type { Kafka } from 'kafkajs';
  */
 export function kafkaClientId(clientIdPrefix: string, app: string, host = hostname()): string {
   return `${clientIdPrefix}-${app}-${host}`;
-}
-
-/** The slice of kafkajs' internal cluster and broker objects that eviction needs (kafkajs is pinned at 2.2.4). */
-interface GroupCoordinator {
-  describeGroups(request: { groupIds: string[] }): Promise<{ groups: Array<{ members: Array<{ memberId: string; clientId: string }> }> }>;
-  leaveGroup(request: { groupId: string; memberId: string }): Promise<unknown>;
-}
-interface InternalCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  findGroupCoordinator(request: { groupId: string }): Promise<GroupCoordinator>;
-}
-
-function internalCluster(kafka: Kafka): InternalCluster {
-  const create = Object.getOwnPropertySymbols(kafka).find((symbol) => symbol.description === 'private:Kafka:createCluster');
-  if (create === undefined) throw new Error('kafkajs no longer exposes createCluster: evictPreviousIncarnation needs updating');
-  return (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[create]!({});
 }
 
 /**
