@@ -4,7 +4,7 @@
 // It installs only what running needs: helm and promtool, which only tests use, come with `npm test`.
 import { spawnSync, spawn } from 'node:child_process';
 import { ensureNpmPackages } from './npm-packages.mjs';
-import { runOnRuntimeNode } from './node-runtime.mjs';
+import { KAFKAJS_WARNING_OFF, runOnRuntimeNode } from './node-runtime.mjs';
 
 function step(title, cmd, args) {
   console.error(`[start] ${title}`);
@@ -17,6 +17,8 @@ function step(title, cmd, args) {
 
 // From here on this is Node 24, and so is every `node` on PATH (npm ci, stack provisioning, apps).
 await runOnRuntimeNode('[start]');
+// stack.sh's provisioning and the supervisor use kafkajs as the apps do (libs/process-runner APP_NODE_FLAGS).
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, KAFKAJS_WARNING_OFF].filter(Boolean).join(' ');
 ensureNpmPackages('[start]');
 step('starting the local stack (Kafka, Redis, ClickHouse)', 'bash', ['tools/stack/stack.sh', 'up']);
 step('building the apps', process.execPath, ['tools/build.mjs']);

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureNpmPackages } from './npm-packages.mjs';
-import { runOnRuntimeNode } from './node-runtime.mjs';
+import { KAFKAJS_WARNING_OFF, runOnRuntimeNode } from './node-runtime.mjs';
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
@@ -43,6 +43,9 @@ function run(cmd, argv, env = {}) {
 }
 
 await runOnRuntimeNode('[test]');
+// Test files, the processes they start and stack.sh's provisioning use kafkajs too: the same warning is
+// off for all of them as for the apps (libs/process-runner APP_NODE_FLAGS).
+process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, KAFKAJS_WARNING_OFF].filter(Boolean).join(' ');
 // A fresh clone may run `npm test` first: install the packages the way `npm start` does.
 ensureNpmPackages('[test]');
 
@@ -54,8 +57,7 @@ if (selected.some(usesTestTools) && run('bash', ['tools/stack/stack.sh', 'instal
   process.exit(1);
 }
 
-// The test files use kafkajs in-process too: the same warning is off as for the apps (libs/process-runner APP_NODE_FLAGS).
-const NODE_FLAGS = ['--import', 'tsx', '--disable-warning=TimeoutNegativeWarning'];
+const NODE_FLAGS = ['--import', 'tsx'];
 let status = 0;
 if (unitOnly || stack.length === 0) {
   status = run(process.execPath, [...NODE_FLAGS, '--test', '--test-reporter=spec', ...unit]);
