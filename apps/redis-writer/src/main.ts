@@ -19,8 +19,8 @@ await runService('redis_writer', async (ctx) => {
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
     lazyConnect: true,
-    // Reconnect attempts are one TCP connect each: a short ceiling finds a restarted Redis within half a second.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 500),
+    // Reconnect attempts are one TCP connect each: a short ceiling finds a restarted Redis within 200 ms.
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 200),
   }));
   // Readiness only: the client reconnects by itself, however long Redis is away, and the sink waits.
   redis.on('error', (error: Error) => health.set('redis', 'down', error.message));
@@ -56,6 +56,7 @@ await runService('redis_writer', async (ctx) => {
       },
     }),
   });
+  redis.on('ready', () => sink.storeReachable());
   await sink.start();
   ctx.onShutdown(async () => {
     await sink.stop();

@@ -186,6 +186,33 @@ test('while Redis is unreachable nothing is committed and the sink is down (not 
   assert.equal(health.get('sink:redis')?.status, 'up');
 });
 
+test('Redis reconnecting ends the pause at once, however far off the next backoff retry is', async () => {
+  const topic = `test-rw-back-${RUN}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  const { redis, write } = await writerViaProxy(new Map([[topic, 'kline']]));
+  const health = new HealthRegistry();
+  const sink = new BatchingSinkConsumer({
+    kafka, brokers: [BROKER], registry: new Registry(), health, logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis', groupId: `g-rw-back-${RUN}`, topics: [topic], maxBatch: 500, maxDelayMs: 0,
+    // Retries a minute apart: only the reconnect event can make the write prompt.
+    retry: { initialMs: 60_000, maxMs: 60_000 },
+    onFatal: (reason) => assert.fail(reason), write,
+  });
+  redis.on('ready', () => sink.storeReachable()); // as apps/redis-writer/src/main.ts wires it
+  cleanup.push(() => sink.stop());
+  await sink.start();
+  await proxy.cut();
+  const bars = [0, 1].map((i) => bar(i, { symbol: 'ADAUSDT', is_closed: true }));
+  await producer.send({ topic, acks: -1, messages: bars.map((b) => ({ key: 'binance:ADAUSDT:1m', value: JSON.stringify(b) })) });
+  await until('the sink to notice the outage', () => (health.get('sink:redis')?.status === 'down' ? true : undefined));
+
+  const reopenedAt = Date.now();
+  await proxy.open();
+  await until('the bars after Redis is back', async () => ((await hash('kline:binance:ADAUSDT:1m')).closed ? true : undefined));
+  assert.ok(Date.now() - reopenedAt < 30_000, `written ${Date.now() - reopenedAt} ms after Redis was back, long before the next retry`);
+  assert.deepEqual(await hash('kline:binance:ADAUSDT:1m'), { latest: bars[1], closed: bars[1] });
+});
+
 test('a key Redis refuses (WRONGTYPE) dead-letters its records with Redis\'s error; the other keys commit, with no pause', async () => {
   const topic = `test-rw-refused-${RUN}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });

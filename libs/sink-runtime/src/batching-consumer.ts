@@ -234,6 +234,15 @@ export class BatchingSinkConsumer {
     if (this.buffer.length > 0) this.writer.kick();
   }
 
+  /** The store's client reports it reachable again (a reconnect): retry now, not at the next backoff tick. */
+  storeReachable(): void {
+    if (!this.paused || this.stopping) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDue = true;
+    this.writer.kick();
+  }
+
   /**
    * SIGTERM: stop fetching, write and commit what is buffered (one attempt) while still a
    * group member, then leave. kafkajs' consumer.stop() drops the group, after which no
