@@ -78,7 +78,8 @@ test('after an edit of a lib or of tools/build.mjs the build runs again instead 
     const apps = ['ingest-binance', 'ingest-okx'];
     const bundle = (app: string) => readFileSync(path.join(clone.root, 'dist/apps', app, 'main.js'), 'utf8');
     const build = () => {
-      const out = nx(clone.root, ['run-many', '-t', 'build', `--projects=${apps.join(',')}`, '--output-style=static']);
+      // Nx keeps its cache outside the workspace, under ~/.nx, shared by every clone of this repository: a private one here.
+      const out = nx(clone.root, ['run-many', '-t', 'build', `--projects=${apps.join(',')}`, '--output-style=static'], { NX_CACHE_DIRECTORY: path.join(clone.root, '.nx-test-cache') });
       return { out, bundles: apps.map(bundle), cached: apps.filter((app) => new RegExp(`nx run ${app}:build\\s+\\[(local|remote) cache\\]`).test(out)) };
     };
 
