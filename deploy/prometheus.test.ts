@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
 import { LATENCY_BUCKETS, METRICS } from '@klineflow/observability';
 import { promtoolPath, run } from './binaries.js';
@@ -74,9 +74,20 @@ test('the processing-latency alert covers every stage, and lag alerts collapse r
   const latency = rules.find((r) => r.alert === 'KlineflowProcessingLatencyHigh')!;
   assert.match(latency.expr, /sum by \(stage, le\)/);
   assert.doesNotMatch(latency.expr, /stage\s*=/, 'no stage is singled out');
-  const lag = rules.find((r) => r.alert === 'KlineflowConsumerLagGrowing')!;
-  const uses = lag.expr.match(/klineflow_consumer_lag_messages/g) ?? [];
-  const collapsed = lag.expr.match(/max by \(group, topic, partition\) \(klineflow_consumer_lag_messages\)/g) ?? [];
-  assert.ok(uses.length > 0);
-  assert.equal(collapsed.length, uses.length, 'every use of the lag gauge is max by (group, topic, partition) first');
+  const lagRules = rules.filter((r) => r.expr.includes('klineflow_consumer_lag_messages'));
+  assert.deepEqual(lagRules.map((r) => r.alert).sort(), ['KlineflowConsumerLagGrowing', 'KlineflowConsumerLagHigh']);
+  for (const lag of lagRules) {
+    const uses = lag.expr.match(/klineflow_consumer_lag_messages/g) ?? [];
+    const collapsed = lag.expr.match(/max by \(group, topic, partition\) \(klineflow_consumer_lag_messages\)/g) ?? [];
+    assert.equal(collapsed.length, uses.length, `${lag.alert}: every use of the lag gauge is max by (group, topic, partition) first`);
+  }
+});
+
+test('every stage the apps report processing latency for has a promtool case in which the latency alert fires for it', () => {
+  const sources = readdirSync('apps', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  const emitted = new Set(sources.flatMap((f) => [...readFileSync(`apps/${f}`, 'utf8').matchAll(/observe\(\{ stage: '(\w+)' \}/g)].map((m) => m[1]!)));
+  assert.deepEqual([...emitted].sort(), ['clickhouse', 'normalize', 'redis']);
+  const cases = unitTests.tests.flatMap((t) => t.alert_rule_test).filter((c) => c.alertname === 'KlineflowProcessingLatencyHigh');
+  const fired = new Set(cases.flatMap((c) => (c.exp_alerts as { exp_labels?: { stage?: string } }[]).map((a) => a.exp_labels?.stage)));
+  for (const stage of emitted) assert.ok(fired.has(stage), `no firing case for stage ${stage}`);
 });
