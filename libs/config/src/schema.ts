@@ -71,7 +71,7 @@ export const configSchema = {
       default: {},
       required: ['shard_index', 'shard_count'],
       properties: {
-        /** Replica i of N takes the streams whose symbol hashes to i (StatefulSet ordinal). */
+        /** Replica i of N takes every N-th configured symbol in sorted order, from the i-th (StatefulSet ordinal). */
         shard_index: { type: 'integer', minimum: 0, default: 0 },
         shard_count: { type: 'integer', minimum: 1, default: 1 },
       },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@klineflow/config';
-import { planConnections, planStreams, ownsSymbol, staleThresholdMs } from './plan.js';
+import { assignShards, planConnections, planStreams, ownsSymbol, staleThresholdMs } from './plan.js';
 import type { StreamSpec } from './protocol.js';
 import { exchangeConfig, manySymbols, planningProtocol } from './test-support.js';
 
@@ -34,17 +34,62 @@ test("a symbol's streams share one connection and load is balanced across connec
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 9, `balanced: ${sizes.join(',')}`);
 });
 
-test('shards split the symbols disjointly and completely, stably by symbol hash', () => {
-  const config = exchangeConfig('binance', [symbolsLine(300), 'intervals = ["1m", "1h"]']);
+test('shards split the symbols disjointly and completely, within one symbol of each other', () => {
+  const config = exchangeConfig('binance', [symbolsLine(300), 'channels = ["kline"]', 'intervals = ["1m", "1h"]']);
+  const symbols = config.symbols.map((s) => s.canonical);
   const shards = [0, 1, 2].map((i) => planConnections(config, protocol('binance'), { shard_index: i, shard_count: 3 }).flatMap((p) => p.streams));
   const all = shards.flat().map((s) => s.key).sort();
   assert.deepEqual(all, planStreams(config, protocol('binance')).map((s) => s.key).sort());
   for (const [i, streams] of shards.entries()) {
-    assert.ok(streams.length > 100 && streams.length < 1100, `shard ${i} has ${streams.length} streams`);
-    assert.ok(streams.every((s) => ownsSymbol(s.symbol.canonical, i, 3)));
+    assert.equal(streams.length, 200, `shard ${i}: 100 symbols × 2 intervals`);
+    assert.ok(streams.every((s) => ownsSymbol(s.symbol.canonical, i, 3, symbols)));
   }
-  // Stable: the same symbol always lands on the same shard.
-  assert.equal(ownsSymbol('BTCUSDT', 1, 3), ownsSymbol('BTCUSDT', 1, 3));
+});
+
+/** A deterministic pseudo-random generator, so a failure names a reproducible case. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+test('for many symbol sets and shard counts 1..8, every symbol has exactly one owner and shards differ by at most one', () => {
+  const next = random(11);
+  const sets: string[][] = [
+    ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'ADAUSDT', 'AVAXUSDT', 'TRXUSDT', 'LINKUSDT'],
+    ['BTCUSDT'],
+    manySymbols(1200),
+  ];
+  for (let i = 0; i < 200; i++) {
+    const n = 1 + Math.floor(next() * 60);
+    sets.push(Array.from({ length: n }, () => `${Math.floor(next() * 1e6).toString(36).toUpperCase()}USDT`));
+  }
+  for (const symbols of sets) {
+    const distinct = [...new Set(symbols)];
+    for (let count = 1; count <= 8; count++) {
+      const owner = assignShards(symbols, count);
+      assert.deepEqual([...owner.keys()].sort(), distinct.sort(), 'every symbol has an owner');
+      assert.ok([...owner.values()].every((i) => Number.isInteger(i) && i >= 0 && i < count), 'owners are shards 0..count-1');
+      const sizes = [...Array(count).keys()].map((i) => [...owner.values()].filter((o) => o === i).length);
+      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${count} shards of ${distinct.length} symbols: ${sizes.join('/')}`);
+      if (distinct.length <= 60) {
+        const owners = distinct.map((s) => [...Array(count).keys()].filter((i) => ownsSymbol(s, i, count, symbols)));
+        assert.ok(owners.every((o) => o.length === 1), `${count} shards of ${distinct.length}: every symbol has exactly one owner`);
+      }
+      // The same answer whatever order the config lists the symbols in: every pod agrees.
+      assert.deepEqual(assignShards([...symbols].reverse(), count), assignShards(symbols, count));
+    }
+  }
+});
+
+test('the 10 default Binance symbols split 5/5 over 2 shards and 3/3/2/2 over 4 (hash-modulo gave 3/7 and 3/5/0/2)', () => {
+  const config = exchangeConfig('binance', ['symbols = ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "AVAXUSDT", "TRXUSDT", "LINKUSDT"]', 'channels = ["kline"]', 'intervals = ["1m"]']);
+  const sizes = (count: number) => [...Array(count).keys()].map((i) =>
+    planConnections(config, protocol('binance'), { shard_index: i, shard_count: count }).reduce((sum, p) => sum + p.streams.length, 0));
+  assert.deepEqual(sizes(2), [5, 5]);
+  assert.deepEqual(sizes(4), [3, 3, 2, 2]);
 });
 
 test('OKX candles go to the business endpoint and everything else to public', () => {

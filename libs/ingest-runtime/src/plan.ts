@@ -10,18 +10,27 @@ export interface ConnectionPlan {
   readonly streams: readonly StreamSpec[];
 }
 
-/** FNV-1a: stable across processes and Node versions, unlike anything seeded. */
-export function stableHash(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
+/**
+ * Which shard of `shardCount` serves each symbol: a round-robin over the configured symbols in
+ * sorted order. Every shard gets within one symbol of every other (hash-modulo split the 10
+ * default Binance symbols 3/5/0/2 over 4 shards), and every pod computes the same answer because
+ * every pod reads the same symbol list (one ConfigMap). A symbol's streams stay together, and
+ * every symbol of an exchange has the same channels and intervals, so streams balance too.
+ *
+ * Round-robin moves most symbols when the shard count changes, where rendezvous hashing would
+ * move few but is not ±1 balanced. Moves do not matter here: a reshard starts a complete new
+ * generation of shards before the old one stops (the Helm chart's `previousReplicas`), and the
+ * brief double coverage is deduplicated downstream.
+ */
+export function assignShards(symbols: readonly string[], shardCount: number): Map<string, number> {
+  if (!Number.isInteger(shardCount) || shardCount < 1) throw new RangeError(`shard count must be a positive integer, got ${shardCount}`);
+  const sorted = [...new Set(symbols)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(sorted.map((symbol, i) => [symbol, i % shardCount]));
 }
 
-export function ownsSymbol(canonical: string, shardIndex: number, shardCount: number): boolean {
-  return stableHash(canonical) % shardCount === shardIndex;
+/** Whether shard `shardIndex` of `shardCount` serves `canonical`, among the configured `symbols`. */
+export function ownsSymbol(canonical: string, shardIndex: number, shardCount: number, symbols: readonly string[]): boolean {
+  return assignShards(symbols, shardCount).get(canonical) === shardIndex;
 }
 
 /** Every stream the config asks for: one per interval for klines, one per other channel. */
@@ -44,8 +53,8 @@ export function planStreams(config: ResolvedExchangeConfig, protocol: ExchangePr
 const CHANNEL_LOAD: Record<Channel, number> = { depth: 10, trade: 2, ticker: 1, kline: 0.5 };
 
 /**
- * This replica's share of the streams (a symbol's streams stay together: hash of the
- * symbol), packed into as few connections as the per-connection stream limit allows,
+ * This replica's share of the streams (a symbol's streams stay together: `assignShards`),
+ * packed into as few connections as the per-connection stream limit allows,
  * balanced by expected load. Throws a ConfigError naming max_connections if it cannot fit.
  */
 export function planConnections(
@@ -54,7 +63,8 @@ export function planConnections(
   shard: { readonly shard_index: number; readonly shard_count: number },
 ): ConnectionPlan[] {
   const capacity = Math.min(config.streamsPerConnection, EXCHANGE_LIMITS[config.exchange].maxStreamsPerConnection);
-  const mine = planStreams(config, protocol).filter((s) => ownsSymbol(s.symbol.canonical, shard.shard_index, shard.shard_count));
+  const owner = assignShards(config.symbols.map((s) => s.canonical), shard.shard_count);
+  const mine = planStreams(config, protocol).filter((s) => owner.get(s.symbol.canonical) === shard.shard_index);
   const plans: ConnectionPlan[] = [];
   for (const endpoint of ['url', 'apiUrl'] as const) {
     const bins = packSymbols(mine.filter((s) => s.endpoint === endpoint), capacity);

@@ -1,4 +1,4 @@
-{{/* Release-scoped name prefix, at most 63 characters with room for "-ingest-binance-NN". */}}
+{{/* Release-scoped name prefix, at most 63 characters with room for "-ingest-binance-nNN-NN". */}}
 {{- define "klineflow.fullname" -}}
 {{- if contains .Chart.Name .Release.Name -}}
 {{- .Release.Name | trunc 40 | trimSuffix "-" -}}
@@ -7,11 +7,14 @@
 {{- end -}}
 {{- end -}}
 
-{{/* Selector labels of one app; args: (dict "root" $ "app" "ingest-binance"). */}}
+{{/* Selector labels of one app; args: (dict "root" $ "app" "ingest-binance"), plus "shardCount" N for one generation of ingest shards. */}}
 {{- define "klineflow.selectorLabels" -}}
 app.kubernetes.io/name: {{ .root.Chart.Name }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .app }}
+{{- if gt (int (.shardCount | default 0)) 0 }}
+klineflow.io/shard-count: {{ .shardCount | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "klineflow.labels" -}}
