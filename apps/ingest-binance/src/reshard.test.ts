@@ -1,0 +1,139 @@
+// Issue 11: resharding 2 → 3 against the exchange simulator, the way the chart does it (README,
+// Resharding): the 3-shard generation starts beside the 2-shard one, and the old pods stop only once
+// the new ones deliver. Every stream of every symbol keeps delivering throughout.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
+import { createLogger } from '@klineflow/observability';
+import { ConnectionSlot, createIngestMetrics, planConnections } from '@klineflow/ingest-runtime';
+import { binanceProtocol } from './protocol.js';
+import { waitFor } from './test-server.js';
+
+const logger = createLogger('ingest-binance-reshard-test', 'error');
+logger.silent = true;
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'BNBUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'ADAUSDT', 'AVAXUSDT', 'TRXUSDT', 'LINKUSDT'];
+const INTERVALS = ['1m', '5m'];
+/** The simulator pushes every open bar this often; a stream silent for MAX_GAP_MS has lost its owner. */
+const UPDATE_MS = 250;
+const MAX_GAP_MS = 2000;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The simulator as its own process (the ingest app may not import the simulator app). */
+async function startSimulator(dir: string): Promise<{ port: number; child: ChildProcess }> {
+  const [binance, binanceApi, okx, huobi, control, metrics] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const path = join(dir, 'sim.toml');
+  writeFileSync(path, [
+    '[log]', 'level = "error"',
+    '[metrics]', 'host = "127.0.0.1"', '[metrics.ports]', `exchange_sim = ${metrics}`,
+    '[simulator]', `update_interval_ms = ${UPDATE_MS}`,
+    '[simulator.ports]', `binance = ${binance}`, `binance_api = ${binanceApi}`, `okx = ${okx}`, `huobi = ${huobi}`, `control = ${control}`,
+  ].join('\n'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/exchange-sim/src/main.ts', '--config', path], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`))));
+  exited.catch(() => undefined);
+  const listening = (async () => {
+    const deadline = Date.now() + 20_000;
+    while (!(await accepts(binance!))) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the simulator to listen');
+      await sleep(100);
+    }
+  })();
+  await Promise.race([exited, listening]);
+  return { port: binance!, child };
+}
+
+interface Frame {
+  key: string;
+  pod: string;
+  at: number;
+}
+
+/** One ingest pod: shard `index` of `count`, every connection of its plan. */
+function startPod(config: ResolvedExchangeConfig, index: number, count: number, frames: Frame[]) {
+  const pod = `n${count}-${index}`;
+  const metrics = createIngestMetrics(new Registry(), 'binance');
+  const plans = planConnections(config, binanceProtocol, { shard_index: index, shard_count: count });
+  const slots = plans.map((plan) => new ConnectionSlot({
+    slotId: `${pod}-${plan.id}`, plan, config, protocol: binanceProtocol, metrics, logger,
+    sink: (_connId, key, _text, recvTs) => frames.push({ key, pod, at: recvTs }),
+  }));
+  slots.forEach((slot) => slot.start());
+  const keys = plans.flatMap((p) => p.streams.map((s) => s.key));
+  return { pod, keys, stop: () => slots.forEach((slot) => slot.stop()) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const cleanups: Array<() => void> = [];
+after(() => cleanups.reverse().forEach((c) => c()));
+
+test('resharding 2 → 3 against the simulator: every stream keeps delivering, no gap longer than 2 s', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'klineflow-reshard-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const sim = await startSimulator(dir);
+  cleanups.push(() => sim.child.kill('SIGKILL'));
+  const config = resolveExchange(parseConfig([
+    '[websocket.binance]', `url = "ws://127.0.0.1:${sim.port}"`, `symbols = ${JSON.stringify(SYMBOLS)}`,
+    'channels = ["kline"]', `intervals = ${JSON.stringify(INTERVALS)}`, 'reconnect_delay = 0.1', 'reconnect_max_delay = 0.5',
+  ].join('\n')), 'binance')!;
+  const allKeys = SYMBOLS.flatMap((s) => INTERVALS.map((i) => `${s.toLowerCase()}@kline_${i}`)).sort();
+  const frames: Frame[] = [];
+  const delivering = (pods: ReadonlyArray<{ pod: string; keys: string[] }>) => () =>
+    pods.every(({ pod, keys }) => keys.every((key) => frames.some((f) => f.pod === pod && f.key === key)));
+
+  const old = [0, 1].map((i) => startPod(config, i, 2, frames));
+  cleanups.push(() => old.forEach((p) => p.stop()));
+  assert.deepEqual(old.flatMap((p) => p.keys).sort(), allKeys, 'the 2 shards cover every stream');
+  await waitFor(delivering(old), 'the 2-shard generation delivering every stream', 10_000);
+  const steadyFrom = Date.now();
+  await sleep(1000);
+
+  // Step 1: the 3-shard generation starts beside the old one (Parallel: all pods at once).
+  const next = [0, 1, 2].map((i) => startPod(config, i, 3, frames));
+  cleanups.push(() => next.forEach((p) => p.stop()));
+  assert.deepEqual(next.flatMap((p) => p.keys).sort(), allKeys, 'the 3 shards cover every stream');
+  assert.deepEqual(next.map((p) => p.keys.length / INTERVALS.length), [4, 3, 3], 'balanced within one symbol');
+  await waitFor(delivering(next), 'the 3-shard generation delivering every stream (ready)', 10_000);
+  // Step 2: the old generation goes, pod by pod.
+  for (const pod of [...old].reverse()) {
+    pod.stop();
+    await sleep(500);
+  }
+  const oldGoneAt = Date.now();
+  await sleep(2000);
+  const end = Date.now();
+
+  for (const key of allKeys) {
+    const times = frames.filter((f) => f.key === key && f.at >= steadyFrom).map((f) => f.at).sort((a, b) => a - b);
+    const gaps = [times[0]! - steadyFrom, ...times.slice(1).map((t, i) => t - times[i]!), end - times.at(-1)!];
+    assert.ok(Math.max(...gaps) <= MAX_GAP_MS, `${key}: longest silence ${Math.max(...gaps)} ms across the reshard`);
+  }
+  // After the old generation went, each stream came from exactly its new owner.
+  const late = frames.filter((f) => f.at > oldGoneAt + 200);
+  for (const key of allKeys) {
+    const pods = new Set(late.filter((f) => f.key === key).map((f) => f.pod));
+    assert.deepEqual([...pods], [next.find((p) => p.keys.includes(key))!.pod], `${key} served by its 3-shard owner only`);
+  }
+});
