@@ -2,11 +2,14 @@
 // played out pod by pod on its own renders: every state the cluster can pass through is checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig, resolveExchange } from '@klineflow/config';
 import { assignShards } from '@klineflow/ingest-runtime';
-import { RENDER_ARGS, helmPath, run } from './binaries.js';
+import { CHART_DIR, RENDER_ARGS, helmPath, run } from './binaries.js';
 
 interface StatefulSet {
   kind: string;
@@ -105,4 +108,59 @@ test('why: rolling one StatefulSet from 2 to 3 shards in place leaves symbols wi
     [{ name: 'p1', index: 1, count: 3 }, { name: 'p2', index: 2, count: 3 }],
   ];
   assert.ok(states.some((pods) => unowned(pods, symbols).length > 0), 'an in-place roll has a gap');
+});
+
+test('each shard count is its own StatefulSet; the headless service selects every generation', () => {
+  const result = run(helmPath(), [...RENDER_ARGS, '--set', 'ingest.binance.replicas=3', '--set', 'ingest.binance.previousReplicas=2']);
+  assert.equal(result.status, 0, result.stderr);
+  const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> }).filter(Boolean);
+  const sets = docs.filter((d) => d.kind === 'StatefulSet' && d.metadata.name.includes('ingest-binance'));
+  for (const set of sets) {
+    const count = /-n(\d+)$/.exec(set.metadata.name)![1];
+    const selector = (set.spec.selector as { matchLabels: Record<string, string> }).matchLabels;
+    assert.equal(selector['klineflow.io/shard-count'], count, `${set.metadata.name}: its own pods only`);
+    assert.equal(set.spec.podManagementPolicy, 'Parallel');
+  }
+  const service = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'klineflow-ingest-binance')!;
+  assert.equal((service.spec.selector as Record<string, string>)['klineflow.io/shard-count'], undefined);
+  assert.ok(!result.stdout.includes('all at once'), 'no claim that a rolling update replaces pods all at once');
+});
+
+test('previousReplicas must name another shard count', () => {
+  for (const [value, message] of [['3', /previousReplicas \(3\) equals replicas/], ['-1', /previousReplicas must be at least 1/]] as const) {
+    const result = run(helmPath(), [...RENDER_ARGS, '--set', 'ingest.binance.replicas=3', '--set', `ingest.binance.previousReplicas=${value}`]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, message);
+  }
+});
+
+test('with a cluster to look at, the chart refuses to drop a running generation before the new one is ready', () => {
+  // lookup returns nothing without a cluster: a copy of the chart reads the "cluster" from a value instead.
+  const dir = mkdtempSync(join(tmpdir(), 'klineflow-chart-'));
+  try {
+    cpSync(CHART_DIR, dir, { recursive: true });
+    const template = join(dir, 'templates', 'ingest.yaml');
+    const lookup = '(lookup "apps/v1" "StatefulSet" $.Release.Namespace "")';
+    const text = readFileSync(template, 'utf8');
+    assert.ok(text.includes(lookup), 'the guard looks up the StatefulSets of the release namespace');
+    writeFileSync(template, text.replace(lookup, '($.Values.fakeCluster | default dict)'));
+    const sts = (count: number, ready: number) => ({
+      metadata: { labels: { 'app.kubernetes.io/instance': 'klineflow', 'app.kubernetes.io/component': 'ingest-binance', 'klineflow.io/shard-count': String(count) } },
+      status: { readyReplicas: ready },
+    });
+    const upgrade = (cluster: object[], ...sets: string[]) =>
+      run(helmPath(), ['template', 'klineflow', dir, '--namespace', 'klineflow', '--kube-version', '1.30.0', '--set-json', `fakeCluster=${JSON.stringify({ items: cluster })}`, ...sets.flatMap((s) => ['--set', s])]);
+    const oneStep = upgrade([sts(2, 2)], 'ingest.binance.replicas=3');
+    assert.notEqual(oneStep.status, 0, 'a reshard in one step is refused');
+    assert.match(oneStep.stderr, /ingest\.binance\.previousReplicas=2/);
+    assert.equal(upgrade([sts(2, 2)], 'ingest.binance.replicas=3', 'ingest.binance.previousReplicas=2').status, 0, 'step 1');
+    const early = upgrade([sts(2, 2), sts(3, 1)], 'ingest.binance.replicas=3');
+    assert.notEqual(early.status, 0, 'step 2 before the new shards are ready');
+    assert.match(early.stderr, /the 3-shard StatefulSet is not running with every pod ready yet, and the running 2-shard one would go/);
+    assert.equal(upgrade([sts(2, 2), sts(3, 3)], 'ingest.binance.replicas=3').status, 0, 'step 2 once they are');
+    assert.equal(upgrade([sts(2, 2)], 'ingest.binance.replicas=2').status, 0, 'no reshard');
+    assert.equal(upgrade([], 'ingest.binance.replicas=3').status, 0, 'first install');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
