@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IHeaders } from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig } from '@klineflow/config';
 import { createKafka, rawTopic, TOPICS } from '@klineflow/kafka';
@@ -18,6 +18,20 @@ interface Landed {
 
 const decode = (headers: IHeaders | undefined) =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+
+/**
+ * Runs `consumer` on `topic` from the end it has now: the shared topics hold whatever earlier runs,
+ * benchmarks or the platform wrote, which is not this test's to read (and can take minutes to).
+ */
+async function readFromNow(kafka: Kafka, consumer: Consumer, topic: string, onMessage: (message: KafkaMessage) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  await consumer.connect();
+  await consumer.subscribe({ topic });
+  await consumer.run({ eachMessage: async ({ message }) => onMessage(message) });
+  for (const { partition, high } of ends) consumer.seek({ topic, partition, offset: high });
+}
 
 /** runIngest for one fresh symbol against the test servers, with a reader of what lands in raw.binance. */
 async function startIngest(server: MiniBinance, apiUrl: string) {
@@ -42,15 +56,11 @@ async function startIngest(server: MiniBinance, apiUrl: string) {
   const kafka = createKafka(config.kafka, `stack-reader-${run}`);
   const consumer = kafka.consumer({ groupId: `ingest-stack-reader-${run}` });
   const landed: Landed[] = [];
-  await runIngest(ctx, binanceProtocol);
-  await consumer.connect();
-  await consumer.subscribe({ topic: rawTopic('binance'), fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const key = message.key?.toString() ?? '';
-      if (key.startsWith(native)) landed.push({ key, value: message.value?.toString() ?? '', headers: decode(message.headers) });
-    },
+  await readFromNow(kafka, consumer, rawTopic('binance'), (message) => {
+    const key = message.key?.toString() ?? '';
+    if (key.startsWith(native)) landed.push({ key, value: message.value?.toString() ?? '', headers: decode(message.headers) });
   });
+  await runIngest(ctx, binanceProtocol);
   const stop = async () => {
     for (const step of steps.reverse()) await step();
     await consumer.disconnect();
@@ -114,13 +124,9 @@ test('after an outage, backfill-requests ask for exactly the bars that closed on
   const requests: BackfillRequest[] = [];
   const reader = kafka.consumer({ groupId: `ingest-stack-requests-${symbol}` });
   try {
-    await reader.connect();
-    await reader.subscribe({ topic: TOPICS.backfillRequests, fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => {
-        const request = JSON.parse(message.value?.toString() ?? '{}') as BackfillRequest;
-        if (request.symbol === symbol && request.reason === 'outage') requests.push(request);
-      },
+    await readFromNow(kafka, reader, TOPICS.backfillRequests, (message) => {
+      const request = JSON.parse(message.value?.toString() ?? '{}') as BackfillRequest;
+      if (request.symbol === symbol && request.reason === 'outage') requests.push(request);
     });
     await waitFor(() => landed.some((m) => m.key === `${native}@kline_1m`), 'live frames', 30_000);
     const firstConnection = landed[0]!.headers.conn_id!;

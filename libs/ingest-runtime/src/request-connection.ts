@@ -8,6 +8,8 @@ import type { ExchangeProtocol } from './protocol.js';
 export class RequestConnection {
   private ws: WebSocket | undefined;
   private opening: Promise<WebSocket> | undefined;
+  private openingSocket: WebSocket | undefined;
+  private closed = false;
   private readonly pending = new Map<string, (text: string, recvTs: number) => void>();
 
   constructor(private readonly url: string, private readonly protocol: ExchangeProtocol, private readonly onDecodeError: (reason: string) => void) {}
@@ -33,15 +35,20 @@ export class RequestConnection {
     });
   }
 
+  /** For good (shutdown): a socket still opening is cut too, and no request opens another. */
   close(): void {
+    this.closed = true;
+    this.openingSocket?.terminate();
     this.ws?.terminate();
     this.ws = undefined;
   }
 
   private connect(timeoutMs: number): Promise<WebSocket> {
+    if (this.closed) return Promise.reject(new Error('connection closed for good'));
     if (this.ws?.readyState === WebSocket.OPEN) return Promise.resolve(this.ws);
     this.opening ??= new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(this.url, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
+      this.openingSocket = ws;
       ws.once('open', () => {
         this.ws = ws;
         resolve(ws);
@@ -54,6 +61,7 @@ export class RequestConnection {
       });
     }).finally(() => {
       this.opening = undefined;
+      this.openingSocket = undefined;
     });
     return this.opening;
   }
