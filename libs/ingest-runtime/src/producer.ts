@@ -36,7 +36,9 @@ export class RawProducer {
   private paused = false;
   private failing = false;
   private stopped = false;
-  private readonly backoff = new Backoff({ initialMs: 100, maxMs: 5000, resetAfterMs: 0 });
+  // A retry is one batch to a broker that may be restarting: at least once a second, so frames flow
+  // again within a second or so of the broker being back (chaos (g): a 5 s ceiling cost up to 5 s).
+  private readonly backoff = new Backoff({ initialMs: 100, maxMs: 1000, resetAfterMs: 0 });
   /** Frames the broker cannot take, as dead letters waiting to be sent ahead of the next batch. */
   private deadLetters: Message[] = [];
   /** Halved while the broker refuses a batch as too large, down to the one frame at fault; back to MAX_BATCH after a send. */
