@@ -1,3 +1,4 @@
 export * from './schema.js';
 export * from './load.js';
 export * from './exchange.js';
+export { redactConfig, REDACTED } from './secrets.js';

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { configSchema, type KlineflowConfig } from './schema.js';
+import { ConfigError } from './errors.js';
+import { checkCredentials } from './secrets.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /**
  * Exit code of a service stopped by a ConfigError (EX_CONFIG in sysexits.h). Restarting cannot
@@ -39,7 +39,17 @@ function parseEnvValue(raw: string): unknown {
   }
 }
 
-/** KLINEFLOW__STORAGE__CLICKHOUSE__BATCH_SIZE=500 sets storage.clickhouse.batch_size. */
+/** Whether the schema types the key at `path` as a string (a password, a URL, a file name). */
+function isStringKey(path: readonly string[]): boolean {
+  let node: { type?: unknown; properties?: Record<string, unknown> } | undefined = configSchema;
+  for (const segment of path) node = node?.properties?.[segment] as typeof node;
+  return node?.type === 'string';
+}
+
+/**
+ * KLINEFLOW__STORAGE__CLICKHOUSE__BATCH_SIZE=500 sets storage.clickhouse.batch_size. A key the schema
+ * types as a string takes the value verbatim: a password `123`, `true` or `a,b` stays that text.
+ */
 export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
@@ -50,7 +60,7 @@ export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.P
       if (typeof next !== 'object' || next === null || Array.isArray(next)) node[segment] = {};
       node = node[segment] as Record<string, unknown>;
     }
-    node[path[path.length - 1]!] = parseEnvValue(raw);
+    node[path[path.length - 1]!] = isStringKey(path) ? raw : parseEnvValue(raw);
   }
 }
 
@@ -91,7 +101,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}, source = 
   }
   applyEnvOverrides(document, env);
   if (!validateConfig(document)) throw new ConfigError(formatConfigErrors(validateConfig.errors ?? [], source));
-  return document as unknown as KlineflowConfig;
+  const config = document as unknown as KlineflowConfig;
+  checkCredentials(config, source);
+  return config;
 }
 
 export function loadConfig(argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): KlineflowConfig {

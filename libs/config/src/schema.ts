@@ -7,6 +7,10 @@ export type Channel = (typeof CHANNELS)[number];
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 const wsUrl = { type: 'string', pattern: '^wss?://' } as const;
+/** A file to read instead of the value beside it (a mounted Kubernetes Secret); '' = unset. */
+const secretFile = { type: 'string', default: '' } as const;
+/** PEM file of the CA(s) that signed the server's certificate; '' = Node's built-in public CAs. */
+const caFile = { type: 'string', default: '' } as const;
 /** Real exchanges and our hosts agree within seconds; ten minutes also covers an exchange lagging under load. */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 600_000;
 
@@ -93,6 +97,27 @@ export const configSchema = {
         linger_ms: { type: 'integer', minimum: 0, default: 0 },
         /** Bound of each producer's in-memory queue; beyond it sources are paused. */
         max_buffered_messages: { type: 'integer', minimum: 100, default: 100_000 },
+        /** SASL authentication; `none` connects unauthenticated. */
+        sasl: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['mechanism', 'username', 'password', 'password_file'],
+          properties: {
+            mechanism: { type: 'string', enum: ['none', 'scram-sha-256', 'scram-sha-512'], default: 'none' },
+            username: { type: 'string', default: '' },
+            password: { type: 'string', default: '' },
+            password_file: secretFile,
+          },
+        },
+        /** TLS to every broker (a SASL_SSL or SSL listener). */
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['enabled', 'ca_file'],
+          properties: { enabled: { type: 'boolean', default: false }, ca_file: caFile },
+        },
       },
     },
     storage: {
@@ -105,9 +130,15 @@ export const configSchema = {
           type: 'object',
           additionalProperties: false,
           default: {},
-          required: ['url', 'key_prefix'],
+          required: ['url', 'key_prefix', 'username', 'password', 'password_file', 'ca_file'],
           properties: {
+            /** rediss:// connects over TLS. Credentials belong in username/password, not in the URL. */
             url: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379/0' },
+            /** ACL user; '' = `default` (the user `requirepass` sets the password of). */
+            username: { type: 'string', default: '' },
+            password: { type: 'string', default: '' },
+            password_file: secretFile,
+            ca_file: caFile,
             /** Prepended to every key and channel, so that tenants or tests do not collide. */
             key_prefix: { type: 'string', default: '' },
           },
@@ -116,12 +147,15 @@ export const configSchema = {
           type: 'object',
           additionalProperties: false,
           default: {},
-          required: ['url', 'database', 'username', 'password', 'batch_size', 'flush_interval_ms'],
+          required: ['url', 'database', 'username', 'password', 'password_file', 'ca_file', 'batch_size', 'flush_interval_ms'],
           properties: {
+            /** https:// connects over TLS. */
             url: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:8123' },
             database: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'trading_data' },
             username: { type: 'string', default: 'default' },
             password: { type: 'string', default: '' },
+            password_file: secretFile,
+            ca_file: caFile,
             /** Largest insert. Few large inserts suit MergeTree: every insert is a part to merge. */
             batch_size: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 20_000 },
             /** Longest a row waits for its insert; bars must be queryable within 3 s of their close. */
@@ -245,6 +279,12 @@ export const configSchema = {
     },
   },
 } as const;
+
+/**
+ * The secret keys, as dotted paths. Each may instead be read from the file its `<key>_file` sibling
+ * names (load.ts), takes its environment override verbatim, and is redacted wherever config is shown.
+ */
+export const SECRET_KEYS = ['kafka.sasl.password', 'storage.redis.password', 'storage.clickhouse.password'] as const;
 
 export type KlineflowConfig = FromSchema<typeof configSchema>;
 export type ExchangeConfig = FromSchema<typeof exchangeSection>;
