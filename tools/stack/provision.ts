@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics } from '@klineflow/kafka';
+import { clickhouseConnection } from '@klineflow/sink-runtime';
 
 const config = loadConfig();
 
@@ -34,7 +35,7 @@ async function provisionClickhouse(): Promise<void> {
   const ddl = 'apps/clickhouse-sink/src/ddl.ts';
   if (!existsSync(ddl)) return;
   const { ensureSchema } = (await import(`../../${ddl}`)) as { ensureSchema: (c: unknown, db: string) => Promise<void> };
-  const client = createClient({ url: config.storage.clickhouse.url, username: config.storage.clickhouse.username, password: config.storage.clickhouse.password });
+  const client = createClient(clickhouseConnection(config.storage.clickhouse));
   try {
     await ensureSchema(client, config.storage.clickhouse.database);
   } finally {

@@ -1,8 +1,8 @@
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { createKafka, TOPICS } from '@klineflow/kafka';
+import { createKafka, kafkaSecurity, TOPICS } from '@klineflow/kafka';
 import { counter, histogram, METRICS, runService } from '@klineflow/observability';
 import { Backoff } from '@klineflow/reconnect';
-import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, clickhouseConnection, DeadLetterPublisher } from '@klineflow/sink-runtime';
 import { ensureSchema } from './ddl.js';
 import { writeKlines } from './kline-writer.js';
 
@@ -10,7 +10,7 @@ await runService('clickhouse_sink', async (ctx) => {
   const { config, logger, registry, health } = ctx;
   const settings = config.storage.clickhouse;
   // The client would log every failed insert, and isolating a refused row takes a few: the sink logs once per batch instead.
-  const client = createClient({ url: settings.url, username: settings.username, password: settings.password, request_timeout: 30_000, log: { level: ClickHouseLogLevel.OFF } });
+  const client = createClient({ ...clickhouseConnection(settings), request_timeout: 30_000, log: { level: ClickHouseLogLevel.OFF } });
   const kafka = createKafka(config.kafka, 'clickhouse-sink');
   const deadLetters = new DeadLetterPublisher(kafka, 'clickhouse-sink');
   await deadLetters.connect();
@@ -34,6 +34,7 @@ await runService('clickhouse_sink', async (ctx) => {
   const sink = new BatchingSinkConsumer({
     kafka, registry, health, logger,
     brokers: config.kafka.brokers,
+    security: kafkaSecurity(config.kafka),
     sink: 'clickhouse',
     groupId: 'clickhouse-sink',
     topics: [TOPICS.klines],

@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, RAW_TOPICS, startLagExporter } from '@klineflow/kafka';
+import { createKafka, ensureTopics, kafkaSecurity, RAW_TOPICS, startLagExporter } from '@klineflow/kafka';
 import { runService } from '@klineflow/observability';
 import { CONSUMER_GROUP, startKafkaLoop } from './kafka-loop.js';
 import { integrityPolicy, Normalizer, normalizerBounds } from './pipeline.js';
@@ -22,7 +22,7 @@ await runService('normalizer', async (ctx) => {
       }
     },
   });
-  const lag = startLagExporter({ brokers: config.kafka.brokers, groupId: CONSUMER_GROUP, topics: RAW_TOPICS, registry: ctx.registry, logger });
+  const lag = startLagExporter({ brokers: config.kafka.brokers, security: kafkaSecurity(config.kafka), groupId: CONSUMER_GROUP, topics: RAW_TOPICS, registry: ctx.registry, logger });
   ctx.onShutdown(async () => {
     await loop.stop();
     await lag.stop();

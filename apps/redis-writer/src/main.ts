@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { createKafka, TOPICS } from '@klineflow/kafka';
+import { createKafka, kafkaSecurity, TOPICS } from '@klineflow/kafka';
 import { counter, METRICS, runService } from '@klineflow/observability';
-import { BatchingSinkConsumer, DeadLetterPublisher } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, redisConnection } from '@klineflow/sink-runtime';
 import { createRedisWriter, withApplyScript } from './writer.js';
 
 /**
@@ -14,6 +14,7 @@ const MAX_DELAY_MS = 0;
 await runService('redis_writer', async (ctx) => {
   const { config, logger, registry, health } = ctx;
   const redis = withApplyScript(new Redis(config.storage.redis.url, {
+    ...redisConnection(config.storage.redis),
     // Fail fast while Redis is away: the sink pauses and retries the batch itself.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -35,6 +36,7 @@ await runService('redis_writer', async (ctx) => {
   const sink = new BatchingSinkConsumer({
     kafka, registry, health, logger,
     brokers: config.kafka.brokers,
+    security: kafkaSecurity(config.kafka),
     sink: 'redis',
     groupId: 'redis-writer',
     topics: [TOPICS.klines, TOPICS.tickers, TOPICS.depth],

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type ITopicConfig, type KafkaConfig, type SASLOptions } from 'kafkajs';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
 import { evictPreviousIncarnation, kafkaClientId } from './membership.js';
@@ -18,9 +19,20 @@ export function createKafka(config: KlineflowConfig['kafka'], app: string): Kafk
     // Reconnect fast after a broker restart; kafkajs' own retry gives up after ~5 attempts otherwise.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
     socketFactory: noDelaySocketFactory,
+    ...kafkaSecurity(config),
   });
   CLIENT_IDS.set(kafka, clientId);
   return kafka;
+}
+
+/** The TLS and SASL options of a client, from `[kafka.tls]` and `[kafka.sasl]` (checked by libs/config). */
+export function kafkaSecurity(config: Pick<KlineflowConfig['kafka'], 'sasl' | 'tls'>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { sasl, tls: tlsConfig } = config;
+  return {
+    ...(tlsConfig.enabled ? { ssl: tlsConfig.ca_file ? { ca: [readFileSync(tlsConfig.ca_file, 'utf8')] } : true } : {}),
+    // kafkajs types each mechanism apart: a union of the two does not narrow to either.
+    ...(sasl.mechanism !== 'none' ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions } : {}),
+  };
 }
 
 /**

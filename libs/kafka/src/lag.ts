@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
 import type { Gauge, Registry } from 'prom-client';
 import { gauge, METRICS } from '@klineflow/observability';
 
@@ -28,6 +28,8 @@ import { gauge, METRICS } from '@klineflow/observability';
  */
 export interface LagExporterOptions {
   readonly brokers: readonly string[];
+  /** TLS and SASL of the brokers (kafkaSecurity): the exporter has a client of its own. */
+  readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
   readonly clientId?: string;
   readonly groupId: string;
   readonly topics: readonly string[];
@@ -99,6 +101,7 @@ function quietAdmin(options: LagExporterOptions): LagAdmin {
   const kafka = new Kafka({
     clientId: options.clientId ?? `klineflow-lag-${options.groupId}`,
     brokers: [...options.brokers],
+    ...options.security,
     logLevel: logLevel.NOTHING,
     // Two quick retries, not kafkajs' half minute: its first calls after a connect need one (the
     // seed broker is not yet in the pool), and the next round is the retry after that.

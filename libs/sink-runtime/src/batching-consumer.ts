@@ -1,5 +1,5 @@
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, OffsetCommitter, ORDER_HEADER, SerialPump, startLagExporter, type LagExporter } from '@klineflow/kafka';
+import { groupConsumerConfig, keepConsuming, OffsetCommitter, ORDER_HEADER, SerialPump, startLagExporter, type LagExporter, type LagExporterOptions } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -28,6 +28,8 @@ export interface SinkConsumerOptions {
   readonly kafka: Kafka;
   /** Where the group's lag is read for `klineflow_consumer_lag_messages`. */
   readonly brokers: readonly string[];
+  /** TLS and SASL of those brokers (kafkaSecurity). */
+  readonly security?: LagExporterOptions['security'];
   /** Store label in metrics and health: `redis` or `clickhouse`. */
   readonly sink: string;
   readonly groupId: string;
@@ -140,7 +142,7 @@ export class BatchingSinkConsumer {
     });
     options.health.set(this.component, 'up');
     this.metrics.up.set({ sink: options.sink }, 1);
-    this.lag = startLagExporter({ brokers: options.brokers, groupId: options.groupId, topics: options.topics, registry: options.registry, logger: options.logger, fromBeginning: options.fromBeginning ?? true });
+    this.lag = startLagExporter({ brokers: options.brokers, security: options.security, groupId: options.groupId, topics: options.topics, registry: options.registry, logger: options.logger, fromBeginning: options.fromBeginning ?? true });
     if (options.maxDelayMs > 0) this.timer = setInterval(() => {
       if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) this.writer.kick();
     }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
