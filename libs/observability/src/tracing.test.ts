@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { tracing } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { inSpan, startTracing } from './tracing.js';
 
 test('spans carry their attributes, errors mark them failed and still propagate, and the service is named', async () => {
-  const exporter = new tracing.InMemorySpanExporter();
+  const exporter = new InMemorySpanExporter();
   const tracer = startTracing('tracing-test', { enabled: true, otlp_endpoint: 'http://127.0.0.1:9/v1/traces', sample_ratio: 1 }, exporter);
   assert.equal(await inSpan('sink.write', { sink: 'clickhouse', records: 3 }, async () => 42), 42);
   await assert.rejects(inSpan('sink.write', { sink: 'redis', records: 1 }, async () => {
