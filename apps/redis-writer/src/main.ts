@@ -23,9 +23,18 @@ await runService('redis_writer', async (ctx) => {
     // Reconnect attempts are one TCP connect each: a short ceiling finds a restarted Redis within 200 ms.
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 200),
   }));
-  // Readiness only: the client reconnects by itself, however long Redis is away, and the sink waits.
-  redis.on('error', (error: Error) => health.set('redis', 'down', error.message));
-  redis.on('ready', () => health.set('redis', 'up'));
+  // Readiness, and a log line when the reason changes (a refused password, say, repeats with every
+  // reconnect): the client reconnects by itself, however long Redis is away, and the sink waits.
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    health.set('redis', 'down', error.message);
+    if (error.message !== lastError) logger.warn('Redis unavailable; retrying', { error: error.message });
+    lastError = error.message;
+  });
+  redis.on('ready', () => {
+    lastError = '';
+    health.set('redis', 'up');
+  });
   await redis.connect();
 
   const kafka = createKafka(config.kafka, 'redis-writer');

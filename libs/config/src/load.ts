@@ -39,16 +39,25 @@ function parseEnvValue(raw: string): unknown {
   }
 }
 
-/** Whether the schema types the key at `path` as a string (a password, a URL, a file name). */
-function isStringKey(path: readonly string[]): boolean {
+/** The type the schema gives the key at `path` (undefined for an unknown key). */
+function schemaType(path: readonly string[]): unknown {
   let node: { type?: unknown; properties?: Record<string, unknown> } | undefined = configSchema;
   for (const segment of path) node = node?.properties?.[segment] as typeof node;
-  return node?.type === 'string';
+  return node?.type;
+}
+
+/** An env value for the key at `path`: text for a string key, a list for a list key, else a TOML literal. */
+function envValue(path: readonly string[], raw: string): unknown {
+  const type = schemaType(path);
+  if (type === 'string') return raw;
+  const value = parseEnvValue(raw);
+  return type === 'array' && typeof value === 'string' ? [value] : value;
 }
 
 /**
  * KLINEFLOW__STORAGE__CLICKHOUSE__BATCH_SIZE=500 sets storage.clickhouse.batch_size. A key the schema
- * types as a string takes the value verbatim: a password `123`, `true` or `a,b` stays that text.
+ * types as a string takes the value verbatim: a password `123`, `true` or `a,b` stays that text; a list
+ * key takes a single item as a list of one (KLINEFLOW__KAFKA__BROKERS=kafka:9092).
  */
 export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   for (const [name, raw] of Object.entries(env)) {
@@ -60,7 +69,7 @@ export function applyEnvOverrides(target: Record<string, unknown>, env: NodeJS.P
       if (typeof next !== 'object' || next === null || Array.isArray(next)) node[segment] = {};
       node = node[segment] as Record<string, unknown>;
     }
-    node[path[path.length - 1]!] = isStringKey(path) ? raw : parseEnvValue(raw);
+    node[path[path.length - 1]!] = envValue(path, raw);
   }
 }
 

@@ -15,8 +15,9 @@ test('a secret from the environment is taken verbatim, whatever TOML would make 
     assert.equal(config.kafka.sasl.password, password);
     assert.equal(config.kafka.sasl.username, '42');
   }
-  // Non-string keys still parse as TOML.
+  // Non-string keys still parse as TOML, and a list key takes one item as a list of one.
   assert.equal(parseConfig('', { KLINEFLOW__KAFKA__TLS__ENABLED: 'true' }).kafka.tls.enabled, true);
+  assert.deepEqual(parseConfig('', { KLINEFLOW__KAFKA__BROKERS: 'kafka-0.kafka:9092' }).kafka.brokers, ['kafka-0.kafka:9092']);
 });
 
 test('<secret>_file reads the secret from a file (one trailing newline dropped), for each secret', () => {

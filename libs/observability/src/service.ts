@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, type KlineflowConfig } from '@klineflow/config';
+import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, redactConfig, type KlineflowConfig } from '@klineflow/config';
 import { createLogger, type Logger } from './logger.js';
 import { EventLoopWatchdog, HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';
@@ -40,6 +40,9 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     throw error;
   }
   const logger = createLogger(name.replace(/_/g, '-'), config.log.level);
+  // The effective config (file, environment and secret files merged), for "what is this pod running":
+  // secrets and URL passwords redacted, since log lines go wherever the log shipper sends them.
+  logger.info('configuration', { config: redactConfig(config) });
   const registry = new Registry();
   registry.setDefaultLabels({ service: name.replace(/_/g, '-') });
   collectDefaultMetrics({ register: registry });

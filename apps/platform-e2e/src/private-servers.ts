@@ -1,0 +1,146 @@
+// Private Kafka, Redis and ClickHouse servers with authentication switched on, for the tests that
+// must not touch the shared stack on 9092/6379/8123 (other tests rely on it being unauthenticated).
+// Each runs from what `bash tools/stack/stack.sh install` installs, on free loopback ports, with its
+// state in a directory of the caller's; `stop()` ends it.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './harness.js';
+
+export interface PrivateServer {
+  /** host:port (Kafka, Redis) or http://host:port (ClickHouse). */
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** SIGTERM, SIGKILL after `graceMs`; resolves once the process is gone. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function accepts(port: number): Promise<true | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    }).on('error', () => resolve(undefined));
+  });
+}
+
+/** Starts `command` and waits until it accepts connections on `port`; a process that exits first fails the wait. */
+async function serve(name: string, command: string, args: string[], port: number, timeoutMs: number, graceMs: number): Promise<() => Promise<void>> {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  const stop = () => stopChild(child, graceMs);
+  try {
+    await waitFor(`the private ${name} on :${port}`, timeoutMs, async () => {
+      assert.equal(child.exitCode, null, `the private ${name} exited with ${child.exitCode}`);
+      return accepts(port);
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return stop;
+}
+
+export interface ScramUser {
+  username: string;
+  password: string;
+}
+
+const KAFKA_VERSION = /^KAFKA_VERSION="([^"]+)"/m.exec(readFileSync('tools/stack/stack.sh', 'utf8'))?.[1];
+const KAFKA_HOME = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache', 'klineflow'), `kafka-${KAFKA_VERSION}`);
+
+/**
+ * A single-node KRaft broker (tools/stack's properties) whose only client listener is SASL_PLAINTEXT
+ * with SCRAM-SHA-256 and SCRAM-SHA-512. `users` (and an inter-broker admin) are created at format
+ * time (`kafka-storage format --add-scram`), so they exist from the first start.
+ */
+export async function startScramKafka(dir: string, users: readonly ScramUser[]): Promise<PrivateServer> {
+  assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const admin = { username: 'broker-admin', password: `admin-${process.pid}-${Date.now()}` };
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`;
+  // Java properties: a key given again later wins, so these replace the template's PLAINTEXT listener.
+  const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
+    .replaceAll('@DIR@', join(dir, 'kafka')).replaceAll('@PORT@', String(port)).replaceAll('@CONTROLLER_PORT@', String(controllerPort))}
+listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${jaas}
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas}
+`;
+  const propertiesPath = join(dir, 'kafka-sasl.properties');
+  writeFileSync(propertiesPath, properties);
+  const classpath = `${KAFKA_HOME}/libs/*`;
+  const java = (args: string[]) => spawnSync('java', ['-cp', classpath, ...args], { encoding: 'utf8' });
+  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
+  const scram = [admin, ...users].flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]));
+  const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...scram]);
+  assert.equal(format.status, 0, format.stderr);
+  const stop = await serve('SCRAM Kafka broker', 'java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
+    `-Dkafka.logs.dir=${join(dir, 'kafka', 'logs')}`, '-cp', classpath, 'kafka.Kafka', propertiesPath], port, 120_000, 20_000);
+  return { address: `127.0.0.1:${port}`, stop };
+}
+
+/**
+ * A redis-server with `requirepass` (the `default` user's password) and an ACL user of its own
+ * with every permission.
+ */
+export async function startAuthRedis(dir: string, options: { requirepass: string; user: ScramUser }): Promise<PrivateServer> {
+  const port = await freePort();
+  const redisDir = join(dir, 'redis');
+  mkdirSync(redisDir, { recursive: true });
+  const stop = await serve('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir,
+    '--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all'], port, 20_000, 5_000);
+  return { address: `127.0.0.1:${port}`, stop };
+}
+
+/**
+ * A clickhouse-server (tools/stack's config) whose only user is `user`, with a password; the
+ * `default` user does not exist, so a client without credentials is refused too.
+ */
+export async function startAuthClickhouse(dir: string, user: ScramUser): Promise<PrivateServer> {
+  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  const chDir = join(dir, 'clickhouse');
+  for (const sub of ['data', 'tmp', 'user_files', 'format_schemas', 'log']) mkdirSync(join(chDir, sub), { recursive: true });
+  writeFileSync(join(chDir, 'config.xml'), readFileSync('tools/stack/clickhouse-config.xml', 'utf8')
+    .replaceAll('@DIR@', chDir).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@TCP_PORT@', String(tcpPort)));
+  const sha256 = createHash('sha256').update(user.password).digest('hex');
+  writeFileSync(join(chDir, 'users.xml'), `<?xml version="1.0"?>
+<yandex>
+  <profiles><default/></profiles>
+  <users>
+    <${user.username}>
+      <password_sha256_hex>${sha256}</password_sha256_hex>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </${user.username}>
+  </users>
+  <quotas><default/></quotas>
+</yandex>
+`);
+  const stop = await serve('clickhouse-server', 'clickhouse-server', [`--config-file=${join(chDir, 'config.xml')}`], httpPort, 60_000, 20_000);
+  return { address: `http://127.0.0.1:${httpPort}`, stop };
+}
