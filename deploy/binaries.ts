@@ -1,7 +1,7 @@
-// Locates the CLI tools the deploy tests drive. `npm test` (tools/test.mjs, for any test file that
-// imports this one) and CI install them with `bash tools/stack/stack.sh install-test-tools`; a
+// Locates the CLI tools the deploy tests drive, and chdb (ClickHouse 26 in-process). `npm test`
+// (tools/test.mjs, for any test file that imports this one) and CI install them with `bash tools/stack/stack.sh install-test-tools`; a
 // missing one fails the test with that instruction rather than skipping it.
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,8 +17,10 @@ function executable(path: string): boolean {
   }
 }
 
+const CACHE = process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache', 'klineflow');
+
 export function helmPath(): string {
-  const path = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache', 'klineflow'), 'bin', 'helm');
+  const path = join(CACHE, 'bin', 'helm');
   if (!executable(path)) throw new Error(`helm not found at ${path}: ${INSTALL_HINT}`);
   return path;
 }
@@ -27,6 +29,16 @@ export function promtoolPath(): string {
   const found = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'promtool')).find(executable);
   if (!found) throw new Error(`promtool not found on PATH (Debian package "prometheus"): ${INSTALL_HINT}`);
   return found;
+}
+
+/** The chdb-core release stack.sh installs; it embeds the ClickHouse release of the same number. */
+export const CHDB_VERSION = /^CHDB_VERSION="([\d.]+)"$/m.exec(readFileSync('tools/stack/stack.sh', 'utf8'))?.[1] ?? 'unknown';
+
+/** Python of the venv that holds chdb-core (ClickHouse in-process). */
+export function chdbPython(): string {
+  const path = join(CACHE, `chdb-${CHDB_VERSION}`, 'bin', 'python');
+  if (!executable(path)) throw new Error(`chdb-core ${CHDB_VERSION} not found at ${path}: ${INSTALL_HINT}`);
+  return path;
 }
 
 export interface RunResult {

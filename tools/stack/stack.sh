@@ -5,8 +5,9 @@
 #
 #   stack.sh install              install what running needs, if missing: Redis, ClickHouse, kcat
 #                                 (apt; kcat reads the topics, as the README shows) and the Kafka jars
-#   stack.sh install-test-tools   install what only tests need, if missing: helm (go install) and
-#                                 promtool (apt `prometheus`); called by tools/test.mjs and .ci/run
+#   stack.sh install-test-tools   install what only tests need, if missing: helm (go install),
+#                                 promtool (apt `prometheus`) and chdb-core (ClickHouse 26 in-process,
+#                                 PyPI, in a venv); called by tools/test.mjs and .ci/run
 #   stack.sh up                   install + start everything + create topics, database and table
 #   stack.sh status    show what answers
 #   stack.sh down      stop what this script started
@@ -16,6 +17,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 KAFKA_VERSION="4.1.1"
 HELM_VERSION="v3.22.0"
+# chdb-core embeds ClickHouse of the same version: the DDL and queries are checked on it as well as on
+# the local server (deploy/binaries.ts reads this line for the venv path).
+CHDB_VERSION="26.9.0"
 CACHE="${KLINEFLOW_CACHE:-$HOME/.cache/klineflow}"
 # As root, ClickHouse runs as its own user, which cannot enter /root: keep state under /var/lib.
 if [[ $(id -u) -eq 0 ]]; then DEFAULT_STATE=/var/lib/klineflow-stack; else DEFAULT_STATE="$HOME/.local/share/klineflow-stack"; fi
@@ -69,10 +73,23 @@ install() {
   install_kafka
 }
 
-# The deploy tests (deploy/binaries.ts): helm renders the chart, promtool checks the alert rules.
+install_chdb() {
+  local venv="$CACHE/chdb-$CHDB_VERSION"
+  [[ -f "$venv/.complete" ]] && return 0
+  log "installing chdb-core $CHDB_VERSION from PyPI into $venv"
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "chdb-core==$CHDB_VERSION"
+  touch "$venv/.complete"
+}
+
+# The deploy tests (deploy/binaries.ts): helm renders the chart, promtool checks the alert rules, and
+# chdb runs the ClickHouse DDL and queries on a current ClickHouse.
 install_test_tools() {
   apt_install prometheus
   install_helm
+  install_chdb
 }
 
 start_redis() {

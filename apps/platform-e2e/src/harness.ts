@@ -213,19 +213,21 @@ export interface StoredBar {
 /**
  * Closed bars after FINAL, one row each, decimals read back as text (a JSON number would be
  * rounded by JS). No GROUP BY over the Decimal columns: that crashes ClickHouse 18.16.
+ * deploy/clickhouse.stack.test.ts runs it on ClickHouse 26 as well.
  */
+export function closedBarsQuery(database: string, exchange: string): string {
+  return `SELECT exchange, symbol, \`interval\`, toString(open_time) AS open_time,
+            toString(open) AS open, toString(high) AS high, toString(low) AS low, toString(close) AS close,
+            toString(volume) AS volume, toString(quote_volume) AS quote_volume,
+            if(isNull(trade_count), NULL, toString(trade_count)) AS trade_count
+          FROM ${database}.klines FINAL
+          WHERE exchange = '${exchange}' AND is_closed = 1`;
+}
+
 export async function closedBarsInClickhouse(database: string, exchange: string): Promise<StoredBar[]> {
   const client = clickhouse();
   try {
-    const result = await client.query({
-      query: `SELECT exchange, symbol, \`interval\`, toString(open_time) AS open_time,
-                toString(open) AS open, toString(high) AS high, toString(low) AS low, toString(close) AS close,
-                toString(volume) AS volume, toString(quote_volume) AS quote_volume,
-                if(isNull(trade_count), NULL, toString(trade_count)) AS trade_count
-              FROM ${database}.klines FINAL
-              WHERE exchange = '${exchange}' AND is_closed = 1`,
-      format: 'JSONEachRow',
-    });
+    const result = await client.query({ query: closedBarsQuery(database, exchange), format: 'JSONEachRow' });
     return (await result.json()) as StoredBar[];
   } finally {
     await client.close();

@@ -46,6 +46,7 @@ metadata:
     {{- include "klineflow.selectorLabels" . | nindent 4 }}
   annotations:
     checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+    {{- with include "klineflow.authAnnotations" $root | trim }}{{ . | nindent 4 }}{{ end }}
     {{- if $root.Values.metrics.podAnnotations }}
     prometheus.io/scrape: "true"
     prometheus.io/port: {{ $port | quote }}
@@ -98,6 +99,7 @@ spec:
         {{- with $root.Values.extraEnv }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+        {{- with include "klineflow.authEnv" $root | trim }}{{ . | nindent 8 }}{{ end }}
       ports:
         - name: metrics
           containerPort: {{ $port }}
@@ -117,11 +119,13 @@ spec:
       volumeMounts:
         - { name: config, mountPath: /etc/klineflow, readOnly: true }
         - { name: tmp, mountPath: /tmp }
+        {{- with include "klineflow.authVolumeMounts" $root | trim }}{{ . | nindent 8 }}{{ end }}
   volumes:
     - name: config
       configMap: { name: {{ include "klineflow.fullname" $root }}-config }
     - name: tmp
       emptyDir: {}
+    {{- with include "klineflow.authVolumes" $root | trim }}{{ . | nindent 4 }}{{ end }}
 {{- end -}}
 
 {{/*
