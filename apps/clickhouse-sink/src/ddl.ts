@@ -9,7 +9,7 @@ export const KLINE_COLUMNS = [
 ] as const;
 
 /**
- * Runs on ClickHouse 18.16 (the Debian package here) and on current releases: no DateTime64,
+ * Runs on ClickHouse 18.16 (the Debian package here) and 26.9 (deploy/clickhouse.stack.test.ts): no DateTime64,
  * no LowCardinality, no TTL; `interval` is back-quoted because it is a keyword. Times are UInt64
  * ms; the monthly partition is derived from open_time. ReplacingMergeTree keeps, per bar, the
  * row with the highest `version` (see rows.ts), so replays and corrections collapse under FINAL.
