@@ -127,7 +127,7 @@ test('each shard count is its own StatefulSet; the headless service selects ever
 });
 
 test('previousReplicas must name another shard count', () => {
-  for (const [value, message] of [['3', /previousReplicas \(3\) equals replicas/], ['-1', /previousReplicas must be at least 1/]] as const) {
+  for (const [value, message] of [['3', /previousReplicas \(3\) equals replicas/], ['-1', /\/ingest\/binance\/previousReplicas': minimum: got -1, want 1/]] as const) {
     const result = run(helmPath(), [...RENDER_ARGS, '--set', 'ingest.binance.replicas=3', '--set', `ingest.binance.previousReplicas=${value}`]);
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, message);
@@ -144,6 +144,10 @@ test('with a cluster to look at, the chart refuses to drop a running generation 
     const text = readFileSync(template, 'utf8');
     assert.ok(text.includes(lookup), 'the guard looks up the StatefulSets of the release namespace');
     writeFileSync(template, text.replace(lookup, '($.Values.fakeCluster | default dict)'));
+    // The values schema refuses keys it does not know; the copy's knows the fake cluster.
+    const schemaFile = join(dir, 'values.schema.json');
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as { properties: Record<string, object> };
+    writeFileSync(schemaFile, JSON.stringify({ ...schema, properties: { ...schema.properties, fakeCluster: { type: 'object' } } }));
     const sts = (count: number, ready: number) => ({
       metadata: { labels: { 'app.kubernetes.io/instance': 'klineflow', 'app.kubernetes.io/component': 'ingest-binance', 'klineflow.io/shard-count': String(count) } },
       status: { readyReplicas: ready },

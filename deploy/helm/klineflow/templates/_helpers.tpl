@@ -54,6 +54,9 @@ metadata:
     {{- end }}
 spec:
   terminationGracePeriodSeconds: {{ .spec.terminationGracePeriodSeconds }}
+  # The apps never call the Kubernetes API: no token in the pod.
+  serviceAccountName: {{ include "klineflow.serviceAccountName" $root }}
+  automountServiceAccountToken: false
   securityContext:
     {{- toYaml $root.Values.podSecurityContext | nindent 4 }}
   {{- with $root.Values.imagePullSecrets }}
@@ -146,4 +149,33 @@ number as a float (6.0), so scalars and arrays go through toJson, whose output i
 {{- include "klineflow.toml" (dict "table" $value "prefix" (printf "%s%s." $prefix $key)) }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* The ServiceAccount every app pod runs as. */}}
+{{- define "klineflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- .Values.serviceAccount.name | default (include "klineflow.fullname" .) -}}
+{{- else -}}
+{{- .Values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Autoscaling settings of one consumer, as JSON: consumers.<app>.autoscaling over the chart-wide
+autoscaling block; args: (dict "root" $ "spec" $spec).
+*/}}
+{{- define "klineflow.autoscaling" -}}
+{{- merge (deepCopy (.spec.autoscaling | default dict)) (deepCopy .root.Values.autoscaling) | toJson -}}
+{{- end -}}
+
+{{/* The port of a URL or host:port: the explicit one, else the scheme's default. */}}
+{{- define "klineflow.port" -}}
+{{- $address := . -}}
+{{- if contains "://" $address -}}{{- $address = (urlParse $address).host -}}{{- end -}}
+{{- $scheme := ternary (regexFind "^[a-z]+" .) "" (contains "://" .) -}}
+{{- if regexMatch ":[0-9]+$" $address -}}
+{{- regexFind "[0-9]+$" $address -}}
+{{- else -}}
+{{- get (dict "http" "80" "ws" "80" "https" "443" "wss" "443" "redis" "6379" "rediss" "6379") $scheme | default "" -}}
+{{- end -}}
 {{- end -}}
