@@ -4,8 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { tailDeadLetters } from '@klineflow/kafka';
+import { Kafka, logLevel, tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';

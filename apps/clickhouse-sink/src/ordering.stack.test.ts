@@ -6,8 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '@clickhouse/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { arrivalOrder, ORDER_HEADER } from '@klineflow/kafka';
+import { arrivalOrder, Kafka, logLevel, ORDER_HEADER } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';

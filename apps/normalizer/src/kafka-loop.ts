@@ -1,6 +1,5 @@
 import type { Consumer, IHeaders, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
-import { CompressionTypes } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
+import { CompressionTypes, groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { ALL_TOPICS, ensureTopics, Kafka, logLevel } from '@klineflow/kafka';
 import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
-import { ALL_TOPICS, ensureTopics } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 import { METRICS_PORTS } from './metrics.js';
 

@@ -20,8 +20,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { ensureTopics, TOPICS } from '@klineflow/kafka';
+import type { Producer } from 'kafkajs';
+import { ensureTopics, Kafka, logLevel, TOPICS } from '@klineflow/kafka';
 import { TcpProxy } from '@klineflow/sink-runtime';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
 

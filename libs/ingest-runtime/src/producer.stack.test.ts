@@ -2,10 +2,10 @@
 // never retried, and the frames behind it go on in order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel, Partitioners, type Message } from 'kafkajs';
+import type { Message } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger } from '@klineflow/observability';
-import { tailDeadLetters } from '@klineflow/kafka';
 import { createIngestMetrics } from './metrics.js';
 import { MAX_FRAME_BYTES, OVERSIZED_COPY_CHARS } from './oversize.js';
 import { RawProducer } from './producer.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type ISocketFactory, type ITopicConfig, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, ISocketFactory, ITopicConfig, KafkaConfig, SASLOptions } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import type { KlineflowConfig } from '@klineflow/config';
 import { ALL_TOPICS } from './topics.js';
 import { evictPreviousIncarnation, kafkaClientId } from './membership.js';

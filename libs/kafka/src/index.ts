@@ -1,3 +1,5 @@
+// kafkajs values (Kafka, Partitioners…) come from here, with klineflow's record codec in place: see kafkajs.ts.
+export { Kafka, Partitioners, CompressionTypes, AssignerProtocol, logLevel } from './kafkajs.js';
 export * from './topics.js';
 export * from './client.js';
 export * from './lag.js';

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import type { Admin, KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel } from './kafkajs.js';
 import type { Gauge, Registry } from 'prom-client';
 import { gauge, METRICS } from '@klineflow/observability';
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Partitioners, type PartitionerArgs } from 'kafkajs';
+import type { PartitionerArgs } from 'kafkajs';
+import { Partitioners } from './kafkajs.js';
 import { MemoPartitioner } from './partitioner.js';
 
 const metadata = (n: number): PartitionerArgs['partitionMetadata'] =>

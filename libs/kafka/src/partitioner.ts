@@ -1,4 +1,5 @@
-import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kafkajs';
+import type { ICustomPartitioner, PartitionerArgs } from 'kafkajs';
+import { Partitioners } from './kafkajs.js';
 
 /** Keys remembered per topic before the memory starts again: far more than the streams of a deployment. */
 const MAX_KEYS_PER_TOPIC = 200_000;

@@ -1,5 +1,5 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { TOPICS } from '@klineflow/kafka';
+import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, TOPICS } from '@klineflow/kafka';
 import type { ValidateFunction } from 'ajv';
 import { describeErrors, type DeadLetter } from '@klineflow/schemas';
 import type { SinkRecord } from './batching-consumer.js';

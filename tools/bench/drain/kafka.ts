@@ -1,7 +1,7 @@
 // Kafka side of the drain benchmark: end offsets, a group's committed offsets, moving an idle group
 // to the start of the range, and clearing the benchmark streams' normalizer state afterwards.
-import { AssignerProtocol, Partitioners, type Admin, type Kafka } from 'kafkajs';
-import { TOPICS } from '@klineflow/kafka';
+import type { Admin, Kafka } from 'kafkajs';
+import { AssignerProtocol, Partitioners, TOPICS } from '@klineflow/kafka';
 import { partitionKey, splitPartitionKey, type Offsets } from './range.js';
 
 export async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, bigint>> {

@@ -4,8 +4,8 @@
 // so each Kafka hop splits into "before the send" and "send to consume". The same-run baseline is a
 // bare kafkajs relay (consume raw.*, send each batch on, no normalizing): what two kafkajs hops cost
 // on this broker and machine at this moment, whatever klineflow does.
-import { CompressionTypes, type KafkaMessage } from 'kafkajs';
-import { createKafka, groupConsumerConfig, MemoPartitioner, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import type { KafkaMessage } from 'kafkajs';
+import { CompressionTypes, createKafka, groupConsumerConfig, MemoPartitioner, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { loadConfig } from '@klineflow/config';
 import { percentileOfSorted } from '../load/stats.js';
 

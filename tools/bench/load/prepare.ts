@@ -6,9 +6,9 @@ import { createConnection } from 'node:net';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import type { KlineflowConfig } from '@klineflow/config';
 import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
-import { klineKey, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { klineKey, Partitioners, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { deleteKeysUnder } from '../shared/redis-keys.js';
-import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { BENCH_DATABASE, BENCH_KEY_PREFIX } from './config.js';
 import type { GroupSpec } from './probes/lag.js';
 

@@ -5,9 +5,8 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
-import { RAW_TOPICS, TOPICS } from '@klineflow/kafka';
+import { Kafka, logLevel, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
-import { Kafka, logLevel } from 'kafkajs';
 import { appsFor, Supervisor } from '../../platform/supervisor.js';
 import { checkBars, expectedBars, realToVirtual, type ClockMapping } from './bars.js';
 import { benchConfig } from './config.js';
