@@ -92,6 +92,11 @@ export class Normalizer {
   private readonly clocks: Record<ExchangeId, ExchangeClock>;
   private readonly partitionClocks = new Map<string, ExchangeClock>();
   private readonly streams = new Map<string, StreamEntry>();
+  /**
+   * HTX streams holding a bar that only the clock can close: the 250 ms check visits these, not all
+   * 25,200 streams of a 1,200-symbol deployment (5 % of the normalizer's CPU when it scanned them all).
+   */
+  private readonly htxPending = new Set<string>();
   private readonly dirtyStreams = new Set<string>();
   private outputs = new Map<string, OutputMessage[]>();
   private recvTimeSamples: number[] = [];
@@ -189,13 +194,18 @@ export class Normalizer {
    * partitions may run ahead (a backlog after a restart), which would close bars before their last ticks.
    */
   closeDueHtxBars(): void {
-    for (const [key, stream] of this.streams) {
-      const { pendingHtxBar, rawPartition } = stream.integrity.state;
-      if (stream.exchange !== 'huobi' || !pendingHtxBar || rawPartition === undefined) continue;
-      const exchangeNow = this.partitionClock(rawTopic('huobi'), rawPartition).latest();
+    for (const key of this.htxPending) {
+      const stream = this.streams.get(key);
+      if (!stream?.integrity.state.pendingHtxBar) {
+        this.htxPending.delete(key);
+        continue;
+      }
+      const { rawPartition } = stream.integrity.state;
+      const exchangeNow = rawPartition === undefined ? undefined : this.partitionClock(rawTopic('huobi'), rawPartition).latest();
       if (exchangeNow === undefined) continue;
       const outcome = stream.integrity.closeHtxByClock(exchangeNow, this.htxCloseGraceMs, this.wallClock());
       if (outcome) this.record(key, stream, outcome, undefined);
+      if (!stream.integrity.state.pendingHtxBar) this.htxPending.delete(key);
     }
   }
 
@@ -219,6 +229,7 @@ export class Normalizer {
     const [exchange, symbol, interval] = key.split(':');
     if (!isExchangeId(exchange) || !symbol || !isInterval(interval)) return;
     this.streams.set(key, { exchange, symbol, integrity: new StreamIntegrity(interval, this.policy, state) });
+    if (exchange === 'huobi' && state.pendingHtxBar) this.htxPending.add(key);
   }
 
   /**
@@ -263,6 +274,7 @@ export class Normalizer {
         if (known.length > MAX_TRACKED_CONNECTIONS) known.shift();
       }
       for (const outcome of stream.integrity.applyHtxTick(bar, reconnected)) this.record(key, stream, outcome, source);
+      if (stream.integrity.state.pendingHtxBar) this.htxPending.add(key);
     } else {
       const newestBefore = stream.integrity.state.lastEmitted?.open_time;
       const outcome = stream.integrity.apply(bar, fromBackfill, order !== undefined);
