@@ -42,25 +42,27 @@ export abstract class StreamServer<S> extends Endpoint<S> {
       if (!conn.open) continue;
       const stalled = conn.stalled(realNow);
       if (!stalled) this.keepalive(conn, realNow);
-      for (const sub of conn.subscriptions.values()) {
-        if (!sub.market) continue;
-        const update = this.updateDue(sub, realNow);
-        if (sub.timeframe) {
-          const current = openOf(sub.timeframe, now);
-          if (sub.lastOpen === undefined) {
-            // The record starts with the first bar this subscriber is served, as its finals do.
-            sub.lastOpen = current;
-            if (sub.channel === 'kline') this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, now);
+      conn.corked(() => {
+        for (const sub of conn.subscriptions.values()) {
+          if (!sub.market) continue;
+          const update = this.updateDue(sub, realNow);
+          if (sub.timeframe) {
+            const current = openOf(sub.timeframe, now);
+            if (sub.lastOpen === undefined) {
+              // The record starts with the first bar this subscriber is served, as its finals do.
+              sub.lastOpen = current;
+              if (sub.channel === 'kline') this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, now);
+            }
+            if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs) sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
+            for (; sub.lastOpen < current; sub.lastOpen += sub.timeframe.sizeMs) {
+              if (!stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, sub.lastOpen, now)));
+            }
+            if (update && !stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, current, now)));
+          } else if (update && !stalled) {
+            conn.sendData(this.frameFor(conn, sub, this.memo(sub.key, () => this.renderChannel(sub, sub.market!, now))));
           }
-          if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs) sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
-          for (; sub.lastOpen < current; sub.lastOpen += sub.timeframe.sizeMs) {
-            if (!stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, sub.lastOpen, now)));
-          }
-          if (update && !stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, current, now)));
-        } else if (update && !stalled) {
-          conn.sendData(this.frameFor(conn, sub, this.memo(sub.key, () => this.renderChannel(sub, sub.market!, now))));
         }
-      }
+      });
     }
   }
 

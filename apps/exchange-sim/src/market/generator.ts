@@ -106,13 +106,17 @@ export class MarketGenerator {
     return profile;
   }
 
+  /** Each market's wave phases: hashed once, not on each of the PATH_SAMPLES prices of every bar of every tick. */
+  private readonly wavePhases = new WeakMap<MarketProfile, number[]>();
+
   /** Price in ticks at a virtual time: continuous, so a bar's close is the next bar's open. */
   priceAt(profile: MarketProfile, time: number): number {
+    let phases = this.wavePhases.get(profile);
+    if (!phases) this.wavePhases.set(profile, (phases = WAVES.map((_, i) => 2 * Math.PI * uniform(profile.seed, 10 + i))));
     let factor = 1;
     for (let i = 0; i < WAVES.length; i++) {
       const [periodMinutes, amplitude] = WAVES[i]!;
-      const phase = 2 * Math.PI * uniform(profile.seed, 10 + i);
-      factor += amplitude * Math.sin((2 * Math.PI * time) / (periodMinutes * MINUTE) + phase);
+      factor += amplitude * Math.sin((2 * Math.PI * time) / (periodMinutes * MINUTE) + phases[i]!);
     }
     return Math.max(1, Math.round(profile.basePrice * factor));
   }
