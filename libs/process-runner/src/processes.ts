@@ -12,6 +12,15 @@ import { CONFIG_ERROR_EXIT_CODE } from '@klineflow/config';
  */
 export const APP_NODE_FLAGS = ['--max-semi-space-size=64', '--disable-warning=TimeoutNegativeWarning'] as const;
 
+/**
+ * `KLINEFLOW_CPU_PROF_DIR=/tmp/prof npm run bench:load …` writes a V8 CPU profile of every app there
+ * when it exits (Node refuses --cpu-prof in NODE_OPTIONS): how issue 8 found where each process spends its time.
+ */
+function profilingFlags(env: NodeJS.ProcessEnv): string[] {
+  const dir = env.KLINEFLOW_CPU_PROF_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export const PLATFORM_APPS = ['clickhouse-sink', 'redis-writer', 'normalizer', 'ingest-binance', 'ingest-okx', 'ingest-huobi'] as const;
 export type AppName = (typeof PLATFORM_APPS)[number] | 'exchange-sim';
 
@@ -40,8 +49,9 @@ export class AppProcess {
   constructor(readonly app: AppName, private readonly options: AppProcessOptions) {}
 
   start(): this {
-    const child = spawn(process.execPath, [...APP_NODE_FLAGS, `dist/apps/${this.app}/main.js`, '--config', this.options.configPath], {
-      env: { ...process.env, ...this.options.env },
+    const env = { ...process.env, ...this.options.env };
+    const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...profilingFlags(env), `dist/apps/${this.app}/main.js`, '--config', this.options.configPath], {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const onLine = this.options.onLine ?? ((app, line) => console.log(`[${app}] ${line}`));
