@@ -67,6 +67,8 @@ export interface ScramUser {
 
 const KAFKA_VERSION = /^KAFKA_VERSION="([^"]+)"/m.exec(readFileSync('tools/stack/stack.sh', 'utf8'))?.[1];
 const KAFKA_HOME = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache', 'klineflow'), `kafka-${KAFKA_VERSION}`);
+/** Java class path of the Kafka jars stack.sh installs: the broker, and the CLI tools (org.apache.kafka.tools.*). */
+export const KAFKA_CLASSPATH = `${KAFKA_HOME}/libs/*`;
 
 /**
  * A single-node KRaft broker (tools/stack's properties) whose only client listener is SASL_PLAINTEXT
@@ -92,7 +94,7 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas}
 `;
   const propertiesPath = join(dir, 'kafka-sasl.properties');
   writeFileSync(propertiesPath, properties);
-  const classpath = `${KAFKA_HOME}/libs/*`;
+  const classpath = KAFKA_CLASSPATH;
   const java = (args: string[]) => spawnSync('java', ['-cp', classpath, ...args], { encoding: 'utf8' });
   const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
   const scram = [admin, ...users].flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]));
