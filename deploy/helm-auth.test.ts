@@ -95,7 +95,7 @@ test('chart-managed: the passwords are in the chart\'s Secret only, never in the
   assert.equal(status, 0, stderr);
   const secret = objects.find((o) => o.kind === 'Secret')!;
   assert.equal(secret.metadata.name, 'klineflow-auth');
-  const stored = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  const stored: Record<string, string> = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
   assert.deepEqual(stored, { 'kafka-password': secrets.kafka, 'redis-password': secrets.redis, 'clickhouse-password': secrets.clickhouse });
 
   // Nowhere else, in clear or in base64: the Secret's document is the only one that may hold them.
