@@ -96,7 +96,7 @@ test('chart-managed: the passwords are in the chart\'s Secret only, never in the
   const secret = objects.find((o) => o.kind === 'Secret')!;
   assert.equal(secret.metadata.name, 'klineflow-auth');
   const stored: Record<string, string> = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
-  assert.deepEqual(stored, { 'kafka-password': secrets.kafka, 'redis-password': secrets.redis, 'clickhouse-password': secrets.clickhouse });
+  assert.deepEqual({ ...stored }, { 'kafka-password': secrets.kafka, 'redis-password': secrets.redis, 'clickhouse-password': secrets.clickhouse });
 
   // Nowhere else, in clear or in base64: the Secret's document is the only one that may hold them.
   const others = text.split(/^---$/m).filter((doc) => !/^kind: Secret$/m.test(doc)).join('\n');
