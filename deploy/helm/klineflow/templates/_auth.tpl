@@ -112,11 +112,17 @@ args: $ for every service, or (dict "root" $ "only" "kafka") for one.
 {{- end }}
 {{- end -}}
 
+{{/* Whether the topics Job needs client settings: Kafka has SASL or TLS. */}}
+{{- define "klineflow.kafkaSecured" -}}
+{{- if or (get (include "klineflow.authInUse" . | fromJson) "kafka") (.Values.config.kafka.tls | default dict).enabled }}true{{ end -}}
+{{- end -}}
+
 {{/*
 Shell lines that write /tmp/client.properties, the Java client settings kafka-topics.sh needs for the
-brokers' TLS and SASL (--command-config). The password is read from its file when the Job runs.
+brokers' TLS and SASL (--command-config), when it needs any. The password is read from its file when the Job runs.
 */}}
 {{- define "klineflow.kafkaClientProperties" -}}
+{{- if include "klineflow.kafkaSecured" . -}}
 {{- $kafka := get (include "klineflow.authInUse" . | fromJson) "kafka" | default dict -}}
 {{- $tls := (.Values.config.kafka.tls | default dict).enabled | default false -}}
 {{- $dir := include "klineflow.authDir" . -}}
@@ -133,6 +139,7 @@ brokers' TLS and SASL (--command-config). The password is read from its file whe
   echo "ssl.truststore.location={{ $dir }}/kafka-ca.pem"
   {{- end }}
 } > /tmp/client.properties
+{{- end -}}
 {{- end -}}
 
 {{/* Pod annotation that rolls the pods when the chart-managed Secret changes: the apps read it at start. */}}
