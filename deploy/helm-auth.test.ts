@@ -146,4 +146,7 @@ test('auth values that cannot work fail the render naming the key and the fix', 
   refuse({ 'auth.kafka.password': 'x' }, /auth\.kafka\.mechanism: a Kafka password is set: set scram-sha-256 or scram-sha-512/);
   refuse({ 'auth.kafka.mechanism': 'scram-sha-512' }, /auth\.kafka\.mechanism: SASL needs a password/);
   refuse({ 'auth.redis.ca': 'PEM' }, /auth\.redis: a CA is set but redis does not use TLS: use a rediss:\/\/ config\.storage\.redis\.url/);
+  refuse({ 'config.storage.clickhouse.password': 'x' }, /config: a clickhouse password would sit in the ConfigMap: set auth\.clickhouse\.existingSecret/);
+  refuse({ 'config.kafka.sasl.password': 'x' }, /config: a kafka password would sit in the ConfigMap/);
+  refuse({ 'auth.kafka.mechanism': 'scram-sha-1' }, /auth\/kafka\/mechanism'?: value must be one of 'none', 'scram-sha-256', 'scram-sha-512'/);
 });

@@ -21,6 +21,14 @@ and its keys. Fails on values that cannot work, naming the key and the fix.
 {{- define "klineflow.authInUse" -}}
 {{- $root := . -}}
 {{- $inUse := dict -}}
+{{- /* `config` becomes the ConfigMap, readable by anyone who may read ConfigMaps: no password there (values.schema.json refuses one in a URL). */}}
+{{- $config := $root.Values.config -}}
+{{- $sections := dict "kafka" (($config.kafka.sasl | default dict)) "redis" $config.storage.redis "clickhouse" $config.storage.clickhouse -}}
+{{- range $service, $section := $sections -}}
+{{- if $section.password -}}
+{{- fail (printf "config: a %s password would sit in the ConfigMap: set auth.%s.existingSecret (or auth.%s.password) instead" $service $service $service) -}}
+{{- end -}}
+{{- end -}}
 {{- range $service, $_ := include "klineflow.authServices" . | fromJson -}}
 {{- $auth := get $root.Values.auth $service | default dict -}}
 {{- if and $auth.password $auth.existingSecret -}}
@@ -45,7 +53,6 @@ and its keys. Fails on values that cannot work, naming the key and the fix.
 {{- if and (eq $service "kafka") (not $entry.passwordKey) (ne ($auth.mechanism | default "none") "none") -}}
 {{- fail "auth.kafka.mechanism: SASL needs a password: set auth.kafka.existingSecret (or auth.kafka.password), or mechanism: none" -}}
 {{- end -}}
-{{- $config := $root.Values.config -}}
 {{- $tls := dict "kafka" (($config.kafka.tls | default dict).enabled | default false) "redis" (hasPrefix "rediss://" $config.storage.redis.url) "clickhouse" (hasPrefix "https://" $config.storage.clickhouse.url) -}}
 {{- if and $entry.caKey (not (get $tls $service)) -}}
 {{- fail (printf "auth.%s: a CA is set but %s does not use TLS: %s" $service $service (get (dict "kafka" "set config.kafka.tls.enabled: true" "redis" "use a rediss:// config.storage.redis.url" "clickhouse" "use an https:// config.storage.clickhouse.url") $service)) -}}
