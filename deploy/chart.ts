@@ -8,7 +8,7 @@ export interface Labels {
 export interface PodSpec {
   serviceAccountName?: string;
   automountServiceAccountToken?: boolean;
-  containers: { name: string; ports?: { name: string; containerPort: number }[] }[];
+  containers: { name: string; args?: string[]; ports?: { name: string; containerPort: number }[] }[];
 }
 /** The fields of the rendered objects these tests read; everything else is left untyped. */
 export interface ChartObject {
