@@ -51,8 +51,8 @@ process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, KAFKAJS_WARNING_OFF].filte
 // A fresh clone may run `npm test` first: install the packages the way `npm start` does.
 ensureNpmPackages('[test]');
 
-/** Test files that locate helm or promtool through deploy/binaries.ts. */
-const usesTestTools = (f) => /from '\.\/binaries\.js'/.test(readFileSync(f, 'utf8'));
+/** Test files that locate helm or promtool through deploy/binaries.ts, directly or through deploy/chart.ts. */
+const usesTestTools = (f) => /from '\.\/(binaries|chart)\.js'/.test(readFileSync(f, 'utf8'));
 const selected = unitOnly || stack.length === 0 ? unit : [...unit, ...stack];
 if (selected.some(usesTestTools) && run('bash', ['tools/stack/stack.sh', 'install-test-tools']) !== 0) {
   console.error('bash tools/stack/stack.sh install-test-tools failed');
