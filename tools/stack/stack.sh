@@ -67,9 +67,10 @@ install_helm() {
 }
 
 # kcat is not needed to run, but it is a small package in the same apt transaction, and the README's
-# "Reading the data back" uses it right after `npm start`.
+# "Reading the data back" uses it right after `npm start`; so is openssl, with which the credential
+# tests (apps/platform-e2e/src/auth.test.ts) make the certificates of their private TLS servers.
 install() {
-  apt_install redis-server clickhouse-server clickhouse-client kcat
+  apt_install redis-server clickhouse-server clickhouse-client kcat openssl
   install_kafka
 }
 

@@ -4,7 +4,8 @@
 // the shared, unauthenticated stack is left alone.
 //
 // For each: the right credentials write data that is read back; a wrong password and no credentials
-// are refused with the server's own words for it. Then redis-writer and clickhouse-sink (dist
+// are refused with the server's own words for it. Each server also listens for TLS with a certificate of
+// a test CA (SASL_SSL, rediss://, https://): trusted through ca_file, refused without it. Then redis-writer and clickhouse-sink (dist
 // bundles, their own processes) run with every secret set, through the environment and through
 // `<secret>_file`, store what Kafka carries, and no secret shows in any log line, in /metrics or in
 // /readyz; the same apps given a wrong password say which server refused them.
@@ -19,12 +20,12 @@ import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import { parseConfig, type KlineflowConfig } from '@klineflow/config';
-import { createKafka, ensureTopics, TOPICS } from '@klineflow/kafka';
+import { createKafka, ensureTopics, Kafka, kafkaSecurity, logLevel, TOPICS } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 import type { StandardKline } from '@klineflow/schemas';
 import { clickhouseConnection, redisConnection } from '@klineflow/sink-runtime';
 import { waitFor } from './harness.js';
-import { freePort, startAuthClickhouse, startAuthRedis, startScramKafka, type PrivateServer } from './private-servers.js';
+import { freePort, makeCertificates, startAuthClickhouse, startAuthRedis, startScramKafka, type Certificates, type PrivateServer } from './private-servers.js';
 
 /** Distinctive, so that finding one in a log line cannot be a coincidence. */
 const secret = (what: string) => `${what}-${randomBytes(12).toString('base64url')}`;
@@ -38,13 +39,15 @@ const dir = mkdtempSync(join(tmpdir(), 'klineflow-auth-'));
 let kafka: PrivateServer;
 let redis: PrivateServer;
 let clickhouse: PrivateServer;
+let certificates: Certificates;
 
 before(async () => {
   for (const app of ['redis-writer', 'clickhouse-sink']) assert.ok(existsSync(`dist/apps/${app}/main.js`), `dist/apps/${app}/main.js missing: run node tools/build.mjs`);
+  certificates = makeCertificates(dir);
   [kafka, redis, clickhouse] = await Promise.all([
-    startScramKafka(dir, [KAFKA_USER]),
-    startAuthRedis(dir, { requirepass: REDIS_REQUIREPASS, user: REDIS_USER }),
-    startAuthClickhouse(dir, CLICKHOUSE_USER),
+    startScramKafka(dir, [KAFKA_USER], certificates),
+    startAuthRedis(dir, { requirepass: REDIS_REQUIREPASS, user: REDIS_USER, tls: certificates }),
+    startAuthClickhouse(dir, CLICKHOUSE_USER, certificates),
   ]);
 });
 
@@ -55,12 +58,28 @@ after(async () => {
 
 /** The config an app would load with these KLINEFLOW__ variables: the tests go through the same parsing. */
 const configFrom = (env: Record<string, string>): KlineflowConfig => parseConfig('', env, 'test environment');
-const kafkaEnv = (mechanism: string, password: string) => ({
-  KLINEFLOW__KAFKA__BROKERS: kafka.address,
+const kafkaEnv = (mechanism: string, password: string, brokers = kafka.address) => ({
+  KLINEFLOW__KAFKA__BROKERS: brokers,
   KLINEFLOW__KAFKA__SASL__MECHANISM: mechanism,
   KLINEFLOW__KAFKA__SASL__USERNAME: KAFKA_USER.username,
   KLINEFLOW__KAFKA__SASL__PASSWORD: password,
 });
+
+/** Produces a record with a client of `config` and reads it back with a consumer group of its own. */
+async function roundTrip(config: KlineflowConfig, tag: string): Promise<void> {
+  const client = createKafka(config.kafka, `auth-test-${tag}`);
+  const producer = client.producer();
+  await producer.connect();
+  const value = `${tag} ${Date.now()}`;
+  await producer.send({ topic: TOPICS.deadLetter, messages: [{ key: tag, value }] });
+  await producer.disconnect();
+  const consumer = client.consumer({ groupId: `auth-test-${tag}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: true });
+  const read: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void read.push(message.value!.toString()) });
+  await waitFor(`the ${tag} record read back`, 30_000, () => (read.includes(value) ? true : undefined)).finally(() => consumer.disconnect());
+}
 
 test('Kafka SASL/SCRAM: SCRAM-SHA-256 and -512 produce and consume; a wrong password or no SASL is refused', { timeout: 120_000 }, async () => {
   const admin = createKafka(configFrom(kafkaEnv('scram-sha-512', KAFKA_USER.password)).kafka, 'auth-test').admin();
@@ -68,20 +87,7 @@ test('Kafka SASL/SCRAM: SCRAM-SHA-256 and -512 produce and consume; a wrong pass
   await ensureTopics(admin, 1);
   await admin.disconnect();
 
-  for (const mechanism of ['scram-sha-256', 'scram-sha-512']) {
-    const client = createKafka(configFrom(kafkaEnv(mechanism, KAFKA_USER.password)).kafka, `auth-test-${mechanism}`);
-    const producer = client.producer();
-    await producer.connect();
-    const value = `${mechanism} ${Date.now()}`;
-    await producer.send({ topic: TOPICS.deadLetter, messages: [{ key: mechanism, value }] });
-    await producer.disconnect();
-    const consumer = client.consumer({ groupId: `auth-test-${mechanism}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: true });
-    const read: string[] = [];
-    await consumer.run({ eachMessage: async ({ message }) => void read.push(message.value!.toString()) });
-    await waitFor(`the ${mechanism} record read back`, 30_000, () => (read.includes(value) ? true : undefined)).finally(() => consumer.disconnect());
-  }
+  for (const mechanism of ['scram-sha-256', 'scram-sha-512']) await roundTrip(configFrom(kafkaEnv(mechanism, KAFKA_USER.password)), mechanism);
 
   const wrong = createKafka(configFrom(kafkaEnv('scram-sha-512', 'not-the-password')).kafka, 'auth-test-wrong').admin();
   await assert.rejects(wrong.connect(), /SASL SCRAM SHA512 authentication failed.*invalid credentials/);
@@ -142,6 +148,44 @@ test('ClickHouse: the user with its password creates, inserts and selects; a wro
   const anonymous = client({});
   await assert.rejects(anonymous.query({ query: 'SELECT 1' }), /Unknown user default/);
   await anonymous.close();
+});
+
+test('TLS with a private CA: SASL_SSL Kafka, rediss:// Redis and https:// ClickHouse work given ca_file; without it the certificate is refused', { timeout: 120_000 }, async () => {
+  // The server's certificate chain is not trusted (Kafka sends only its own certificate, the others the CA's too).
+  const UNTRUSTED = /self[- ]signed certificate|unable to verify the first certificate/;
+  const kafkaTls = { ...kafkaEnv('scram-sha-512', KAFKA_USER.password, kafka.tlsAddress), KLINEFLOW__KAFKA__TLS__ENABLED: 'true' };
+  await roundTrip(configFrom({ ...kafkaTls, KLINEFLOW__KAFKA__TLS__CA_FILE: certificates.ca }), 'tls');
+  // Node's public CAs do not know the test CA. No retries: a refused certificate would be retried as a connection error.
+  const untrusting = new Kafka({ brokers: [kafka.tlsAddress!], ...kafkaSecurity(configFrom(kafkaTls).kafka), retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
+  await assert.rejects(untrusting.connect(), UNTRUSTED);
+
+  const redisTls = (env: Record<string, string>) => {
+    const settings = configFrom({ KLINEFLOW__STORAGE__REDIS__URL: `rediss://${redis.tlsAddress}/0`, KLINEFLOW__STORAGE__REDIS__USERNAME: REDIS_USER.username, KLINEFLOW__STORAGE__REDIS__PASSWORD: REDIS_USER.password, ...env }).storage.redis;
+    const errors: string[] = [];
+    const client = new Redis(settings.url, { ...redisConnection(settings), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', (error: Error) => void errors.push(error.message));
+    return { client, errors };
+  };
+  const trusted = redisTls({ KLINEFLOW__STORAGE__REDIS__CA_FILE: certificates.ca }).client;
+  await trusted.connect();
+  await trusted.set('auth-test-tls', 'over TLS');
+  assert.equal(await trusted.get('auth-test-tls'), 'over TLS');
+  trusted.disconnect();
+  const untrusted = redisTls({});
+  await assert.rejects(untrusted.client.connect());
+  assert.match(untrusted.errors.join('\n'), UNTRUSTED);
+  untrusted.client.disconnect();
+
+  const clickhouseTls = (env: Record<string, string>) => createClient({
+    ...clickhouseConnection(configFrom({ KLINEFLOW__STORAGE__CLICKHOUSE__URL: clickhouse.tlsAddress!, KLINEFLOW__STORAGE__CLICKHOUSE__USERNAME: CLICKHOUSE_USER.username, KLINEFLOW__STORAGE__CLICKHOUSE__PASSWORD: CLICKHOUSE_USER.password, ...env }).storage.clickhouse),
+    log: { level: ClickHouseLogLevel.OFF },
+  });
+  const https = clickhouseTls({ KLINEFLOW__STORAGE__CLICKHOUSE__CA_FILE: certificates.ca });
+  assert.deepEqual(await (await https.query({ query: "SELECT 'over TLS' AS v", format: 'JSONEachRow' })).json(), [{ v: 'over TLS' }]);
+  await https.close();
+  const httpsUntrusted = clickhouseTls({});
+  await assert.rejects(httpsUntrusted.query({ query: 'SELECT 1' }), UNTRUSTED);
+  await httpsUntrusted.close();
 });
 
 interface RunningApp {

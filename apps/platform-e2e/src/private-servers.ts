@@ -14,7 +14,32 @@ import { waitFor } from './harness.js';
 export interface PrivateServer {
   /** host:port (Kafka, Redis) or http://host:port (ClickHouse). */
   readonly address: string;
+  /** The same over TLS, with a certificate of `certificates`, when the server was given them. */
+  readonly tlsAddress?: string;
   stop(): Promise<void>;
+}
+
+/** PEM files: a test CA, and a certificate it signed for 127.0.0.1 and localhost with its key. */
+export interface Certificates {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** A CA and a server certificate of its own, made with openssl (`stack.sh install` installs it). */
+export function makeCertificates(dir: string): Certificates {
+  const tlsDir = join(dir, 'tls');
+  mkdirSync(tlsDir, { recursive: true });
+  const files = { ca: join(tlsDir, 'ca.pem'), cert: join(tlsDir, 'server.pem'), key: join(tlsDir, 'server.key') };
+  const openssl = (args: string[]) => {
+    const result = spawnSync('openssl', args, { encoding: 'utf8', cwd: tlsDir });
+    assert.equal(result.status, 0, `openssl ${args[0]}: ${result.error?.message ?? result.stderr}`);
+  };
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', files.ca, '-days', '2', '-subj', '/CN=klineflow test CA']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', 'server.csr', '-subj', '/CN=localhost']);
+  writeFileSync(join(tlsDir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', files.ca, '-CAkey', 'ca.key', '-CAcreateserial', '-out', files.cert, '-days', '2', '-extfile', 'san.cnf']);
+  return files;
 }
 
 export async function freePort(): Promise<number> {
@@ -71,26 +96,26 @@ const KAFKA_HOME = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache',
 export const KAFKA_CLASSPATH = `${KAFKA_HOME}/libs/*`;
 
 /**
- * A single-node KRaft broker (tools/stack's properties) whose only client listener is SASL_PLAINTEXT
- * with SCRAM-SHA-256 and SCRAM-SHA-512. `users` (and an inter-broker admin) are created at format
- * time (`kafka-storage format --add-scram`), so they exist from the first start.
+ * A single-node KRaft broker (tools/stack's properties) whose client listener is SASL_PLAINTEXT with
+ * SCRAM-SHA-256 and SCRAM-SHA-512, plus a SASL_SSL one given `tls`. `users` (and an inter-broker admin)
+ * are created at format time (`kafka-storage format --add-scram`), so they exist from the first start.
  */
-export async function startScramKafka(dir: string, users: readonly ScramUser[]): Promise<PrivateServer> {
+export async function startScramKafka(dir: string, users: readonly ScramUser[], tls?: Certificates): Promise<PrivateServer> {
   assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
-  const [port, controllerPort] = [await freePort(), await freePort()];
+  const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const admin = { username: 'broker-admin', password: `admin-${process.pid}-${Date.now()}` };
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`;
   // Java properties: a key given again later wins, so these replace the template's PLAINTEXT listener.
   const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
     .replaceAll('@DIR@', join(dir, 'kafka')).replaceAll('@PORT@', String(port)).replaceAll('@CONTROLLER_PORT@', String(controllerPort))}
-listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${tls ? `,SASL_SSL://127.0.0.1:${tlsPort}` : ''}
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}${tls ? `,SASL_SSL://127.0.0.1:${tlsPort}` : ''}
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=SASL_PLAINTEXT
 sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
-listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=${jaas}
-listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas}
+${['sasl_plaintext', 'sasl_ssl'].flatMap((l) => ['256', '512'].map((bits) => `listener.name.${l}.scram-sha-${bits}.sasl.jaas.config=${jaas}`)).join('\n')}
+${tls ? `ssl.keystore.type=PEM\nssl.keystore.certificate.chain=${pemLine(tls.cert)}\nssl.keystore.key=${pemLine(tls.key)}` : ''}
 `;
   const propertiesPath = join(dir, 'kafka-sasl.properties');
   writeFileSync(propertiesPath, properties);
@@ -102,32 +127,44 @@ listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=${jaas}
   assert.equal(format.status, 0, format.stderr);
   const stop = await serve('SCRAM Kafka broker', 'java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
     `-Dkafka.logs.dir=${join(dir, 'kafka', 'logs')}`, '-cp', classpath, 'kafka.Kafka', propertiesPath], port, 120_000, 20_000);
-  return { address: `127.0.0.1:${port}`, stop };
+  return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
+}
+
+/** A PEM file as one properties value (Kafka's inline PEM keystore: line breaks escaped). */
+function pemLine(file: string): string {
+  return readFileSync(file, 'utf8').trim().split('\n').join('\\n\\\n');
 }
 
 /**
  * A redis-server with `requirepass` (the `default` user's password) and an ACL user of its own
- * with every permission.
+ * with every permission; given `tls`, a TLS port as well (clients need no certificate).
  */
-export async function startAuthRedis(dir: string, options: { requirepass: string; user: ScramUser }): Promise<PrivateServer> {
-  const port = await freePort();
+export async function startAuthRedis(dir: string, options: { requirepass: string; user: ScramUser; tls?: Certificates }): Promise<PrivateServer> {
+  const [port, tlsPort] = [await freePort(), await freePort()];
+  const { tls } = options;
+  const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : [];
   const redisDir = join(dir, 'redis');
   mkdirSync(redisDir, { recursive: true });
   const stop = await serve('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir,
-    '--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all'], port, 20_000, 5_000);
-  return { address: `127.0.0.1:${port}`, stop };
+    '--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all', ...tlsArgs], port, 20_000, 5_000);
+  return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
 }
 
 /**
  * A clickhouse-server (tools/stack's config) whose only user is `user`, with a password; the
- * `default` user does not exist, so a client without credentials is refused too.
+ * `default` user does not exist, so a client without credentials is refused too. Given `tls`, an
+ * HTTPS port as well.
  */
-export async function startAuthClickhouse(dir: string, user: ScramUser): Promise<PrivateServer> {
-  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+export async function startAuthClickhouse(dir: string, user: ScramUser, tls?: Certificates): Promise<PrivateServer> {
+  const [httpPort, tcpPort, httpsPort] = [await freePort(), await freePort(), await freePort()];
+  const https = tls
+    ? `<https_port>${httpsPort}</https_port><openSSL><server><certificateFile>${tls.cert}</certificateFile><privateKeyFile>${tls.key}</privateKeyFile>` +
+      '<verificationMode>none</verificationMode><loadDefaultCAFile>false</loadDefaultCAFile></server></openSSL>'
+    : '';
   const chDir = join(dir, 'clickhouse');
   for (const sub of ['data', 'tmp', 'user_files', 'format_schemas', 'log']) mkdirSync(join(chDir, sub), { recursive: true });
   writeFileSync(join(chDir, 'config.xml'), readFileSync('tools/stack/clickhouse-config.xml', 'utf8')
-    .replaceAll('@DIR@', chDir).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@TCP_PORT@', String(tcpPort)));
+    .replaceAll('@DIR@', chDir).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@TCP_PORT@', String(tcpPort)).replace('</yandex>', `${https}</yandex>`));
   const sha256 = createHash('sha256').update(user.password).digest('hex');
   writeFileSync(join(chDir, 'users.xml'), `<?xml version="1.0"?>
 <yandex>
@@ -144,5 +181,5 @@ export async function startAuthClickhouse(dir: string, user: ScramUser): Promise
 </yandex>
 `);
   const stop = await serve('clickhouse-server', 'clickhouse-server', [`--config-file=${join(chDir, 'config.xml')}`], httpPort, 60_000, 20_000);
-  return { address: `http://127.0.0.1:${httpPort}`, stop };
+  return { address: `http://127.0.0.1:${httpPort}`, ...(tls ? { tlsAddress: `https://127.0.0.1:${httpsPort}` } : {}), stop };
 }
