@@ -3,11 +3,12 @@
 // before kafkajs loads and before the first produce or fetch of the process.
 //
 // Why: at 1,200 × 6 × 3 kafkajs' per-record encoding was a third of each ingest app's CPU and its
-// per-record decoding and partition grouping a fifth of the normalizer's (BENCHMARKS.md, issue 8).
+// per-record decoding, partition grouping and byte-wise CRC-32C a fifth of the normalizer's (BENCHMARKS.md, issue 8).
 // The replacements write and read the same bytes and return the same shapes; the tests compare them
 // with kafkajs' own code, and every stack test runs through them against the real broker.
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
+import { crc32c } from './crc32c.js';
 import { decodeRecord, UnsafeNumber, type BatchContext, type DecodedRecord, type RecordDecoderInput } from './record-decoding.js';
 import { encodeRecord, type EncodedRecord, type RecordFields } from './record-encoding.js';
 
@@ -17,6 +18,7 @@ const MODULES = {
   recordEncoder: 'kafkajs/src/protocol/recordBatch/record/v0/index.js',
   recordDecoder: 'kafkajs/src/protocol/recordBatch/record/v0/decoder.js',
   grouping: 'kafkajs/src/producer/groupMessagesPerPartition.js',
+  checksum: 'kafkajs/src/protocol/recordBatch/crc32C/index.js',
   /** Loaded with kafkajs itself; it holds the grouping function it was loaded with. */
   producer: 'kafkajs/src/producer/sendMessages.js',
 } as const;
@@ -49,11 +51,12 @@ function replace<T>(module: string, replacement: (original: T) => unknown): T {
   return original;
 }
 
-function installCodec(): { encoder: RecordEncoder; decoder: RecordDecoder } {
+function installCodec(): { encoder: RecordEncoder; decoder: RecordDecoder; checksum: (buffer: Buffer) => number } {
   if (require.cache[require.resolve(MODULES.producer)] !== undefined) {
     throw new Error('kafkajs was loaded before libs/kafka installed its record codec: import kafkajs values (Kafka, Partitioners…) from @klineflow/kafka');
   }
   replace(MODULES.grouping, () => groupMessagesPerPartition);
+  const checksum = replace<(buffer: Buffer) => number>(MODULES.checksum, () => crc32c);
   // Outside the safe-integer range (never for real offsets, timestamps and deltas) kafkajs' Long-based code stays in charge.
   const encoder = replace<RecordEncoder>(MODULES.recordEncoder, (original) => (fields: RecordFields) =>
     Number.isSafeInteger(fields.timestampDelta ?? 0) && Number.isSafeInteger(fields.offsetDelta ?? 0) ? encodeRecord(fields) : original(fields),
@@ -68,10 +71,10 @@ function installCodec(): { encoder: RecordEncoder; decoder: RecordDecoder } {
       return original(input, context);
     }
   });
-  return { encoder, decoder };
+  return { encoder, decoder, checksum };
 }
 
-/** kafkajs' own record encoder and decoder, as shipped: the codec tests compare with them. */
+/** kafkajs' own record encoder, decoder and checksum, as shipped: the codec tests compare with them. */
 export const kafkajsCodec = installCodec();
 
 const kafkajs = require('kafkajs') as typeof KafkaJs;
