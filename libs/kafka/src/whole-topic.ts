@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { internalCluster } from './internals.js';
+import { internalCluster, type FetchedPartition } from './internals.js';
 
 export interface TopicRecord {
   readonly key: Buffer | null;
@@ -53,10 +53,9 @@ export async function readWholeTopic(
           const from = next.get(fetched.partition)!;
           // A fetch answers whole record batches: the first may start before the offset asked for.
           const fresh = fetched.messages.filter((m) => BigInt(m.offset) >= from);
-          if (fresh.length === 0) continue;
-          onRecords(fresh);
-          const after = BigInt(fresh[fresh.length - 1]!.offset) + 1n;
-          if (after >= ends.get(fetched.partition)!) next.delete(fetched.partition);
+          if (fresh.length > 0) onRecords(fresh);
+          const after = offsetAfter(from, fetched.messages);
+          if (after === undefined || after >= ends.get(fetched.partition)!) next.delete(fetched.partition);
           else next.set(fetched.partition, after);
         }
       }
@@ -65,4 +64,21 @@ export async function readWholeTopic(
   } finally {
     await cluster.disconnect();
   }
+}
+
+/**
+ * Where a partition's next fetch starts: past the last record batch the response held. In a compacted
+ * topic the cleaner removes records but keeps each batch's last offset, and the end offset can lie past
+ * the last record left: stepping past the last *record* fetched the same batch again, forever (a
+ * normalizer restart then timed out reading normalizer-state). Undefined once nothing at or after
+ * `from` is left: the broker answers a fetch below the end with at least one batch if there is one.
+ */
+export function offsetAfter(from: bigint, messages: FetchedPartition['messages']): bigint | undefined {
+  const last = messages[messages.length - 1];
+  if (!last) return undefined;
+  const afterRecord = BigInt(last.offset) + 1n;
+  const context = last.batchContext;
+  const afterBatch = context ? BigInt(context.firstOffset) + BigInt(context.lastOffsetDelta) + 1n : afterRecord;
+  const after = afterBatch > afterRecord ? afterBatch : afterRecord;
+  return after > from ? after : undefined;
 }
