@@ -6,7 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics, rawTopic, TOPICS } from '@klineflow/kafka';
-import { tracing } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { createLogger, HealthRegistry, startTracing } from '@klineflow/observability';
 import type { DeadLetter, KlineGap, StandardKline } from '@klineflow/schemas';
 import { startKafkaLoop } from './kafka-loop.js';
@@ -66,7 +66,7 @@ test('raw.binance frames (one malformed) → normalizer loop → kline-data and 
   const frames = [kline(t0, false, t0 + 1000), kline(t0, true, t0 + MIN), `{"stream":"${stream}","data":{"e":"kline"` /* malformed */, kline(t0 + MIN, true, t0 + 2 * MIN)];
 
   const [klines, letters] = await Promise.all([collect(kafka, TOPICS.klines), collect(kafka, TOPICS.deadLetter)]);
-  const spans = new tracing.InMemorySpanExporter();
+  const spans = new InMemorySpanExporter();
   const tracer = startTracing('normalizer-test', { ...config.tracing, sample_ratio: 1 }, spans);
   const groupId = `normalizer-stack-${randomUUID()}`;
   const fatal: string[] = [];
