@@ -1,5 +1,5 @@
-import type { Consumer, IHeaders, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
-import { CompressionTypes, groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer, TopicPartitionOffset } from 'kafkajs';
+import { CompressionTypes, groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, PrefetchQueue, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -22,6 +22,15 @@ export interface LoopOptions {
   readonly fromBeginning?: boolean;
 }
 
+/** One partition's fetched frames, queued for normalizing while kafkajs fetches the next. */
+interface FetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly messages: readonly KafkaMessage[];
+  readonly generation: number;
+  readonly isRunning: () => boolean;
+}
+
 export interface RunningLoop {
   /** Resolves once the group is joined and the first fetch has fixed the start offsets. */
   readonly ready: Promise<void>;
@@ -32,6 +41,8 @@ export interface RunningLoop {
 
 /** Frames processed but not yet handed to Kafka beyond which fetching waits for the send in flight. */
 const MAX_UNSENT_FRAMES = 20_000;
+/** Frames fetched but not yet normalized beyond which eachBatch holds the next fetch back. */
+const MAX_PREFETCHED_FRAMES = 20_000;
 /** Largest produce request: no partition's record batch can then exceed the broker's 1 MiB message.max.bytes. */
 const MAX_REQUEST_BYTES = 900_000;
 
@@ -99,10 +110,43 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   let latestAssignment: ReadonlySet<string> = new Set();
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  /** Bumped by every new consumer and group generation: batches fetched before it are fetched again from the committed offsets. */
+  let generation = 0;
+  const normalizeBatch = (fetched: FetchedBatch) =>
+    inSpan('normalizer.batch', { topic: fetched.topic, partition: fetched.partition, messages: fetched.messages.length }, async () => {
+      if (fetched.generation !== generation) return;
+      let lastProcessed: string | undefined;
+      for (const message of fetched.messages) {
+        if (!fetched.isRunning()) break;
+        normalizer.process({
+          topic: fetched.topic,
+          partition: fetched.partition,
+          offset: message.offset,
+          key: message.key?.toString(),
+          value: message.value?.toString() ?? '',
+          headers: decodeHeaders(message.headers),
+        } satisfies RawMessage);
+        lastProcessed = message.offset;
+        unsentFrames++;
+      }
+      if (lastProcessed === undefined) return;
+      counters.inc(METRICS.consumedMessages, [fetched.topic], fetched.messages.length);
+      processed.set(`${fetched.topic}:${fetched.partition}`, { topic: fetched.topic, partition: fetched.partition, offset: (BigInt(lastProcessed) + 1n).toString() });
+      sender.kick();
+      // Backpressure: while too much is processed but unsent, the queue stops, and with it the fetching.
+      if (unsentFrames >= MAX_UNSENT_FRAMES) await sender.idle();
+      if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: fetched.topic, partition: fetched.partition, size: fetched.messages.length });
+    });
+  const prefetched = new PrefetchQueue<FetchedBatch>(MAX_PREFETCHED_FRAMES, normalizeBatch, (error) => options.onFatal('normalizing a fetched batch failed', error));
+
   const create = (): Consumer => {
     const consumer = kafka.consumer(groupConsumerConfig(groupId));
     current = consumer;
+    generation++;
+    prefetched.clear();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      generation++;
+      prefetched.clear();
       joined = true;
       latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
       health.set(component, 'up');
@@ -128,36 +172,20 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => inSpan('normalizer.batch', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length }, async () => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning }) => {
         if (joinedWith) {
           const assigned = joinedWith;
           joinedWith = undefined;
+          await prefetched.idle();
           await adoptAssignment(assigned, heartbeat);
         }
-        let lastProcessed: string | undefined;
-        for (const message of batch.messages) {
-          if (!isRunning() || isStale()) break;
-          normalizer.process({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: message.offset,
-            key: message.key?.toString(),
-            value: message.value?.toString() ?? '',
-            headers: decodeHeaders(message.headers),
-          } satisfies RawMessage);
-          lastProcessed = message.offset;
-          unsentFrames++;
-        }
-        if (lastProcessed === undefined) return;
-        counters.inc(METRICS.consumedMessages, [batch.topic], batch.messages.length);
-        resolveOffset(lastProcessed);
-        processed.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastProcessed) + 1n).toString() });
-        sender.kick();
-        // Backpressure: the fetch waits while too much is processed but unsent, so memory stays bounded.
-        if (unsentFrames >= MAX_UNSENT_FRAMES) await sender.idle();
+        if (batch.messages.length === 0) return;
+        // Resolved now, normalized later: kafkajs' resolved offset only moves its fetch position;
+        // what is committed is what was normalized and sent (`processed`).
+        resolveOffset(batch.lastOffset());
+        await prefetched.push({ topic: batch.topic, partition: batch.partition, messages: batch.messages, generation, isRunning }, batch.messages.length);
         await heartbeat();
-        if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: batch.topic, partition: batch.partition, size: batch.messages.length });
-      }),
+      },
     });
   };
   const runner = await keepConsuming({
@@ -191,6 +219,7 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
       clearInterval(htxClock);
       // Send and commit while still a group member: once the consumer has left, no commit is possible.
       current?.pause((options.topics ?? RAW_TOPICS).map((topic) => ({ topic })));
+      await prefetched.idle();
       sender.kick();
       await sender.idle();
       await committer.settle();

@@ -8,3 +8,4 @@ export * from './dead-letter-tail.js';
 export * from './partitioner.js';
 export { kafkaClientId } from './membership.js';
 export { readWholeTopic, type TopicRecord } from './whole-topic.js';
+export { PrefetchQueue } from './prefetch.js';
