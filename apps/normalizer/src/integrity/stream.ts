@@ -76,7 +76,7 @@ export function emptyState(): StreamState {
  * continuity of closed bars (gaps and their filling), and sanity of closed bars.
  */
 export class StreamIntegrity {
-  private readonly intervalMs: number;
+  readonly intervalMs: number;
 
   constructor(
     readonly interval: Interval,
