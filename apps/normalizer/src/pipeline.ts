@@ -1,5 +1,5 @@
 import { EXCHANGE_IDS, EXCHANGE_LIMITS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
-import { arrivalOrder, klineKey, rawTopic, TOPICS, type StandardRecordHeaders } from '@klineflow/kafka';
+import { arrivalOrder, klineKey, rawTopic, TOPICS, type ReceivedRawFrameHeaders, type StandardRecordHeaders } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import { abbreviate, type BackfillRequest, type DeadLetter, type KlineGap, type StandardKline } from '@klineflow/schemas';
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type KlineflowConfig } from '@klineflow/config';
@@ -19,7 +19,7 @@ export interface RawMessage {
   /** The Kafka key: the native stream the ingest received the frame on (its connection id when it could not place it). */
   readonly key?: string;
   readonly value: string;
-  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly headers: ReceivedRawFrameHeaders;
 }
 
 export interface OutputMessage {

@@ -3,7 +3,7 @@ import type { ResolvedExchangeConfig } from '@klineflow/config';
 import { INTERVAL_MS, NATIVE_SYMBOL, parseSymbol, type Interval } from '@klineflow/exchanges';
 import { inSpan, type HealthRegistry, type Logger } from '@klineflow/observability';
 import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@klineflow/schemas';
-import { TOPICS } from '@klineflow/kafka';
+import { backfillFrameHeaders, TOPICS } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
 import type { BackfillCodec, ExchangeProtocol, KlineRange } from './protocol.js';
@@ -224,11 +224,7 @@ export class BackfillService {
           this.options.publish({
             key,
             value: reply.text,
-            headers: {
-              exchange: config.exchange, conn_id: `${config.exchange}-backfill`, recv_ts: String(reply.recvTs), kind: 'backfill',
-              backfill_symbol: symbol.canonical, backfill_interval: interval,
-              backfill_start: String(window.startMs), backfill_end: String(window.endMs),
-            },
+            headers: backfillFrameHeaders(config.exchange, reply.recvTs, { symbol: symbol.canonical, interval, ...window }),
           });
           metrics.backfillBars.inc({ exchange: config.exchange }, result.bars);
           health.set(HEALTH_COMPONENT, 'up');

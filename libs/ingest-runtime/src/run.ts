@@ -1,7 +1,7 @@
 import type { Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
 import { EXCHANGE_LIMITS } from '@klineflow/exchanges';
-import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
+import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, liveFrameHeaders, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { AttemptBudget } from './attempt-budget.js';
 import { BackfillService } from './backfill.js';
@@ -52,7 +52,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   ctx.health.set('kafka-producer', 'up');
   const publish = (message: Message) => producer.enqueue(message);
   const sink: FrameSink = (connId, key, text, recvTs) =>
-    producer.enqueue({ key, value: text, headers: { exchange, conn_id: connId, recv_ts: String(recvTs), kind: 'live' } });
+    producer.enqueue({ key, value: text, headers: liveFrameHeaders(exchange, connId, recvTs) });
 
   // Bars that closed while a connection was down are asked for at once, where the exchange has history.
   const requestOutageBackfill = (streams: ConnectionPlan['streams']) => (start: number, end: number) => {

@@ -1,4 +1,4 @@
-import type { ExchangeId } from '@klineflow/exchanges';
+import type { ExchangeId, Interval } from '@klineflow/exchanges';
 import { EXCHANGE_IDS } from '@klineflow/exchanges';
 
 export const TOPICS = {
@@ -36,13 +36,54 @@ export const ALL_TOPICS: readonly TopicSpec[] = [
   { topic: TOPICS.normalizerState, compacted: true },
 ];
 
-/** Headers of every raw frame (`raw.<exchange>`). Values are strings on the wire. */
-export interface RawFrameHeaders {
+export type RawFrameKind = 'live' | 'backfill';
+
+/**
+ * Headers of every raw frame (`raw.<exchange>`). Values are strings on the wire. A type, not an
+ * interface, so it is a kafkajs `IHeaders`. Build them with `liveFrameHeaders` / `backfillFrameHeaders`.
+ */
+export type RawFrameHeaders = {
   exchange: ExchangeId;
   conn_id: string;
   /** ms epoch taken as the frame arrived. */
   recv_ts: string;
-  kind: 'live' | 'backfill';
+  kind: RawFrameKind;
+  /**
+   * Backfill frames only: the canonical symbol and interval asked for, and the window (ms epoch) the
+   * request covered. A history reply need not name its stream, so the mapper learns it from these.
+   */
+  backfill_symbol?: string;
+  backfill_interval?: Interval;
+  backfill_start?: string;
+  backfill_end?: string;
+};
+
+/**
+ * Raw-frame headers as a consumer reads them: each may be missing or malformed (a frame produced by
+ * hand or by an older ingest), so the reader checks every value it uses.
+ */
+export type ReceivedRawFrameHeaders = { readonly [K in keyof RawFrameHeaders]?: string };
+
+/** The headers of a frame received on a live connection. */
+export function liveFrameHeaders(exchange: ExchangeId, connId: string, recvTs: number): RawFrameHeaders {
+  return { exchange, conn_id: connId, recv_ts: String(recvTs), kind: 'live' };
+}
+
+/** The window of one history request, as its reply's headers name it. */
+export interface BackfillWindow {
+  readonly symbol: string;
+  readonly interval: Interval;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** The headers of a history reply. */
+export function backfillFrameHeaders(exchange: ExchangeId, recvTs: number, window: BackfillWindow): RawFrameHeaders {
+  return {
+    exchange, conn_id: `${exchange}-backfill`, recv_ts: String(recvTs), kind: 'backfill',
+    backfill_symbol: window.symbol, backfill_interval: window.interval,
+    backfill_start: String(window.startMs), backfill_end: String(window.endMs),
+  };
 }
 
 /**
