@@ -46,6 +46,8 @@ const LATENCY_SAMPLE_EVERY = 16;
 /** An unfilled gap is requested again after this long: longer than a full backlog of history requests takes to drain, or retries would pile onto it. */
 export const BACKFILL_RETRY_MS = 120_000;
 const MAX_TRACKED_CONNECTIONS = 4;
+/** Raw topics of the exchanges whose bars close by inference (Mapper `barClosing`): their clocks close bars. */
+const CLOCK_CLOSING_TOPICS = new Set(EXCHANGE_IDS.filter((e) => MAPPERS[e].barClosing === 'inferred').map(rawTopic));
 const SERVICE = 'normalizer';
 
 /** A dead letter quotes at most this much of its frame: a 1 MiB frame copied whole would not fit a Kafka message. */
@@ -77,7 +79,7 @@ interface StreamEntry {
   readonly exchange: ExchangeId;
   readonly symbol: string;
   readonly integrity: StreamIntegrity;
-  /** HTX: the connections that delivered live ticks (a few, for hot standby). A new one means a reconnect. */
+  /** Inferred closing: the connections that delivered live ticks (a few, for hot standby). A new one means a reconnect. */
   connIds?: string[];
 }
 
@@ -88,16 +90,16 @@ interface StreamEntry {
 export class Normalizer {
   readonly counts = new BatchCounts();
   /** Exchange latency samples (seconds) by exchange, observed once per batch. */
-  readonly exchangeLatencySamples: Record<ExchangeId, number[]> = { binance: [], okx: [], huobi: [] };
+  readonly exchangeLatencySamples = Object.fromEntries(EXCHANGE_IDS.map((e) => [e, []])) as unknown as Record<ExchangeId, number[]>;
   private readonly clocks: Record<ExchangeId, ExchangeClock>;
   private readonly partitionClocks = new Map<string, ExchangeClock>();
   private readonly streams = new Map<string, StreamEntry>();
   /**
-   * HTX streams holding a bar that only the clock can close: the 250 ms check visits these, not all
+   * Streams holding a bar that only the clock can close: the 250 ms check visits these, not all
    * 25,200 streams of a 1,200-symbol deployment, and looks up a partition's clock only for a bar that
-   * is due by the newest HTX clock (4–5 % of the normalizer's CPU when it did both for every stream).
+   * is due by the newest clock of its raw topic (4–5 % of the normalizer's CPU when it did both for every stream).
    */
-  private readonly htxPending = new Set<string>();
+  private readonly clockPending = new Set<string>();
   private readonly dirtyStreams = new Set<string>();
   private outputs = new Map<string, OutputMessage[]>();
   private recvTimeSamples: number[] = [];
@@ -108,7 +110,8 @@ export class Normalizer {
 
   constructor(
     private readonly policy: IntegrityPolicy,
-    private readonly htxCloseGraceMs: number,
+    /** Inferred closing: how long past its interval a bar waits on the exchange clock for a later tick. */
+    private readonly closeGraceMs: number,
     private readonly wallClock: () => number = Date.now,
     private readonly bounds: Bounds = { maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS },
   ) {
@@ -147,7 +150,7 @@ export class Normalizer {
     }
     const accepted = this.acceptable(result.records, exchange, message, fromBackfill);
     // A frame with a rejected record cannot be trusted to carry a true time either: it must not move the
-    // exchange clock, which never runs backwards and closes HTX bars (one 1e23 would close them all for good).
+    // exchange clock, which never runs backwards and closes bars (one 1e23 would close them all for good).
     const trusted = accepted.length === result.records.length && result.exchangeTime !== undefined && Math.abs(result.exchangeTime - recvTime) <= this.bounds.maxClockSkewMs;
     if (trusted && result.exchangeTime !== undefined && !fromBackfill) {
       clock.observe(result.exchangeTime);
@@ -190,31 +193,39 @@ export class Normalizer {
   }
 
   /**
-   * Closes HTX bars whose time is up with no later tick of theirs. "Time" is the latest exchange
-   * time seen in the stream's own partition: frames of one partition arrive in order, while other
-   * partitions may run ahead (a backlog after a restart), which would close bars before their last ticks.
+   * Closes the bars of inferred-closing streams whose time is up with no later tick of theirs. "Time" is
+   * the latest exchange time seen in the stream's own partition: frames of one partition arrive in order,
+   * while other partitions may run ahead (a backlog after a restart), which would close bars before their
+   * last ticks. (Named for HTX, the exchange that needs it, because the Kafka loop calls it so.)
    */
   closeDueHtxBars(): void {
-    const huobiPartitions = `${rawTopic('huobi')}:`;
-    let newest = -Infinity;
-    for (const [partition, clock] of this.partitionClocks) {
-      if (partition.startsWith(huobiPartitions)) newest = Math.max(newest, clock.latest() ?? -Infinity);
-    }
-    for (const key of this.htxPending) {
+    const newest = this.newestClosingClocks();
+    for (const key of this.clockPending) {
       const stream = this.streams.get(key);
       const pending = stream?.integrity.state.pendingHtxBar;
       if (!stream || !pending) {
-        this.htxPending.delete(key);
+        this.clockPending.delete(key);
         continue;
       }
-      if (newest < pending.open_time + stream.integrity.intervalMs + this.htxCloseGraceMs) continue;
+      const topic = rawTopic(stream.exchange);
+      if ((newest.get(topic) ?? -Infinity) < pending.open_time + stream.integrity.intervalMs + this.closeGraceMs) continue;
       const { rawPartition } = stream.integrity.state;
-      const exchangeNow = rawPartition === undefined ? undefined : this.partitionClock(rawTopic('huobi'), rawPartition).latest();
+      const exchangeNow = rawPartition === undefined ? undefined : this.partitionClock(topic, rawPartition).latest();
       if (exchangeNow === undefined) continue;
-      const outcome = stream.integrity.closeHtxByClock(exchangeNow, this.htxCloseGraceMs, this.wallClock());
+      const outcome = stream.integrity.closeByClock(exchangeNow, this.closeGraceMs, this.wallClock());
       if (outcome) this.record(key, stream, outcome, undefined);
-      if (!stream.integrity.state.pendingHtxBar) this.htxPending.delete(key);
+      if (!stream.integrity.state.pendingHtxBar) this.clockPending.delete(key);
     }
+  }
+
+  /** The newest clock of each raw topic whose clocks close bars, over its partitions. */
+  private newestClosingClocks(): Map<string, number> {
+    const newest = new Map<string, number>();
+    for (const [partition, clock] of this.partitionClocks) {
+      const topic = partition.slice(0, partition.lastIndexOf(':'));
+      if (CLOCK_CLOSING_TOPICS.has(topic)) newest.set(topic, Math.max(newest.get(topic) ?? -Infinity, clock.latest() ?? -Infinity));
+    }
+    return newest;
   }
 
   /** Takes everything produced since the last drain, including a state snapshot of each changed stream. */
@@ -237,7 +248,8 @@ export class Normalizer {
     const [exchange, symbol, interval] = key.split(':');
     if (!isExchangeId(exchange) || !symbol || !isInterval(interval)) return;
     this.streams.set(key, { exchange, symbol, integrity: new StreamIntegrity(interval, this.policy, state) });
-    if (exchange === 'huobi' && state.pendingHtxBar) this.htxPending.add(key);
+    // Only inferred-closing streams ever hold a pending bar.
+    if (state.pendingHtxBar) this.clockPending.add(key);
   }
 
   /**
@@ -273,7 +285,7 @@ export class Normalizer {
       this.streams.set(key, stream);
     }
     stream.integrity.state.rawPartition = source.partition;
-    if (bar.exchange === 'huobi' && !bar.is_closed) {
+    if (!bar.is_closed && MAPPERS[bar.exchange].barClosing === 'inferred') {
       const connId = source.headers.conn_id ?? '';
       const known = (stream.connIds ??= []);
       const reconnected = known.length > 0 && !known.includes(connId);
@@ -281,8 +293,8 @@ export class Normalizer {
         known.push(connId);
         if (known.length > MAX_TRACKED_CONNECTIONS) known.shift();
       }
-      for (const outcome of stream.integrity.applyHtxTick(bar, reconnected)) this.record(key, stream, outcome, source);
-      if (stream.integrity.state.pendingHtxBar) this.htxPending.add(key);
+      for (const outcome of stream.integrity.applyUnflaggedTick(bar, reconnected)) this.record(key, stream, outcome, source);
+      if (stream.integrity.state.pendingHtxBar) this.clockPending.add(key);
     } else {
       const newestBefore = stream.integrity.state.lastEmitted?.open_time;
       const outcome = stream.integrity.apply(bar, fromBackfill, order !== undefined);
@@ -292,7 +304,7 @@ export class Normalizer {
 
   /**
    * Turns one integrity outcome into records, gap events, dead letters and counts. `savesState`
-   * marks the stream for a `normalizer-state` snapshot (HTX ticks always: the pending bar is state).
+   * marks the stream for a `normalizer-state` snapshot (unflagged ticks always: the pending bar is state).
    */
   private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined, savesState = true, order?: string): void {
     const { exchange } = stream;
@@ -379,8 +391,8 @@ export class Normalizer {
       exchange,
       reason,
       detail: truncated ? `${abbreviate(detail, 512)} (raw: first ${DEAD_LETTER_RAW_CHARS} of ${raw.length} chars)` : abbreviate(detail, 512),
-      // A bar closed by the HTX clock has no frame of its own.
-      source_topic: source?.topic ?? rawTopic('huobi'),
+      // A bar closed by the clock has no frame of its own.
+      source_topic: source?.topic ?? (exchange === null ? '' : rawTopic(exchange)),
       source_partition: source?.partition ?? -1,
       source_offset: source?.offset ?? '',
       raw: truncated ? raw.slice(0, DEAD_LETTER_RAW_CHARS) : raw,

@@ -5,7 +5,7 @@ import {
   type StandardKline,
 } from '@klineflow/schemas';
 import type { ValidateFunction } from 'ajv';
-import type { MappedRecord, RecordChannel } from './mappers/index.js';
+import { MAPPERS, type MappedRecord, type RecordChannel } from './mappers/index.js';
 
 export interface Violation {
   readonly reason: 'schema' | 'structure' | 'bounds' | 'stream_mismatch';
@@ -41,16 +41,12 @@ export function checkKlineStructure(k: StandardKline): Violation | undefined {
   return undefined;
 }
 
-const HOUR_MS = 3_600_000;
-
-/**
- * On the interval grid from the epoch. HTX daily bars reportedly roll over at 16:00 UTC
- * (midnight UTC+8), so that grid is accepted for them too; continuity works on either.
- */
+/** On the interval grid from the epoch, or for daily bars on the exchange's own day (Mapper `dailyBarUtcOffsetMs`). */
 function isAligned(k: StandardKline): boolean {
   const size = INTERVAL_MS[k.interval];
   if (k.open_time % size === 0) return true;
-  return k.exchange === 'huobi' && k.interval === '1d' && (k.open_time + 8 * HOUR_MS) % size === 0;
+  const dayOffset = MAPPERS[k.exchange].dailyBarUtcOffsetMs;
+  return dayOffset !== undefined && k.interval === '1d' && (k.open_time + dayOffset) % size === 0;
 }
 
 const HAS_EXPONENT = /[eE]/;

@@ -3,7 +3,7 @@ import { INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
 import { checkPriceJump, checkVolumeSpike, type SanityCheck, type SanityFinding, type SanityLimits } from './sanity.js';
 
-/** Clock-closed HTX bars remembered per stream while their final version is fetched. */
+/** Clock-closed bars remembered per stream while their final version is fetched. */
 const MAX_UNVERIFIED = 50;
 
 export type DropKind = 'duplicate' | 'stale' | 'duplicate_closed';
@@ -34,13 +34,17 @@ export interface StreamState {
   coveredUntil: number | null;
   /** Latest version emitted (the newest bar): the reference for duplicates and stale updates. */
   lastEmitted: StandardKline | null;
-  /** HTX only: the open bar awaiting a later tick or its time to close it. */
+  /**
+   * Streams whose bars close by inference only (Mapper `barClosing`): the open bar awaiting a later bar
+   * or its time to close it. The key is the one `normalizer-state` snapshots have always carried (HTX was
+   * the first such exchange): renaming it would lose the pending bars of every snapshot written before.
+   */
   pendingHtxBar: StandardKline | null;
   gaps: OpenGap[];
   /** Base volumes of the last closed bars, oldest first. */
   volumes: string[];
   lastClose: string | null;
-  /** HTX bars closed by the clock, awaiting the exchange's own version (absent in older snapshots). */
+  /** Bars closed by the clock, awaiting the exchange's own version (absent in older snapshots). */
   unverified?: number[];
   /** Partition of `raw.<exchange>` that carries the stream: whoever owns it owns this state. */
   rawPartition?: number;
@@ -95,10 +99,10 @@ export class StreamIntegrity {
   }
 
   /**
-   * HTX has no closed flag: a tick for a later bar closes the pending one with the values
-   * of its last tick. Returns the outcomes of the inferred close (if any) and of the tick.
+   * An update of a stream whose bars carry no closed flag: a tick for a later bar closes the pending one
+   * with the values of its last tick. Returns the outcomes of the inferred close (if any) and of the tick.
    */
-  applyHtxTick(tick: StandardKline, afterReconnect = false): KlineOutcome[] {
+  applyUnflaggedTick(tick: StandardKline, afterReconnect = false): KlineOutcome[] {
     const outcomes: KlineOutcome[] = [];
     const pending = this.state.pendingHtxBar;
     if (pending && tick.open_time > pending.open_time && afterReconnect) {
@@ -118,8 +122,8 @@ export class StreamIntegrity {
     return outcomes;
   }
 
-  /** Closes the pending HTX bar once its interval plus `graceMs` is over on the exchange clock. */
-  closeHtxByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
+  /** Closes the pending bar once its interval plus `graceMs` is over on the exchange clock. */
+  closeByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
     const pending = this.state.pendingHtxBar;
     if (!pending || exchangeNow < pending.open_time + this.intervalMs + graceMs) return undefined;
     const outcome = this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });

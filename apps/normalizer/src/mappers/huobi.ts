@@ -19,6 +19,10 @@ const TOPIC = /^market\.([a-z0-9]+)\.(kline\.([a-z0-9]+)|ticker|depth\.step0|tra
 
 export const huobiMapper: Mapper = {
   exchange,
+  // No closed flag on any kline push.
+  barClosing: 'inferred',
+  // Daily bars reportedly roll over at 16:00 UTC (midnight UTC+8).
+  dailyBarUtcOffsetMs: 8 * 3_600_000,
   // Every push carries `ts` (depth its own `tick.ts`).
   ordering: { kline: 'event_time', ticker: 'event_time', depth: 'event_time', trade: 'event_time' },
   map(raw, context) {

@@ -38,9 +38,24 @@ export type MapResult =
   | { readonly kind: 'control' }
   | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string };
 
+/**
+ * How an exchange says a bar is final. `flagged`: its updates carry a closed flag (Binance `x`, OKX
+ * `confirm`). `inferred`: they carry none, so the normalizer closes a bar with the values of its last
+ * update when a later bar of the stream starts, or once its interval plus the close grace
+ * (`integrity.htx_close_grace_ms`) is over on the exchange clock, and then fetches the exchange's final
+ * version where it can.
+ */
+export type BarClosing = 'flagged' | 'inferred';
+
 /** Turns one exact exchange frame into standard records. Pure: no state, no I/O. */
 export interface Mapper {
   readonly exchange: ExchangeId;
+  readonly barClosing: BarClosing;
+  /**
+   * Where daily bars may also start at midnight of another time zone than UTC: its offset from UTC in ms
+   * (east positive). Such bars are on the grid too, and continuity works on either.
+   */
+  readonly dailyBarUtcOffsetMs?: number;
   /**
    * How the updates of each channel are ordered (docs/PROTOCOLS.md, "Update order"): by the exchange's
    * own `event_time`, or, where the frame carries no exchange time, by arrival. The normalizer stamps
