@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PrefetchQueue } from './prefetch.js';
 
+const unexpected = (error: unknown) => assert.fail(`unexpected error: ${String(error)}`);
+
 /** A work function whose items finish only when the test says so. */
 function gatedWork() {
   const started: string[] = [];
@@ -20,7 +22,7 @@ function gatedWork() {
 
 test('items are handled one at a time, in push order', async () => {
   const { started, work, finish } = gatedWork();
-  const queue = new PrefetchQueue<string>(100, work, assert.fail);
+  const queue = new PrefetchQueue<string>(100, work, unexpected);
   await queue.push('a', 1);
   await queue.push('b', 1);
   await finish('a');
@@ -33,7 +35,7 @@ test('items are handled one at a time, in push order', async () => {
 
 test('push holds the caller back while the queue is full, and lets it go once an item is handled', async () => {
   const { work, finish } = gatedWork();
-  const queue = new PrefetchQueue<string>(3, work, assert.fail);
+  const queue = new PrefetchQueue<string>(3, work, unexpected);
   await queue.push('a', 2);
   let released = false;
   const held = queue.push('b', 2).then(() => (released = true));
@@ -48,7 +50,7 @@ test('push holds the caller back while the queue is full, and lets it go once an
 
 test('clear drops what was not started and releases a held push', async () => {
   const { started, work, finish } = gatedWork();
-  const queue = new PrefetchQueue<string>(2, work, assert.fail);
+  const queue = new PrefetchQueue<string>(2, work, unexpected);
   await queue.push('a', 1);
   const held = queue.push('b', 1);
   while (started.length === 0) await new Promise((r) => setImmediate(r));
@@ -67,7 +69,7 @@ test('I/O callbacks run between two items (the next fetch is read while batches 
       events.push(item);
       if (item === 'a') setImmediate(() => events.push('io'));
     },
-    assert.fail,
+    unexpected,
   );
   await queue.push('a', 1);
   await queue.push('b', 1);
