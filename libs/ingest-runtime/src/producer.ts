@@ -31,7 +31,8 @@ export interface RawProducerOptions {
  */
 export class RawProducer {
   private queue: Message[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the scheduled send, if one is scheduled. */
+  private cancelScheduled: (() => void) | undefined;
   private sending: Promise<void> | undefined;
   private paused = false;
   private failing = false;
@@ -71,20 +72,28 @@ export class RawProducer {
   async drain(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((this.queue.length > 0 || this.deadLetters.length > 0 || this.sending) && Date.now() < deadline) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+      this.cancelScheduled?.();
+      this.cancelScheduled = undefined;
       await (this.sending ?? this.sendBatch());
     }
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancelScheduled?.();
   }
 
   private schedule(delayMs: number): void {
-    if (this.timer || this.sending || this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    if (this.cancelScheduled || this.sending || this.stopped) return;
+    const send = () => {
+      this.cancelScheduled = undefined;
       void this.sendBatch();
-    }, delayMs);
+    };
+    // No linger: the next turn of the event loop, not a timer (setTimeout(0) waits at least 1 ms).
+    if (delayMs <= 0) {
+      const immediate = setImmediate(send);
+      this.cancelScheduled = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(send, delayMs);
+      this.cancelScheduled = () => clearTimeout(timer);
+    }
   }
 
   private sendBatch(): Promise<void> {
