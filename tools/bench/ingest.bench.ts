@@ -1,9 +1,7 @@
 // Ingest hot path: every frame is classified and keyed for its Kafka partition by a string
 // scan instead of a JSON parse; HTX frames are gunzipped (with a size cap) first.
 import { gzipSync } from 'node:zlib';
-import { classifyBinanceFrame } from '../../apps/ingest-binance/src/protocol.js';
-import { classifyOkxFrame } from '../../apps/ingest-okx/src/protocol.js';
-import { classifyHuobiFrame, inflateHtxFrame } from '../../apps/ingest-huobi/src/protocol.js';
+import { classifyBinanceFrame, classifyHuobiFrame, classifyOkxFrame, inflateHtxFrame } from '@klineflow/exchange-modules';
 import type { BenchCase } from './harness.js';
 
 const binance =

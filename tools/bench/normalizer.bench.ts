@@ -1,12 +1,9 @@
 // Normalizer hot path: mapping + validation per exchange, the HTX literal-preserving parse, and the full batch path.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { binanceMapper } from '../../apps/normalizer/src/mappers/binance.js';
-import { okxMapper } from '../../apps/normalizer/src/mappers/okx.js';
-import { parseWithNumberLiterals } from '../../apps/normalizer/src/literal-json.js';
+import { binanceMapper, okxMapper, parseWithNumberLiterals, type FrameContext, type MapResult } from '@klineflow/exchange-modules';
 import { integrityPolicy, Normalizer, type RawMessage } from '../../apps/normalizer/src/pipeline.js';
 import { validateRecord } from '../../apps/normalizer/src/validation.js';
-import type { FrameContext, MapResult } from '../../apps/normalizer/src/mappers/types.js';
 import type { BenchCase } from './harness.js';
 
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
-import { binanceProtocol } from './protocol.js';
+import { binanceProtocol } from '@klineflow/exchange-modules';
 import { MIN, startWsApi } from './test-server.js';
 
 const logger = createLogger('backfill-test', 'error');

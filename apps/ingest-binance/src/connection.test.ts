@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
 import { ConnectionSlot, createIngestMetrics, planConnections, type IngestMetrics } from '@klineflow/ingest-runtime';
-import { binanceProtocol } from './protocol.js';
+import { binanceProtocol } from '@klineflow/exchange-modules';
 import { MiniBinance, waitFor } from './test-server.js';
 
 const logger = createLogger('ingest-binance-test', 'error');

@@ -7,7 +7,7 @@ import { createKafka, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { BackfillRequest } from '@klineflow/schemas';
 import { createLogger, HealthRegistry, type ServiceContext } from '@klineflow/observability';
 import { runIngest } from '@klineflow/ingest-runtime';
-import { binanceProtocol } from './protocol.js';
+import { binanceProtocol } from '@klineflow/exchange-modules';
 import { MIN, MiniBinance, startWsApi, waitFor } from './test-server.js';
 
 interface Landed {

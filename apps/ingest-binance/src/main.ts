@@ -1,5 +1,5 @@
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
-import { binanceProtocol } from './protocol.js';
 
-await runService('ingest_binance', (ctx) => runIngest(ctx, binanceProtocol));
+await runService('ingest_binance', (ctx) => runIngest(ctx, EXCHANGES.binance.protocol));

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
 import { ConnectionSlot, createIngestMetrics, planConnections } from '@klineflow/ingest-runtime';
-import { binanceProtocol } from './protocol.js';
+import { binanceProtocol } from '@klineflow/exchange-modules';
 import { waitFor } from './test-server.js';
 
 const logger = createLogger('ingest-binance-reshard-test', 'error');

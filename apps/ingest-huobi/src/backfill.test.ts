@@ -8,7 +8,7 @@ import { WebSocketServer } from 'ws';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
-import { huobiProtocol } from './protocol.js';
+import { huobiProtocol } from '@klineflow/exchange-modules';
 
 const logger = createLogger('huobi-backfill-test', 'error');
 logger.silent = true;

@@ -1,5 +1,5 @@
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
-import { huobiProtocol } from './protocol.js';
 
-await runService('ingest_huobi', (ctx) => runIngest(ctx, huobiProtocol));
+await runService('ingest_huobi', (ctx) => runIngest(ctx, EXCHANGES.huobi.protocol));

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
-import { okxProtocol } from './protocol.js';
+import { okxProtocol } from '@klineflow/exchange-modules';
 
 test('OKX backfill requests are counted as unsupported and nothing is published', async () => {
   const logger = createLogger('okx-backfill-test', 'error');

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws';
 import { createLogger } from '@klineflow/observability';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { ConnectionSlot, createIngestMetrics, planConnections } from '@klineflow/ingest-runtime';
-import { okxProtocol } from './protocol.js';
+import { okxProtocol } from '@klineflow/exchange-modules';
 
 const logger = createLogger('ingest-okx-test', 'error');
 logger.silent = true;

@@ -1,5 +1,5 @@
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
-import { okxProtocol } from './protocol.js';
 
-await runService('ingest_okx', (ctx) => runIngest(ctx, okxProtocol));
+await runService('ingest_okx', (ctx) => runIngest(ctx, EXCHANGES.okx.protocol));

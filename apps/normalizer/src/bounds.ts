@@ -1,6 +1,6 @@
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import { abbreviate, decimalRangeProblem, type StandardDepth, type StandardKline, type StandardTicker, type StandardTrade } from '@klineflow/schemas';
-import type { MappedRecord } from './mappers/index.js';
+import type { MappedRecord } from '@klineflow/exchange-modules';
 import type { Violation } from './validation.js';
 
 /** Nothing traded on any exchange we read before 2009: an earlier time is a corrupt field, not history. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { arrivalOrder, TOPICS } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
-import { MAPPERS } from './mappers/index.js';
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { Normalizer, type Drained, type OutputMessage, type RawMessage } from './pipeline.js';
 import { TEST_POLICY } from './test-support.js';
 
@@ -37,9 +37,9 @@ function normalizer(): Normalizer {
 }
 
 test('every exchange module declares how its updates are ordered: Binance E, HTX ts, OKX candles (and Binance depth20) by arrival', () => {
-  assert.deepEqual(MAPPERS.okx.ordering, { kline: 'arrival', ticker: 'event_time', depth: 'event_time', trade: 'event_time' });
-  assert.deepEqual(MAPPERS.binance.ordering, { kline: 'event_time', ticker: 'event_time', depth: 'arrival', trade: 'event_time' });
-  assert.deepEqual(MAPPERS.huobi.ordering, { kline: 'event_time', ticker: 'event_time', depth: 'event_time', trade: 'event_time' });
+  assert.deepEqual(EXCHANGES.okx.mapper.ordering, { kline: 'arrival', ticker: 'event_time', depth: 'event_time', trade: 'event_time' });
+  assert.deepEqual(EXCHANGES.binance.mapper.ordering, { kline: 'event_time', ticker: 'event_time', depth: 'arrival', trade: 'event_time' });
+  assert.deepEqual(EXCHANGES.huobi.mapper.ordering, { kline: 'event_time', ticker: 'event_time', depth: 'event_time', trade: 'event_time' });
 });
 
 test('arrivalOrder is fixed-width, so text order is numeric order', () => {

@@ -7,7 +7,7 @@ import { checkBounds, type Bounds } from './bounds.js';
 import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
 import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
-import { MAPPERS, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from './mappers/index.js';
+import { EXCHANGES, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from '@klineflow/exchange-modules';
 import { matchesStream, streamOfKey } from './stream-key.js';
 import { validateRecord, type Violation } from './validation.js';
 
@@ -47,7 +47,7 @@ const LATENCY_SAMPLE_EVERY = 16;
 export const BACKFILL_RETRY_MS = 120_000;
 const MAX_TRACKED_CONNECTIONS = 4;
 /** Raw topics of the exchanges whose bars close by inference (Mapper `barClosing`): their clocks close bars. */
-const CLOCK_CLOSING_TOPICS = new Set(EXCHANGE_IDS.filter((e) => MAPPERS[e].barClosing === 'inferred').map(rawTopic));
+const CLOCK_CLOSING_TOPICS = new Set(EXCHANGE_IDS.filter((e) => EXCHANGES[e].mapper.barClosing === 'inferred').map(rawTopic));
 const SERVICE = 'normalizer';
 
 /** A dead letter quotes at most this much of its frame: a 1 MiB frame copied whole would not fit a Kafka message. */
@@ -135,7 +135,7 @@ export class Normalizer {
     };
     let result: MapResult;
     try {
-      result = MAPPERS[exchange].map(message.value, context);
+      result = EXCHANGES[exchange].mapper.map(message.value, context);
     } catch (error) {
       // A frame of the right channel with the wrong shape (a field missing or of another type).
       result = { kind: 'rejected', reason: 'malformed', detail: error instanceof Error ? error.message : String(error) };
@@ -161,7 +161,7 @@ export class Normalizer {
       // Only a trusted time: a histogram refuses NaN, and a 1e23 would ruin the latency figures.
       if (trusted && result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
     }
-    const ordering = MAPPERS[exchange].ordering;
+    const ordering = EXCHANGES[exchange].mapper.ordering;
     for (let i = 0; i < accepted.length; i++) {
       const mapped = accepted[i] as MappedRecord;
       // Where the exchange gives no time of its own, the raw frame's place in its partition orders updates that share a millisecond.
@@ -285,7 +285,7 @@ export class Normalizer {
       this.streams.set(key, stream);
     }
     stream.integrity.state.rawPartition = source.partition;
-    if (!bar.is_closed && MAPPERS[bar.exchange].barClosing === 'inferred') {
+    if (!bar.is_closed && EXCHANGES[bar.exchange].mapper.barClosing === 'inferred') {
       const connId = source.headers.conn_id ?? '';
       const known = (stream.connIds ??= []);
       const reconnected = known.length > 0 && !known.includes(connId);

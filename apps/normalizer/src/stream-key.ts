@@ -1,5 +1,5 @@
 import { CANONICAL_SYMBOL, fromNativeInterval, type ExchangeId, type Interval } from '@klineflow/exchanges';
-import type { MappedRecord, RecordChannel } from './mappers/index.js';
+import type { MappedRecord, RecordChannel } from '@klineflow/exchange-modules';
 
 /** What a raw frame's Kafka key says it carries: the ingest keys each frame by the stream it subscribed. */
 export interface StreamIdentity {

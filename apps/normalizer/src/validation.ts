@@ -5,7 +5,7 @@ import {
   type StandardKline,
 } from '@klineflow/schemas';
 import type { ValidateFunction } from 'ajv';
-import { MAPPERS, type MappedRecord, type RecordChannel } from './mappers/index.js';
+import { EXCHANGES, type MappedRecord, type RecordChannel } from '@klineflow/exchange-modules';
 
 export interface Violation {
   readonly reason: 'schema' | 'structure' | 'bounds' | 'stream_mismatch';
@@ -45,7 +45,7 @@ export function checkKlineStructure(k: StandardKline): Violation | undefined {
 function isAligned(k: StandardKline): boolean {
   const size = INTERVAL_MS[k.interval];
   if (k.open_time % size === 0) return true;
-  const dayOffset = MAPPERS[k.exchange].dailyBarUtcOffsetMs;
+  const dayOffset = EXCHANGES[k.exchange].mapper.dailyBarUtcOffsetMs;
   return dayOffset !== undefined && k.interval === '1d' && (k.open_time + dayOffset) % size === 0;
 }
 

@@ -6,7 +6,7 @@ import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@
 import { backfillFrameHeaders, TOPICS } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
-import type { BackfillCodec, ExchangeProtocol, KlineRange } from './protocol.js';
+import type { BackfillCodec, ExchangeProtocol, KlineRange } from '@klineflow/exchange-modules';
 import { RequestConnection } from './request-connection.js';
 
 const REPLY_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { FrameDecodeError, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from './protocol.js';
+import { FrameDecodeError, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from '@klineflow/exchange-modules';
 import { OutboundQueue, SlidingWindowPacer } from './pacer.js';
 import { staleThresholdMs } from './plan.js';
 

@@ -1,5 +1,3 @@
-export * from './protocol.js';
-export * from './batch.js';
 export * from './pacer.js';
 export * from './plan.js';
 export * from './connection.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateBackfillRequest } from '@klineflow/schemas';
-import { integerAfter, MAX_OUTAGE_BARS, outageBackfillRequests, outageOnExchangeClock } from './outage.js';
+import { integerAfter } from '@klineflow/exchange-modules';
+import { MAX_OUTAGE_BARS, outageBackfillRequests, outageOnExchangeClock } from './outage.js';
 import { planStreams } from './plan.js';
 import { exchangeConfig, planningProtocol } from './test-support.js';
 
@@ -38,12 +39,6 @@ test('the outage is placed on the exchange clock from its two frames; a frame wi
   assert.deepEqual(outageOnExchangeClock(timeOf, { at: 1_000, text: book }, { at: 2_000, text: frame(T) }), { start: T - 1_000, end: T });
   assert.deepEqual(outageOnExchangeClock(timeOf, { at: 1_000, text: frame(T) }, { at: 2_000, text: undefined }), { start: T, end: T + 1_000 });
   assert.deepEqual(outageOnExchangeClock(undefined, { at: 1_000, text: frame(T) }, { at: 2_000, text: frame(T) }), { start: 1_000, end: 2_000 });
-});
-
-test('integerAfter reads a field\'s integer by scan, and nothing when the field is absent or not a number', () => {
-  assert.equal(integerAfter('{"ch":"market.ethbtc.kline.1min","ts":1630981694370,"tick":{"id":1}}', '"ts":'), 1630981694370);
-  assert.equal(integerAfter('{"lastUpdateId":1,"bids":[]}', '"E":'), undefined);
-  assert.equal(integerAfter('{"E":"x"}', '"E":'), undefined);
 });
 
 test('corrupt outage ends ask for nothing; a huge window asks for at most MAX_OUTAGE_BARS per stream', () => {

@@ -1,6 +1,6 @@
 import { barOpenTime, INTERVAL_MS, type ExchangeId } from '@klineflow/exchanges';
 import type { BackfillRequest } from '@klineflow/schemas';
-import type { StreamSpec } from './protocol.js';
+import type { StreamSpec } from '@klineflow/exchange-modules';
 
 /** Bars asked for per stream after one outage: a day of 1m bars; the normalizer's gap check covers anything older. */
 export const MAX_OUTAGE_BARS = 1440;
@@ -42,13 +42,4 @@ export function outageOnExchangeClock(timeOf: ((text: string) => number | undefi
   if (start !== undefined && end !== undefined) return { start, end };
   const offset = start !== undefined ? start - lost.at : end !== undefined ? end - resumed.at : 0;
   return { start: lost.at + offset, end: resumed.at + offset };
-}
-
-/** The integer after the first `field` (e.g. `"E":`) in a frame, by string scan. */
-export function integerAfter(text: string, field: string): number | undefined {
-  const at = text.indexOf(field);
-  if (at < 0) return undefined;
-  let end = at + field.length;
-  while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
-  return end > at + field.length ? Number(text.slice(at + field.length, end)) : undefined;
 }

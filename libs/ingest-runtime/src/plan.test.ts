@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '@klineflow/config';
 import { assignShards, planConnections, planStreams, ownsSymbol, staleThresholdMs } from './plan.js';
-import type { StreamSpec } from './protocol.js';
+import type { StreamSpec } from '@klineflow/exchange-modules';
 import { exchangeConfig, manySymbols, planningProtocol } from './test-support.js';
 
 const protocol = planningProtocol;

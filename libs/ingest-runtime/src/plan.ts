@@ -1,6 +1,6 @@
 import { ConfigError, type Channel, type ResolvedExchangeConfig } from '@klineflow/config';
 import { EXCHANGE_LIMITS, INTERVAL_MS } from '@klineflow/exchanges';
-import type { Endpoint, ExchangeProtocol, StreamSpec } from './protocol.js';
+import type { Endpoint, ExchangeProtocol, StreamSpec } from '@klineflow/exchange-modules';
 
 /** The streams one connection carries, on one endpoint. */
 export interface ConnectionPlan {

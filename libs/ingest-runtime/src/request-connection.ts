@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { ExchangeProtocol } from './protocol.js';
+import type { ExchangeProtocol } from '@klineflow/exchange-modules';
 
 /**
  * A request/response WebSocket (Binance WS-API, HTX `req`): opened on demand, answers the

@@ -9,7 +9,7 @@ import { createIngestMetrics } from './metrics.js';
 import { outageBackfillRequests } from './outage.js';
 import { planConnections, type ConnectionPlan } from './plan.js';
 import { RawProducer } from './producer.js';
-import type { ExchangeProtocol } from './protocol.js';
+import type { ExchangeProtocol } from '@klineflow/exchange-modules';
 import { ConnectionSlot, type FrameSink } from './slot.js';
 
 /** Reconnect SLO: a connection down longer than this degrades /health. */

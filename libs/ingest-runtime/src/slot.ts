@@ -5,7 +5,7 @@ import { StreamConnection, type CloseReason, type ConnectionEvents } from './con
 import type { IngestMetrics } from './metrics.js';
 import { outageOnExchangeClock } from './outage.js';
 import type { ConnectionPlan } from './plan.js';
-import type { ExchangeProtocol, RotationTrigger } from './protocol.js';
+import type { ExchangeProtocol, RotationTrigger } from '@klineflow/exchange-modules';
 import type { AttemptBudget } from './attempt-budget.js';
 
 /** A connection healthy this long resets the reconnect backoff: one that flaps faster keeps backing off. */

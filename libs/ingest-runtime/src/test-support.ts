@@ -1,6 +1,6 @@
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import type { ExchangeId } from '@klineflow/exchanges';
-import type { ExchangeProtocol } from './protocol.js';
+import type { ExchangeProtocol } from '@klineflow/exchange-modules';
 
 /** A resolved exchange section from TOML lines, through the real schema and defaults. */
 export function exchangeConfig(exchange: ExchangeId, lines: readonly string[]): ResolvedExchangeConfig {

@@ -2,11 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@klineflow/config';
 import { TOPICS } from '@klineflow/kafka';
-import { binanceProtocol } from '../../../apps/ingest-binance/src/protocol.js';
-import { huobiProtocol } from '../../../apps/ingest-huobi/src/protocol.js';
-import { okxProtocol } from '../../../apps/ingest-okx/src/protocol.js';
+import { binanceProtocol, huobiProtocol, okxProtocol } from '@klineflow/exchange-modules';
 import { integrityPolicy, Normalizer, type RawMessage } from '../../../apps/normalizer/src/pipeline.js';
-import { fixtureFrames } from '../../../apps/normalizer/src/test-support.js';
+import { fixtureFrames } from '../../../libs/exchange-modules/src/test-support.js';
 import { BENCH_EPOCH_MS, benchStreamKeys, formatUnits, FrameGenerator, htxLiteral, type GeneratedFrame } from './generate.js';
 
 const MINUTE = 60_000;

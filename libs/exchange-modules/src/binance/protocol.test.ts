@@ -5,7 +5,7 @@ import { parseSymbol } from '@klineflow/exchanges';
 import { binanceProtocol, classifyBinanceFrame } from './protocol.js';
 
 /** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
 const btc = { ...parseSymbol('BTCUSDT'), native: 'btcusdt' };
 
 test('stream keys follow Binance names', () => {

@@ -1,7 +1,7 @@
 import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
-import { parseWithNumberLiterals } from '../literal-json.js';
-import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+import { parseWithNumberLiterals } from './literal-json.js';
+import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
 /*
  * HTX wire shapes (docs/PROTOCOLS.md). Frames are parsed with every number literal kept as its

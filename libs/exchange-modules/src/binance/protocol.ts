@@ -1,5 +1,7 @@
 import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
-import { batchWithin, integerAfter, type BackfillCodec, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
+import { batchWithin } from '../batch.js';
+import type { BackfillCodec, BackfillReply, ExchangeProtocol, FrameClass } from '../protocol.js';
+import { integerAfter } from '../scan.js';
 
 const LIMITS = EXCHANGE_LIMITS.binance;
 const STREAM_PREFIX = '{"stream":"';

@@ -1,6 +1,6 @@
 import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
-import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
 /* OKX v5 wire shapes (docs/PROTOCOLS.md): every number is a string, timestamps are string ms. */
 /** [ts (open), o, h, l, c, vol (base), volCcy (quote), volCcyQuote, confirm]. */

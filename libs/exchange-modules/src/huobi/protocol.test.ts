@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { parseSymbol } from '@klineflow/exchanges';
-import { FrameDecodeError } from '@klineflow/ingest-runtime';
+import { FrameDecodeError } from '../protocol.js';
 import { classifyHuobiFrame, huobiProtocol, MAX_INFLATED_BYTES } from './protocol.js';
 
 /** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
 const btc = { ...parseSymbol('btcusdt'), native: 'btcusdt' };
 
 test('stream keys are HTX topics', () => {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { okxMapper } from './okx.js';
+import { okxMapper } from './mapper.js';
 import { fixtureFrames, frameContext } from '../test-support.js';
-import type { MapResult } from './types.js';
+import type { MapResult } from '../mapper.js';
 
 const RECV = 1786538761000;
 const frames = fixtureFrames('okx.jsonl');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binanceMapper } from './binance.js';
+import { binanceMapper } from './mapper.js';
 import { fixtureFrames, frameContext } from '../test-support.js';
-import type { MapResult } from './types.js';
+import type { MapResult } from '../mapper.js';
 
 const RECV = 1672515782140;
 const [klineFrame, tickerFrame, depthFrame, tradeFrame] = fixtureFrames('binance.jsonl') as [string, string, string, string];

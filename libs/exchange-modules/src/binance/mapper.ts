@@ -1,6 +1,6 @@
 import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import type { StandardKline } from '@klineflow/schemas';
-import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from './types.js';
+import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
 /* Binance spot wire shapes (docs/PROTOCOLS.md). Decimals are strings on the wire. */
 interface KlineEvent { e: 'kline'; E: number; s: string; k: { t: number; i: string; o: string; c: string; h: string; l: string; v: string; q: string; n: number; x: boolean } }

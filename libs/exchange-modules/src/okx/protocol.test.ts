@@ -5,7 +5,7 @@ import { parseSymbol } from '@klineflow/exchanges';
 import { classifyOkxFrame, okxProtocol } from './protocol.js';
 
 /** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
-const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
 const btc = { ...parseSymbol('BTC-USDT'), native: 'BTC-USDT' };
 
 test('stream keys are channel:instId, candles on the business endpoint', () => {

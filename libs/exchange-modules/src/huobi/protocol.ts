@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
-import { FrameDecodeError, integerAfter, type BackfillReply, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
+import { FrameDecodeError, type BackfillReply, type ExchangeProtocol, type FrameClass } from '../protocol.js';
+import { integerAfter } from '../scan.js';
 
 /**
  * Largest inflated frame we accept. A full 300-bar history reply is ~60 KB and a step0

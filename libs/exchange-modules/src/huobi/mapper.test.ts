@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { huobiMapper } from './huobi.js';
-import { parseWithNumberLiterals } from '../literal-json.js';
+import { huobiMapper } from './mapper.js';
+import { parseWithNumberLiterals } from './literal-json.js';
 import { fixtureFrames, frameContext } from '../test-support.js';
-import type { MapResult } from './types.js';
+import type { MapResult } from '../mapper.js';
 
 const RECV = 1630981694400;
 const frames = fixtureFrames('huobi.jsonl');

@@ -1,5 +1,6 @@
 import { EXCHANGE_LIMITS, toNativeInterval } from '@klineflow/exchanges';
-import { batchWithin, type ExchangeProtocol, type FrameClass } from '@klineflow/ingest-runtime';
+import { batchWithin } from '../batch.js';
+import type { ExchangeProtocol, FrameClass } from '../protocol.js';
 
 const LIMITS = EXCHANGE_LIMITS.okx;
 const PUSH_PREFIX = '{"arg":{"channel":"';

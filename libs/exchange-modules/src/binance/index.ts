@@ -1,0 +1,9 @@
+import type { ExchangeModule } from '../module.js';
+import { binanceMapper } from './mapper.js';
+import { binanceProtocol } from './protocol.js';
+
+export * from './mapper.js';
+export * from './protocol.js';
+
+/** Binance spot (docs/PROTOCOLS.md). */
+export const binance: ExchangeModule = { protocol: binanceProtocol, mapper: binanceMapper };

@@ -1,0 +1,10 @@
+import type { ExchangeModule } from '../module.js';
+import { huobiMapper } from './mapper.js';
+import { huobiProtocol } from './protocol.js';
+
+export * from './mapper.js';
+export * from './protocol.js';
+
+/** HTX (Huobi) (docs/PROTOCOLS.md). */
+export const huobi: ExchangeModule = { protocol: huobiProtocol, mapper: huobiMapper };
+export * from './literal-json.js';
