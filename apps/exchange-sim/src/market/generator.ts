@@ -73,8 +73,6 @@ const WAVES = [
 ] as const;
 
 const PATH_SAMPLES = 16;
-/** Per market: a few bars' samples of each of six intervals, forgotten all at once when full. */
-const MAX_REMEMBERED_PRICES = 512;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -111,21 +109,24 @@ export class MarketGenerator {
   /** Each market's wave phases: hashed once, not on each of the PATH_SAMPLES prices of every bar of every tick. */
   private readonly wavePhases = new WeakMap<MarketProfile, number[]>();
   /**
-   * Prices already computed, per market: an open bar's path samples are the same at each of its
-   * updates (one every 2 s), and the sines were 13 % of the simulator's CPU at 1,200 symbols.
+   * The path samples of the bar each market and interval is pushing: the same at each of its updates
+   * (one every 2 s), and the sines were 13 % of the simulator's CPU at 1,200 symbols. One small array
+   * per market and interval: remembering every price computed (up to 1.8 M map entries) slowed the
+   * simulator so that at 1,200 symbols HTX handshakes timed out and subscribing took over 300 s (53 s with this).
    */
-  private readonly prices = new WeakMap<MarketProfile, Map<number, number>>();
+  private readonly paths = new WeakMap<MarketProfile, Map<string, { openTime: number; prices: number[] }>>();
+
+  /** Price `k` of the PATH_SAMPLES samples of a bar's path, remembered for the bar being pushed. */
+  private pathPrice(profile: MarketProfile, tf: Timeframe, openTime: number, k: number): number {
+    let byTimeframe = this.paths.get(profile);
+    if (!byTimeframe) this.paths.set(profile, (byTimeframe = new Map()));
+    let path = byTimeframe.get(tf.id);
+    if (!path || path.openTime !== openTime) byTimeframe.set(tf.id, (path = { openTime, prices: [] }));
+    return (path.prices[k] ??= this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES));
+  }
 
   /** Price in ticks at a virtual time: continuous, so a bar's close is the next bar's open. */
   priceAt(profile: MarketProfile, time: number): number {
-    let prices = this.prices.get(profile);
-    if (!prices || prices.size >= MAX_REMEMBERED_PRICES) this.prices.set(profile, (prices = new Map()));
-    let price = prices.get(time);
-    if (price === undefined) prices.set(time, (price = this.computePriceAt(profile, time)));
-    return price;
-  }
-
-  private computePriceAt(profile: MarketProfile, time: number): number {
     let phases = this.wavePhases.get(profile);
     if (!phases) this.wavePhases.set(profile, (phases = WAVES.map((_, i) => 2 * Math.PI * uniform(profile.seed, 10 + i))));
     let factor = 1;
@@ -142,12 +143,12 @@ export class MarketGenerator {
     const seed = hash32(`${profile.seed}:${tf.id}:${openTime}`);
     // The close walks the sampled path, so high and low (the extremes of the samples so far) only widen.
     const reached = Math.floor(progress * PATH_SAMPLES);
-    const open = this.priceAt(profile, openTime);
+    const open = this.pathPrice(profile, tf, openTime, 0);
     let close = open;
     let high = open;
     let low = open;
     for (let k = 1; k <= reached; k++) {
-      close = this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES);
+      close = this.pathPrice(profile, tf, openTime, k);
       high = Math.max(high, close);
       low = Math.min(low, close);
     }
@@ -171,13 +172,12 @@ export class MarketGenerator {
 
   /** Ticker state at `now`: last price, 24 h rolling statistics and the top of book. */
   spot(profile: MarketProfile, now: number): Spot {
-    // Times that move with `now` never repeat: computed, not remembered.
-    const last = this.computePriceAt(profile, now);
-    const open24h = this.computePriceAt(profile, now - DAY);
+    const last = this.priceAt(profile, now);
+    const open24h = this.priceAt(profile, now - DAY);
     let high24h = Math.max(last, open24h);
     let low24h = Math.min(last, open24h);
     for (let k = 1; k < 24; k++) {
-      const price = this.computePriceAt(profile, now - (k * DAY) / 24);
+      const price = this.priceAt(profile, now - (k * DAY) / 24);
       high24h = Math.max(high24h, price);
       low24h = Math.min(low24h, price);
     }
