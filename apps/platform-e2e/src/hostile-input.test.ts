@@ -13,6 +13,9 @@ import { clickhouse, closedBarsInClickhouse, Platform, readTopicToEnd, REDIS_URL
 import { METRICS_PORTS, scrapeMetric } from './metrics.js';
 import { assertClosedBarsInClickhouse } from './verify.js';
 
+/** Longest wait for ClickHouse to hold every closed bar exactly as the exchange has it. */
+const CONVERGENCE_TIMEOUT_MS = 150_000;
+
 const RUN = `e2e_hostile_${Date.now()}`;
 const PREFIX = `${RUN}:`;
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
@@ -91,7 +94,10 @@ test('a flood of hostile frames on all three exchanges is dead-lettered and coun
   await waitFor('ten closed 1m bars of every stream since the flood began', 60_000, async () => (everyStreamHas(await closedSince(floodStart), 10) ? true : undefined), 500);
   const checked: Record<string, number> = {};
   for (const exchange of EXCHANGES) {
-    checked[exchange] = await assertClosedBarsInClickhouse(sim, RUN, exchange);
+    // The flood drops HTX connections; a bar closed by the clock during such an outage is provisional
+    // until its confirming history reply, which waits behind every outage window's requests (paced by
+    // HTX's one request per 100 ms): 60 s was not always enough in a clean-clone run (RELIABILITY.md).
+    checked[exchange] = await assertClosedBarsInClickhouse(sim, RUN, exchange, CONVERGENCE_TIMEOUT_MS);
     assert.ok(checked[exchange]! >= SYMBOLS.length * 10, `${exchange}: ${checked[exchange]} closed bars, every one exact`);
   }
   const sinceFlood: Record<string, number> = {};
