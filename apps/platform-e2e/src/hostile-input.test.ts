@@ -75,7 +75,7 @@ async function healthProblems(): Promise<string[]> {
   return problems;
 }
 
-test('a flood of hostile frames on all three exchanges is dead-lettered and counted; valid streams flow on, complete and exact', { timeout: 170_000 }, async () => {
+test('a flood of hostile frames on all three exchanges is dead-lettered and counted; valid streams flow on, complete and exact', { timeout: 420_000 }, async () => {
   await waitFor('two closed 1m bars of every stream in ClickHouse', 60_000, async () => (everyStreamHas(await closedSince(0), 2) ? true : undefined), 500);
 
   const floodStart = (await sim.state()).virtualNow;
