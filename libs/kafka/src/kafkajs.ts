@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
 import { crc32c } from './crc32c.js';
-import { decodeRecord, UnsafeNumber, type BatchContext, type DecodedRecord, type RecordDecoderInput } from './record-decoding.js';
+import { decodeRecord, UnsafeNumber, withTextHeaders, type BatchContext, type DecodedRecord, type KafkajsDecodedRecord, type RecordDecoderInput } from './record-decoding.js';
 import { encodeRecord, type EncodedRecord, type RecordFields } from './record-encoding.js';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +25,7 @@ const MODULES = {
 
 type RecordEncoder = (fields: RecordFields) => EncodedRecord;
 type RecordDecoder = (decoder: RecordDecoderInput, context: BatchContext) => DecodedRecord;
+type KafkajsRecordDecoder = (decoder: RecordDecoderInput, context: BatchContext) => KafkajsDecodedRecord;
 interface GroupingArgs<M> {
   topic: string;
   partitionMetadata: readonly unknown[];
@@ -51,7 +52,7 @@ function replace<T>(module: string, replacement: (original: T) => unknown): T {
   return original;
 }
 
-function installCodec(): { encoder: RecordEncoder; decoder: RecordDecoder; checksum: (buffer: Buffer) => number } {
+function installCodec(): { encoder: RecordEncoder; decoder: KafkajsRecordDecoder; checksum: (buffer: Buffer) => number } {
   if (require.cache[require.resolve(MODULES.producer)] !== undefined) {
     throw new Error('kafkajs was loaded before libs/kafka installed its record codec: import kafkajs values (Kafka, Partitioners…) from @klineflow/kafka');
   }
@@ -61,14 +62,14 @@ function installCodec(): { encoder: RecordEncoder; decoder: RecordDecoder; check
   const encoder = replace<RecordEncoder>(MODULES.recordEncoder, (original) => (fields: RecordFields) =>
     Number.isSafeInteger(fields.timestampDelta ?? 0) && Number.isSafeInteger(fields.offsetDelta ?? 0) ? encodeRecord(fields) : original(fields),
   );
-  const decoder = replace<RecordDecoder>(MODULES.recordDecoder, (original) => (input: RecordDecoderInput, context: BatchContext) => {
+  const decoder = replace<KafkajsRecordDecoder>(MODULES.recordDecoder, (original): RecordDecoder => (input, context) => {
     const start = input.offset;
     try {
       return decodeRecord(input, context);
     } catch (error) {
       if (!(error instanceof UnsafeNumber)) throw error;
       input.offset = start;
-      return original(input, context);
+      return withTextHeaders(original(input, context));
     }
   });
   return { encoder, decoder, checksum };
