@@ -1,11 +1,11 @@
 // Issue 12: hostile input is dead-lettered with a reason, never stored, never a crash.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { TOPICS } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import { decimalDigits, decimalRangeProblem, type DeadLetter, type StandardKline } from '@klineflow/schemas';
 import { DEAD_LETTER_BUDGET_CHARS, DEAD_LETTER_RAW_CHARS, Normalizer, type Drained } from './pipeline.js';
-import { streamOfKey } from './stream-key.js';
 import { rawMessage, TEST_POLICY } from './test-support.js';
 
 const MIN = 60_000;
@@ -103,14 +103,14 @@ test('a frame whose symbol or interval is not the stream it was keyed by is dead
 });
 
 test('stream keys of every exchange read back to symbol, channel and interval; anything else to nothing', () => {
-  assert.deepEqual(streamOfKey('binance', 'btcusdt@kline_15m'), { symbol: 'BTCUSDT', channel: 'kline', interval: '15m' });
-  assert.deepEqual(streamOfKey('binance', 'ethusdt@depth20@100ms'), { symbol: 'ETHUSDT', channel: 'depth' });
-  assert.deepEqual(streamOfKey('okx', 'candle1Dutc:BTC-USDT'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1d' });
-  assert.deepEqual(streamOfKey('okx', 'books5:SOL-USDT'), { symbol: 'SOLUSDT', channel: 'depth' });
-  assert.deepEqual(streamOfKey('huobi', 'market.btcusdt.kline.60min'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1h' });
-  assert.deepEqual(streamOfKey('huobi', 'market.btcusdt.trade.detail'), { symbol: 'BTCUSDT', channel: 'trade' });
+  assert.deepEqual(EXCHANGES.binance.protocol.streamOfKey('btcusdt@kline_15m'), { symbol: 'BTCUSDT', channel: 'kline', interval: '15m' });
+  assert.deepEqual(EXCHANGES.binance.protocol.streamOfKey('ethusdt@depth20@100ms'), { symbol: 'ETHUSDT', channel: 'depth' });
+  assert.deepEqual(EXCHANGES.okx.protocol.streamOfKey('candle1Dutc:BTC-USDT'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1d' });
+  assert.deepEqual(EXCHANGES.okx.protocol.streamOfKey('books5:SOL-USDT'), { symbol: 'SOLUSDT', channel: 'depth' });
+  assert.deepEqual(EXCHANGES.huobi.protocol.streamOfKey('market.btcusdt.kline.60min'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1h' });
+  assert.deepEqual(EXCHANGES.huobi.protocol.streamOfKey('market.btcusdt.trade.detail'), { symbol: 'BTCUSDT', channel: 'trade' });
   for (const [exchange, key] of [['binance', 'btcusdt@kline_1D'], ['binance', 'binance-s0-main-0-r0-g1'], ['okx', 'candle1D:BTC-USDT'], ['okx', 'constructor:BTC-USDT'], ['huobi', 'market.btcusdt.kline.1min.x']] as const) {
-    assert.equal(streamOfKey(exchange, key), undefined, key);
+    assert.equal(EXCHANGES[exchange].protocol.streamOfKey(key), undefined, key);
   }
 });
 

@@ -1,4 +1,4 @@
-import { EXCHANGE_IDS, EXCHANGE_LIMITS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
+import { EXCHANGE_IDS, isExchangeId, isInterval, type ExchangeId } from '@klineflow/exchanges';
 import { arrivalOrder, klineKey, rawTopic, TOPICS, type ReceivedRawFrameHeaders, type StandardRecordHeaders } from '@klineflow/kafka';
 import { METRICS } from '@klineflow/observability';
 import { abbreviate, type BackfillRequest, type DeadLetter, type KlineGap, type StandardKline } from '@klineflow/schemas';
@@ -8,7 +8,7 @@ import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
 import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
 import { EXCHANGES, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from '@klineflow/exchange-modules';
-import { matchesStream, streamOfKey } from './stream-key.js';
+import { matchesStream } from './stream-key.js';
 import { validateRecord, type Violation } from './validation.js';
 
 /** A consumed raw frame with its headers decoded to strings. */
@@ -181,7 +181,7 @@ export class Normalizer {
    * would become a stream of its own). Backfill replies are keyed by the stream that was requested.
    */
   private acceptable(records: readonly MappedRecord[], exchange: ExchangeId, message: RawMessage, fromBackfill: boolean): MappedRecord[] {
-    const stream = records.length > 0 ? streamOfKey(exchange, message.key ?? '') : undefined;
+    const stream = records.length > 0 ? EXCHANGES[exchange].protocol.streamOfKey(message.key ?? '') : undefined;
     const accepted: MappedRecord[] = [];
     for (const mapped of records) {
       const violation: Violation | undefined = validateRecord(mapped) ?? checkBounds(mapped, this.bounds, fromBackfill) ??
@@ -325,7 +325,7 @@ export class Normalizer {
     }
     if (outcome.closedAccepted) this.counts.add(METRICS.closedBars, [exchange, interval]);
     if (outcome.filledMissingBar) this.counts.add(METRICS.filledBars, [exchange, interval]);
-    const backfillable = EXCHANGE_LIMITS[exchange].hasWebSocketHistory;
+    const backfillable = EXCHANGES[exchange].facts.limits.hasWebSocketHistory;
     for (const gap of outcome.gapsOpened) {
       this.emitGap(stream, gap, 'open', backfillable);
       this.counts.add(METRICS.missingBars, [exchange, interval], gap.missing);
@@ -352,7 +352,7 @@ export class Normalizer {
     if (now - this.lastBackfillScan < 1000) return;
     this.lastBackfillScan = now;
     for (const [key, stream] of this.streams) {
-      if (!EXCHANGE_LIMITS[stream.exchange].hasWebSocketHistory) continue;
+      if (!EXCHANGES[stream.exchange].facts.limits.hasWebSocketHistory) continue;
       for (const gap of stream.integrity.state.gaps) {
         if (gap.requestedAt !== undefined && now - gap.requestedAt < BACKFILL_RETRY_MS) continue;
         this.requestBackfill(stream, gap);

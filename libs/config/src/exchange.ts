@@ -1,14 +1,7 @@
-import {
-  DEFAULT_ENDPOINTS, EXCHANGE_LIMITS, NATIVE_SYMBOL, parseSymbol, SymbolFormatError,
-  type ExchangeId, type Interval, type MarketSymbol,
-} from '@klineflow/exchanges';
+import { parseSymbol, SymbolFormatError, type Channel, type ExchangeId, type Interval, type ResolvedSymbol } from '@klineflow/exchanges';
+import { EXCHANGE_FACTS, resolveSymbol } from '@klineflow/exchange-modules/facts';
 import { ConfigError } from './load.js';
-import type { Channel, ExchangeConfig, KlineflowConfig } from './schema.js';
-
-export interface ResolvedSymbol extends MarketSymbol {
-  /** Spelling on this exchange's wire. */
-  readonly native: string;
-}
+import type { ExchangeConfig, KlineflowConfig } from './schema.js';
 
 /** One exchange's section with defaults from the exchange's real endpoints and limits applied. */
 export interface ResolvedExchangeConfig {
@@ -33,15 +26,14 @@ export interface ResolvedExchangeConfig {
 export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): ResolvedExchangeConfig | undefined {
   const section: ExchangeConfig | undefined = config.websocket[exchange];
   if (!section || !section.enabled) return undefined;
-  const limit = EXCHANGE_LIMITS[exchange].maxStreamsPerConnection;
+  const limit = EXCHANGE_FACTS[exchange].limits.maxStreamsPerConnection;
   const streamsPerConnection = section.streams_per_connection ?? limit;
   if (streamsPerConnection > limit) {
     throw new ConfigError(`websocket.${exchange}.streams_per_connection: ${streamsPerConnection} exceeds the exchange limit of ${limit}; set it to ${limit} or less`);
   }
   const symbols = section.symbols.map((text, i) => {
     try {
-      const symbol = parseSymbol(text);
-      return { ...symbol, native: NATIVE_SYMBOL[exchange](symbol) };
+      return resolveSymbol(exchange, parseSymbol(text));
     } catch (error) {
       if (error instanceof SymbolFormatError) throw new ConfigError(`websocket.${exchange}.symbols[${i}]: ${error.message}`);
       throw error;
@@ -49,8 +41,8 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
   });
   return {
     exchange,
-    url: section.url ?? DEFAULT_ENDPOINTS[exchange].url,
-    apiUrl: section.api_url ?? DEFAULT_ENDPOINTS[exchange].apiUrl,
+    url: section.url ?? EXCHANGE_FACTS[exchange].endpoints.url,
+    apiUrl: section.api_url ?? EXCHANGE_FACTS[exchange].endpoints.apiUrl,
     symbols,
     intervals: section.intervals as Interval[],
     channels: section.channels as Channel[],

@@ -1,8 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { INTERVALS } from '@klineflow/exchanges';
-
-export const CHANNELS = ['kline', 'ticker', 'depth', 'trade'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS, INTERVALS } from '@klineflow/exchanges';
 
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;

@@ -1,5 +1,4 @@
-import type { ExchangeId, Interval } from '@klineflow/exchanges';
-import type { Ordering } from '@klineflow/kafka';
+import type { ExchangeId, Interval, Ordering } from '@klineflow/exchanges';
 import type { StandardDepth, StandardKline, StandardTicker, StandardTrade } from '@klineflow/schemas';
 
 /** Backfill headers of a raw frame: the stream whose history was requested (Binance replies do not name it). */

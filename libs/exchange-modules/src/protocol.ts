@@ -1,5 +1,4 @@
-import type { ExchangeId, Interval } from '@klineflow/exchanges';
-import type { Channel, ResolvedSymbol } from '@klineflow/config';
+import type { Channel, ExchangeId, Interval, ResolvedSymbol } from '@klineflow/exchanges';
 
 /** Which resolved URL a stream lives on: `url`, or `apiUrl` (OKX business endpoint for candles). */
 export type Endpoint = 'url' | 'apiUrl';
@@ -12,6 +11,19 @@ export interface StreamSpec {
   readonly channel: Channel;
   readonly interval?: Interval;
   readonly endpoint: Endpoint;
+}
+
+/** What a stream key names: the ingest keys each raw frame by the stream it subscribed. */
+export interface StreamIdentity {
+  /** Canonical symbol, e.g. BTCUSDT. */
+  readonly symbol: string;
+  readonly channel: Channel;
+  readonly interval?: Interval;
+}
+
+/** A kline stream, where the native interval was one of ours. */
+export function klineStream(symbol: string, interval: Interval | undefined): StreamIdentity | undefined {
+  return interval ? { symbol, channel: 'kline', interval } : undefined;
 }
 
 /** A client message ready for the wire, with the streams it subscribes (for ack tracking). */
@@ -75,6 +87,11 @@ export interface BackfillCodec {
 export interface ExchangeProtocol {
   readonly exchange: ExchangeId;
   streamKey(symbol: ResolvedSymbol, channel: Channel, interval?: Interval): string;
+  /**
+   * The inverse of `streamKey`: symbol, channel and interval of a native stream name. Undefined for
+   * anything else, e.g. the connection id that keys frames the ingest could not place on a stream.
+   */
+  streamOfKey(key: string): StreamIdentity | undefined;
   endpointOf(channel: Channel): Endpoint;
   /** URL to open for a resolved base URL (Binance appends `/stream` for the combined wrapper). */
   connectUrl(base: string): string;

@@ -1,3 +1,4 @@
 export * from './registry.js';
 export * from './symbols.js';
-export * from './limits.js';
+export * from './channels.js';
+export * from './facts.js';

@@ -1,5 +1,3 @@
-import type { ExchangeId } from './registry.js';
-
 /**
  * Quote assets, longest first, used to split a canonical symbol (BTCUSDT) into
  * base and quote for exchanges whose native form needs the separator (OKX BTC-USDT).
@@ -37,16 +35,7 @@ export function parseSymbol(input: string): MarketSymbol {
   return { canonical: text, base: text.slice(0, -quote.length), quote };
 }
 
-/** Native spelling of a market on each exchange. */
-export const NATIVE_SYMBOL: Record<ExchangeId, (symbol: MarketSymbol) => string> = {
-  binance: (s) => s.canonical.toLowerCase(),
-  okx: (s) => `${s.base}-${s.quote}`,
-  huobi: (s) => s.canonical.toLowerCase(),
-};
-
-/** Canonical form of a native symbol as it appears in exchange frames. */
-export const CANONICAL_SYMBOL: Record<ExchangeId, (native: string) => string> = {
-  binance: (native) => native.toUpperCase(),
-  okx: (native) => native.replace('-', '').toUpperCase(),
-  huobi: (native) => native.toUpperCase(),
-};
+/** A market as one exchange spells it on the wire. */
+export interface ResolvedSymbol extends MarketSymbol {
+  readonly native: string;
+}

@@ -1,12 +1,12 @@
 import type { Consumer, Message } from 'kafkajs';
 import type { ResolvedExchangeConfig } from '@klineflow/config';
-import { INTERVAL_MS, NATIVE_SYMBOL, parseSymbol, type Interval } from '@klineflow/exchanges';
+import { INTERVAL_MS, parseSymbol, type Interval } from '@klineflow/exchanges';
 import { inSpan, type HealthRegistry, type Logger } from '@klineflow/observability';
 import { describeErrors, validateBackfillRequest, type BackfillRequest } from '@klineflow/schemas';
 import { backfillFrameHeaders, TOPICS } from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import type { IngestMetrics } from './metrics.js';
-import type { BackfillCodec, ExchangeProtocol, KlineRange } from '@klineflow/exchange-modules';
+import { resolveSymbol, type BackfillCodec, type ExchangeProtocol, type KlineRange } from '@klineflow/exchange-modules';
 import { RequestConnection } from './request-connection.js';
 
 const REPLY_TIMEOUT_MS = 10_000;
@@ -196,8 +196,7 @@ export class BackfillService {
 
   private async serve(request: BackfillRequest, codec: BackfillCodec, { connection, pacer }: Lane, heartbeat: () => Promise<void>): Promise<'served' | 'failed'> {
     const { config, metrics, logger, protocol, health } = this.options;
-    const parsed = parseSymbol(request.symbol);
-    const symbol = { ...parsed, native: NATIVE_SYMBOL[config.exchange](parsed) };
+    const symbol = resolveSymbol(config.exchange, parseSymbol(request.symbol));
     const interval = request.interval as Interval;
     const key = protocol.streamKey(symbol, 'kline', interval);
     const startedAt = this.now();

@@ -1,6 +1,6 @@
-import { ConfigError, type Channel, type ResolvedExchangeConfig } from '@klineflow/config';
-import { EXCHANGE_LIMITS, INTERVAL_MS } from '@klineflow/exchanges';
-import type { Endpoint, ExchangeProtocol, StreamSpec } from '@klineflow/exchange-modules';
+import { ConfigError, type ResolvedExchangeConfig } from '@klineflow/config';
+import { INTERVAL_MS, type Channel } from '@klineflow/exchanges';
+import { EXCHANGES, type Endpoint, type ExchangeProtocol, type StreamSpec } from '@klineflow/exchange-modules';
 
 /** The streams one connection carries, on one endpoint. */
 export interface ConnectionPlan {
@@ -62,7 +62,7 @@ export function planConnections(
   protocol: ExchangeProtocol,
   shard: { readonly shard_index: number; readonly shard_count: number },
 ): ConnectionPlan[] {
-  const capacity = Math.min(config.streamsPerConnection, EXCHANGE_LIMITS[config.exchange].maxStreamsPerConnection);
+  const capacity = Math.min(config.streamsPerConnection, EXCHANGES[config.exchange].facts.limits.maxStreamsPerConnection);
   const owner = assignShards(config.symbols.map((s) => s.canonical), shard.shard_count);
   const mine = planStreams(config, protocol).filter((s) => owner.get(s.symbol.canonical) === shard.shard_index);
   const plans: ConnectionPlan[] = [];

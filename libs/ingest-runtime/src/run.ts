@@ -1,6 +1,5 @@
 import type { Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { EXCHANGE_LIMITS } from '@klineflow/exchanges';
 import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, liveFrameHeaders, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { AttemptBudget } from './attempt-budget.js';
@@ -9,13 +8,11 @@ import { createIngestMetrics } from './metrics.js';
 import { outageBackfillRequests } from './outage.js';
 import { planConnections, type ConnectionPlan } from './plan.js';
 import { RawProducer } from './producer.js';
-import type { ExchangeProtocol } from '@klineflow/exchange-modules';
+import { EXCHANGES, type ExchangeProtocol } from '@klineflow/exchange-modules';
 import { ConnectionSlot, type FrameSink } from './slot.js';
 
 /** Reconnect SLO: a connection down longer than this degrades /health. */
 const CONNECTION_DOWN_SLO_MS = 3000;
-/** OKX allows 3 connection attempts per second per IP; the others are more lenient. */
-const CONNECT_SPACING_MS = 350;
 const TICK_MS = 1000;
 const SHUTDOWN_DRAIN_MS = 5000;
 
@@ -61,8 +58,8 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     kafkaProducer.send({ topic: TOPICS.backfillRequests, acks: -1, messages: requests.map((r) => ({ key: exchange, value: JSON.stringify(r) })) })
       .catch((error: unknown) => ctx.logger.error('outage backfill requests not sent; the normalizer will still find the gaps', { error, requests: requests.length }));
   };
-  const limit = EXCHANGE_LIMITS[exchange].connectAttempts;
-  const attempts = limit && new AttemptBudget(limit.count, limit.perMs);
+  const { connectAttempts, connectSpacingMs } = EXCHANGES[exchange].facts.limits;
+  const attempts = connectAttempts && new AttemptBudget(connectAttempts.count, connectAttempts.perMs);
   for (const plan of plans) {
     const onOutage = protocol.backfill ? requestOutageBackfill(plan.streams) : undefined;
     for (let replica = 0; replica < config.redundancy; replica++) {
@@ -73,7 +70,7 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     exchange, shard: ctx.config.ingest, connections: slots.length,
     streams: plans.reduce((sum, p) => sum + p.streams.length, 0),
   });
-  const startTimers = slots.map((slot, i) => setTimeout(() => slot.start(), i * CONNECT_SPACING_MS));
+  const startTimers = slots.map((slot, i) => setTimeout(() => slot.start(), i * connectSpacingMs));
 
   const tick = setInterval(() => {
     const now = Date.now();

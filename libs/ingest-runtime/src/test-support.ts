@@ -20,6 +20,7 @@ export function planningProtocol(exchange: 'binance' | 'okx'): ExchangeProtocol 
   return {
     exchange,
     streamKey: (symbol, channel, interval) => `${symbol.native}@${channel}${interval ? `_${interval}` : ''}`,
+    streamOfKey: () => undefined,
     endpointOf: (channel) => (exchange === 'okx' && channel === 'kline' ? 'apiUrl' : 'url'),
     connectUrl: (base) => base,
     subscribeRequests: () => [],

@@ -87,14 +87,6 @@ export function backfillFrameHeaders(exchange: ExchangeId, recvTs: number, windo
 }
 
 /**
- * How the updates of a stream are ordered. `event_time`: by the exchange's own time (Binance `E`, HTX
- * `ts`, OKX ticker/book/trade `ts`); two updates with the same time are the same event, delivered twice.
- * `arrival`: the frame carries no exchange time (OKX candles, Binance depth20), so `event_time` is the
- * receive time in ms and two distinct updates can share it; the order they arrived in decides.
- */
-export type Ordering = 'event_time' | 'arrival';
-
-/**
  * Headers of a standard record (`kline-data`, `ticker-data`, `depth-data`, `trade-data`). Values are
  * strings on the wire; the record JSON itself never carries them. A type, not an interface, so it is a
  * kafkajs `IHeaders`.

@@ -4,9 +4,8 @@
 // gunzipped, as its ingest inflates binary frames before publishing), keyed by the native stream
 // name (the protocols' streamKey) and with the ingest's headers (exchange, conn_id, recv_ts, kind).
 // The shapes follow the captured frames in fixtures/ (generate.test.ts compares them).
-import {
-  EXCHANGE_IDS, EXCHANGE_LIMITS, INTERVAL_MS, INTERVALS, toNativeInterval, type ExchangeId, type Interval,
-} from '@klineflow/exchanges';
+import { EXCHANGE_IDS, INTERVAL_MS, INTERVALS, type ExchangeId, type Interval } from '@klineflow/exchanges';
+import { EXCHANGE_FACTS, toNativeInterval } from '@klineflow/exchange-modules';
 
 export interface GeneratedFrame {
   readonly topic: string;
@@ -233,7 +232,7 @@ export class FrameGenerator {
     const priceDecimals = Math.min(10, Math.max(1, 5 - magnitude));
     const sizeDecimals = Math.min(8, Math.max(0, magnitude + 1));
     const price = Math.round((1 + ((i * 104729) % 9000) / 1000) * 10 ** (magnitude + priceDecimals));
-    const perConnection = EXCHANGE_LIMITS[exchange].maxStreamsPerConnection;
+    const perConnection = EXCHANGE_FACTS[exchange].limits.maxStreamsPerConnection;
     const streamsPerSymbol = intervals.length + 1;
     const klineEndpoint = exchange === 'okx' ? 'api' : 'main';
     const bars = intervals.map((interval, j): Bar => {

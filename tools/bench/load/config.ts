@@ -2,8 +2,8 @@
 // bench's own Redis key prefix and ClickHouse database, and enough connections per exchange for
 // its streams (computed with the ingest's own connection planner, within each exchange's limits).
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { parseConfig, resolveExchange, type Channel, type KlineflowConfig } from '@klineflow/config';
-import { EXCHANGE_IDS, INTERVALS, type ExchangeId } from '@klineflow/exchanges';
+import { parseConfig, resolveExchange, type KlineflowConfig } from '@klineflow/config';
+import { EXCHANGE_IDS, INTERVALS, type Channel, type ExchangeId } from '@klineflow/exchanges';
 import { EXCHANGES } from '@klineflow/exchange-modules';
 import { planConnections, planStreams } from '@klineflow/ingest-runtime';
 

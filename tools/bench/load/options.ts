@@ -1,6 +1,6 @@
 // Command line of `npm run bench:load`.
 import { parseArgs } from 'node:util';
-import { CHANNELS, type Channel } from '@klineflow/config';
+import { CHANNELS, type Channel } from '@klineflow/exchanges';
 
 export interface LoadOptions {
   /** Symbols per exchange. */

@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
-import { EXCHANGE_LIMITS, fromNativeInterval, INTERVAL_MS } from '@klineflow/exchanges';
+import { INTERVAL_MS } from '@klineflow/exchanges';
+import { binanceFacts, fromNativeInterval } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { timeframe } from '../market/timeframe.js';
@@ -19,7 +20,7 @@ interface BinanceState {
 }
 
 const STREAM = /^([a-z0-9]+)@(?:kline_([0-9a-zA-Z]+)|(ticker)|(depth20@100ms)|(trade))$/;
-const LIMITS = EXCHANGE_LIMITS.binance;
+const LIMITS = binanceFacts.limits;
 const DEPTH_LEVELS = 20;
 
 type Request = { method?: unknown; params?: unknown; id?: unknown };

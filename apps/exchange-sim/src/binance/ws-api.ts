@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
-import { fromNativeInterval, INTERVAL_MS } from '@klineflow/exchanges';
+import { INTERVAL_MS } from '@klineflow/exchanges';
+import { fromNativeInterval } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import { Endpoint } from '../endpoint.js';
 import { openOf, timeframe } from '../market/timeframe.js';

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { RawData } from 'ws';
-import { fromNativeInterval } from '@klineflow/exchanges';
+import { fromNativeInterval } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { openOf, timeframe } from '../market/timeframe.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData } from 'ws';
-import { EXCHANGE_LIMITS, fromNativeInterval } from '@klineflow/exchanges';
+import { fromNativeInterval, okxFacts } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { timeframe, type Timeframe } from '../market/timeframe.js';
@@ -58,7 +58,7 @@ export class OkxServer extends StreamServer<OkxState> {
     if ((op !== 'subscribe' && op !== 'unsubscribe') || !Array.isArray(args) || args.length === 0) {
       return error('60012', `Invalid request: ${text.slice(0, 200)}`, id);
     }
-    if (Buffer.byteLength(JSON.stringify(args)) > EXCHANGE_LIMITS.okx.maxSubscribeRequestBytes) {
+    if (Buffer.byteLength(JSON.stringify(args)) > okxFacts.limits.maxSubscribeRequestBytes) {
       return error('60013', 'Invalid args: the arguments of one request may total at most 64 KB', id);
     }
     const subs: Subscription[] = [];

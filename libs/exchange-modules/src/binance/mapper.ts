@@ -1,4 +1,6 @@
-import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import { barCloseTime, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import { fromNativeInterval } from '../facts.js';
+import { binanceFacts } from './facts.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
@@ -61,7 +63,7 @@ function mapKline(event: KlineEvent, context: FrameContext): MapResult {
   if (!interval) return rejected('unknown_channel', `kline interval ${String(k.i)}`);
   const record: StandardKline = {
     exchange,
-    symbol: CANONICAL_SYMBOL.binance(event.s),
+    symbol: binanceFacts.canonicalSymbol(event.s),
     interval,
     open_time: k.t,
     close_time: barCloseTime(interval, k.t),
@@ -84,7 +86,7 @@ function mapTicker(event: TickerEvent, context: FrameContext): MapResult {
     channel: 'ticker',
     record: {
       exchange,
-      symbol: CANONICAL_SYMBOL.binance(event.s),
+      symbol: binanceFacts.canonicalSymbol(event.s),
       last_price: event.c,
       last_quantity: event.Q,
       best_bid_price: event.b,
@@ -108,7 +110,7 @@ function mapTrade(event: TradeEvent, context: FrameContext): MapResult {
     channel: 'trade',
     record: {
       exchange,
-      symbol: CANONICAL_SYMBOL.binance(event.s),
+      symbol: binanceFacts.canonicalSymbol(event.s),
       trade_id: String(event.t),
       price: event.p,
       quantity: event.q,
@@ -126,7 +128,7 @@ function mapDepth(nativeSymbol: string, snapshot: DepthSnapshot, context: FrameC
     channel: 'depth',
     record: {
       exchange,
-      symbol: CANONICAL_SYMBOL.binance(nativeSymbol),
+      symbol: binanceFacts.canonicalSymbol(nativeSymbol),
       bids: snapshot.bids,
       asks: snapshot.asks,
       update_id: String(snapshot.lastUpdateId),

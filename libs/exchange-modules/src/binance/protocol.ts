@@ -1,9 +1,11 @@
-import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
+import { INTERVAL_MS } from '@klineflow/exchanges';
+import { fromNativeInterval, toNativeInterval } from '../facts.js';
+import { binanceFacts } from './facts.js';
 import { batchWithin } from '../batch.js';
-import type { BackfillCodec, BackfillReply, ExchangeProtocol, FrameClass } from '../protocol.js';
+import { klineStream, type BackfillCodec, type BackfillReply, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
 import { integerAfter } from '../scan.js';
 
-const LIMITS = EXCHANGE_LIMITS.binance;
+const LIMITS = binanceFacts.limits;
 const STREAM_PREFIX = '{"stream":"';
 /** WS-API: each klines request weighs 2 against 6000 per minute, i.e. one per 20 ms at most. */
 const KLINES_WEIGHT = 2;
@@ -24,6 +26,7 @@ export const binanceProtocol: ExchangeProtocol = {
         return `${symbol.native}@trade`;
     }
   },
+  streamOfKey: binanceStreamOfKey,
   endpointOf: () => 'url',
   connectUrl(base) {
     const trimmed = base.replace(/\/+$/, '');
@@ -101,4 +104,19 @@ function binanceKlinesCodec(): BackfillCodec {
       }
     },
   };
+}
+
+const NATIVE_SYMBOL = /^[a-z0-9]+$/;
+
+/** `btcusdt@kline_1m`, `btcusdt@ticker`, `btcusdt@depth20@100ms`, `btcusdt@trade`. */
+function binanceStreamOfKey(key: string): StreamIdentity | undefined {
+  const at = key.indexOf('@');
+  const native = key.slice(0, at);
+  if (at <= 0 || !NATIVE_SYMBOL.test(native)) return undefined;
+  const symbol = binanceFacts.canonicalSymbol(native);
+  const rest = key.slice(at + 1);
+  if (rest.startsWith('kline_')) return klineStream(symbol, fromNativeInterval('binance', rest.slice('kline_'.length)));
+  if (rest === 'ticker') return { symbol, channel: 'ticker' };
+  if (rest === 'trade') return { symbol, channel: 'trade' };
+  return /^depth(5|10|20)(@\d+ms)?$/.test(rest) ? { symbol, channel: 'depth' } : undefined;
 }

@@ -1,4 +1,6 @@
-import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import { barCloseTime, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
+import { fromNativeInterval } from '../facts.js';
+import { huobiFacts } from './facts.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { parseWithNumberLiterals } from './literal-json.js';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
@@ -32,7 +34,7 @@ export const huobiMapper: Mapper = {
     if (typeof frame.ch !== 'string') return isControl(frame) ? control : rejected('unknown_channel', 'no ch, rep or control field');
     const topic = TOPIC.exec(frame.ch);
     if (!topic) return rejected('unknown_channel', `topic ${frame.ch}`);
-    const symbol = CANONICAL_SYMBOL.huobi(topic[1] as string);
+    const symbol = huobiFacts.canonicalSymbol(topic[1] as string);
     const ts = Number(frame.ts);
     const channel = topic[2] as string;
     if (topic[3] !== undefined) {
@@ -87,7 +89,7 @@ function mapHistory(rep: string, data: unknown, context: FrameContext): MapResul
   const interval = topic?.[3] === undefined ? undefined : fromNativeInterval(exchange, topic[3]);
   if (!topic || !interval) return rejected('unknown_channel', `rep ${rep}`);
   if (!Array.isArray(data)) return rejected('malformed', 'rep without data[]');
-  const symbol = CANONICAL_SYMBOL.huobi(topic[1] as string);
+  const symbol = huobiFacts.canonicalSymbol(topic[1] as string);
   const now = context.exchangeNow();
   const list: MappedRecord[] = (data as KlineTick[]).map((tick) => {
     const openTime = Number(tick.id) * 1000;

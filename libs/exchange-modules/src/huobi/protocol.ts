@@ -1,6 +1,8 @@
 import { gunzipSync } from 'node:zlib';
-import { EXCHANGE_LIMITS, INTERVAL_MS, toNativeInterval } from '@klineflow/exchanges';
-import { FrameDecodeError, type BackfillReply, type ExchangeProtocol, type FrameClass } from '../protocol.js';
+import { INTERVAL_MS } from '@klineflow/exchanges';
+import { fromNativeInterval, toNativeInterval } from '../facts.js';
+import { huobiFacts } from './facts.js';
+import { FrameDecodeError, klineStream, type BackfillReply, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
 import { integerAfter } from '../scan.js';
 
 /**
@@ -37,6 +39,7 @@ export const huobiProtocol: ExchangeProtocol = {
         return `market.${symbol.native}.trade.detail`;
     }
   },
+  streamOfKey: huobiStreamOfKey,
   endpointOf: () => 'url',
   connectUrl: (base) => base,
   subscribeRequests: (keys, nextId) =>
@@ -47,7 +50,7 @@ export const huobiProtocol: ExchangeProtocol = {
   decode: (data, isBinary) => (isBinary ? inflateHtxFrame(data) : data.toString('utf8')),
   classify: classifyHuobiFrame,
   exchangeTimeOf: (text) => integerAfter(text, '"ts":'),
-  maxMessagesPerSecond: EXCHANGE_LIMITS.huobi.maxClientMessagesPerSecond,
+  maxMessagesPerSecond: huobiFacts.limits.maxClientMessagesPerSecond,
   rotatesByAge: false,
   backfill: {
     maxBarsPerRequest: 300,
@@ -97,4 +100,15 @@ export function classifyHuobiFrame(text: string): FrameClass {
   if (frame.status === 'ok' && (frame.subbed ?? frame.unsubbed)) return { kind: 'ack', id, keys: [(frame.subbed ?? frame.unsubbed) as string] };
   if (frame.status === 'error') return { kind: 'error', id, detail: `${frame['err-code'] ?? ''} ${frame['err-msg'] ?? ''}`.trim() };
   return { kind: 'unknown' };
+}
+
+const TOPIC = /^market\.([a-z0-9]+)\.(?:kline\.([a-z0-9]+)|(ticker)|(depth)\.step0|(trade)\.detail)$/;
+
+/** `market.btcusdt.kline.1min`, `.ticker`, `.depth.step0`, `.trade.detail`. */
+function huobiStreamOfKey(key: string): StreamIdentity | undefined {
+  const match = TOPIC.exec(key);
+  if (!match) return undefined;
+  const symbol = huobiFacts.canonicalSymbol(match[1] as string);
+  if (match[2] !== undefined) return klineStream(symbol, fromNativeInterval('huobi', match[2]));
+  return { symbol, channel: match[3] ? 'ticker' : match[4] ? 'depth' : 'trade' };
 }

@@ -1,9 +1,11 @@
 import type { ExchangeModule } from '../module.js';
+import { okxFacts } from './facts.js';
 import { okxMapper } from './mapper.js';
 import { okxProtocol } from './protocol.js';
 
+export * from './facts.js';
 export * from './mapper.js';
 export * from './protocol.js';
 
 /** OKX v5 (docs/PROTOCOLS.md). */
-export const okx: ExchangeModule = { protocol: okxProtocol, mapper: okxMapper };
+export const okx: ExchangeModule = { facts: okxFacts, protocol: okxProtocol, mapper: okxMapper };

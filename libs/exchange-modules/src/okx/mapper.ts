@@ -1,4 +1,6 @@
-import { barCloseTime, CANONICAL_SYMBOL, fromNativeInterval, type Interval } from '@klineflow/exchanges';
+import { barCloseTime, type Interval } from '@klineflow/exchanges';
+import { fromNativeInterval } from '../facts.js';
+import { okxFacts } from './facts.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
@@ -28,7 +30,7 @@ export const okxMapper: Mapper = {
     if (typeof channel !== 'string' || typeof instId !== 'string' || !Array.isArray(frame.data)) {
       return rejected('unknown_channel', 'push without arg.channel, arg.instId or data[]');
     }
-    const symbol = CANONICAL_SYMBOL.okx(instId);
+    const symbol = okxFacts.canonicalSymbol(instId);
     if (channel.startsWith('candle')) {
       const interval = fromNativeInterval(exchange, channel);
       // candle1D opens at 16:00 UTC and would misalign every daily bar: only candle1Dutc is ours.

@@ -1,8 +1,9 @@
-import { EXCHANGE_LIMITS, toNativeInterval } from '@klineflow/exchanges';
+import { fromNativeInterval, toNativeInterval } from '../facts.js';
+import { okxFacts } from './facts.js';
 import { batchWithin } from '../batch.js';
-import type { ExchangeProtocol, FrameClass } from '../protocol.js';
+import { klineStream, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
 
-const LIMITS = EXCHANGE_LIMITS.okx;
+const LIMITS = okxFacts.limits;
 const PUSH_PREFIX = '{"arg":{"channel":"';
 const INST_ID = '"instId":"';
 
@@ -31,6 +32,7 @@ export const okxProtocol: ExchangeProtocol = {
         return okxKey('trades', symbol.native);
     }
   },
+  streamOfKey: okxStreamOfKey,
   endpointOf: (channel) => (channel === 'kline' ? 'apiUrl' : 'url'),
   connectUrl: (base) => base,
   subscribeRequests(keys, nextId) {
@@ -76,4 +78,17 @@ export function classifyOkxFrame(text: string): FrameClass {
     default:
       return { kind: 'unknown' };
   }
+}
+
+const OKX_CHANNELS = new Map<string, StreamIdentity['channel']>([['tickers', 'ticker'], ['books5', 'depth'], ['trades', 'trade']]);
+
+/** `candle1m:BTC-USDT`, `tickers:BTC-USDT`, `books5:BTC-USDT`, `trades:BTC-USDT`. */
+function okxStreamOfKey(key: string): StreamIdentity | undefined {
+  if (key.indexOf(':') <= 0) return undefined;
+  const { channel, instId } = argOf(key);
+  if (!/^[A-Z0-9]+-[A-Z0-9]+$/.test(instId)) return undefined;
+  const symbol = okxFacts.canonicalSymbol(instId);
+  if (channel.startsWith('candle')) return klineStream(symbol, fromNativeInterval('okx', channel));
+  const mapped = OKX_CHANNELS.get(channel);
+  return mapped ? { symbol, channel: mapped } : undefined;
 }
