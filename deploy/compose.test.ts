@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseConfig } from '@klineflow/config';
 import { ALL_TOPICS } from '@klineflow/kafka';
-import { DEPLOYABLE_APPS } from './services.js';
+import { PIPELINE_APPS } from './services.js';
 
 interface Service {
   build?: { context: string; dockerfile: string };
@@ -13,10 +13,9 @@ interface Service {
   command?: string[];
 }
 const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
-const appServices = DEPLOYABLE_APPS.filter((a) => a.app !== 'exchange-sim');
 
 test('every pipeline app is built from its own Dockerfile and publishes its metrics port', () => {
-  for (const { app, defaultPort } of appServices) {
+  for (const { app, defaultPort } of PIPELINE_APPS) {
     const service = compose.services[app];
     assert.ok(service, `service ${app}`);
     assert.deepEqual(service.build, { context: '..', dockerfile: `apps/${app}/Dockerfile` });
@@ -26,7 +25,7 @@ test('every pipeline app is built from its own Dockerfile and publishes its metr
 });
 
 test("the apps' environment overrides give a valid config pointing at the compose services", () => {
-  for (const { app } of appServices) {
+  for (const { app } of PIPELINE_APPS) {
     const config = parseConfig(readFileSync('config/klineflow.toml', 'utf8'), compose.services[app]!.environment ?? {}, `compose ${app}`);
     assert.deepEqual(config.kafka.brokers, ['kafka:9092']);
     assert.equal(config.storage.redis.url, 'redis://redis:6379/0');

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONFIG_ERROR_EXIT_CODE } from '@klineflow/config';
@@ -40,6 +40,17 @@ for (const { app, defaultPort } of DEPLOYABLE_APPS) {
     assert.ok(dockerfile.lastIndexOf('USER ') > dockerfile.lastIndexOf('FROM '), 'USER applies to the final stage');
   });
 }
+
+test('the apps with a Dockerfile are exactly the services of the catalogue, each an Nx app project of that name', () => {
+  const withDockerfile = readdirSync('apps').filter((dir) => existsSync(`apps/${dir}/Dockerfile`));
+  assert.deepEqual(withDockerfile.sort(), DEPLOYABLE_APPS.map((a) => a.app).sort(), 'libs/config/src/services.ts SERVICES');
+  for (const { app } of DEPLOYABLE_APPS) {
+    const project = JSON.parse(readFileSync(`apps/${app}/project.json`, 'utf8')) as { name: string; tags: string[]; targets: { build: { command: string } } };
+    assert.equal(project.name, app, `apps/${app}/project.json: "name": "${app}"`);
+    assert.ok(project.tags.includes('type:app'), `apps/${app}/project.json: tag type:app`);
+    assert.equal(project.targets.build.command, `node tools/build.mjs ${app}`, `apps/${app}/project.json: build target`);
+  }
+});
 
 test('.dockerignore keeps host node_modules and dist out of the build context but lets build.mjs and its modules in', () => {
   const ignore = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());

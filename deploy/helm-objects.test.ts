@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { CHART_DIR, helmPath, run } from './binaries.js';
 import { type ChartObject, componentOf, ofKind, renderChart, selects } from './chart.js';
 import { manifestErrors } from './kube-schema.js';
-import { DEPLOYABLE_APPS } from './services.js';
+import { PIPELINE_APPS } from './services.js';
 
-const DEPLOYED = DEPLOYABLE_APPS.filter((a) => a.app !== 'exchange-sim').map((a) => a.app).sort();
+const DEPLOYED = PIPELINE_APPS.map((a) => a.app).sort();
 const workloads = (objects: ChartObject[]) => [...ofKind(objects, 'Deployment'), ...ofKind(objects, 'StatefulSet')];
 const podLabels = (w: ChartObject) => w.spec!.template!.metadata.labels;
 

@@ -47,8 +47,8 @@ function render(...setArgs: string[]): { status: number | null; manifests: Manif
 const byKind = (manifests: Manifest[], kind: string) => manifests.filter((m) => m.kind === kind);
 const component = (m: Manifest) => m.metadata.labels?.['app.kubernetes.io/component'];
 const envOf = (c: Container, name: string) => c.env?.find((e) => e.name === name);
-const INGEST_APPS = DEPLOYABLE_APPS.filter((a) => a.app.startsWith('ingest-'));
-const CONSUMER_APPS = DEPLOYABLE_APPS.filter((a) => ['normalizer', 'redis-writer', 'clickhouse-sink'].includes(a.app));
+const INGEST_APPS = DEPLOYABLE_APPS.filter((a) => a.role === 'ingest');
+const CONSUMER_APPS = DEPLOYABLE_APPS.filter((a) => a.role === 'normalizer' || a.role === 'sink');
 
 test('helm lint passes', () => {
   const result = run(helmPath(), ['lint', CHART_DIR, '--strict', '--kube-version', '1.30.0']);
@@ -169,4 +169,29 @@ test('the topics job creates exactly the topics of libs/kafka, compacting the co
     created.sort((a, b) => a.topic.localeCompare(b.topic)),
     ALL_TOPICS.map((t) => ({ topic: t.topic, compacted: t.compacted === true })).sort((a, b) => a.topic.localeCompare(b.topic)),
   );
+});
+
+test('values.yaml and values.schema.json have an entry for every app of the catalogue, at its default metrics port', () => {
+  interface PortsSchema {
+    properties: Record<string, unknown>;
+  }
+  const values = parse(readFileSync(`${CHART_DIR}/values.yaml`, 'utf8')) as {
+    ingest: Record<string, { image: { repository: string } }>;
+    consumers: Record<string, { image: { repository: string } }>;
+    config: { metrics: { ports: Record<string, number> } };
+  };
+  const schema = JSON.parse(readFileSync(`${CHART_DIR}/values.schema.json`, 'utf8')) as {
+    properties: { ingest: PortsSchema; consumers: PortsSchema; config: { properties: { metrics: { properties: { ports: PortsSchema } } } } };
+  };
+  for (const { app, exchange } of INGEST_APPS) {
+    assert.equal(values.ingest[exchange!]?.image.repository, `klineflow/${app}`, `values.yaml: ingest.${exchange}.image.repository: klineflow/${app}`);
+  }
+  assert.deepEqual(Object.keys(values.ingest).sort(), INGEST_APPS.map((a) => a.exchange).sort(), 'values.yaml: ingest.<exchange> for exactly the ingest apps');
+  assert.deepEqual(Object.keys(schema.properties.ingest.properties).sort(), Object.keys(values.ingest).sort(), 'values.schema.json: properties.ingest');
+  for (const { app } of CONSUMER_APPS) assert.equal(values.consumers[app]?.image.repository, `klineflow/${app}`, `values.yaml: consumers.${app}.image.repository`);
+  assert.deepEqual(Object.keys(values.consumers).sort(), CONSUMER_APPS.map((a) => a.app).sort(), 'values.yaml: consumers.<app> for exactly the consumers');
+  assert.deepEqual(Object.keys(schema.properties.consumers.properties).sort(), Object.keys(values.consumers).sort(), 'values.schema.json: properties.consumers');
+  const ports = Object.fromEntries(DEPLOYABLE_APPS.map((a) => [a.portKey, a.defaultPort]));
+  assert.deepEqual(values.config.metrics.ports, ports, 'values.yaml: config.metrics.ports');
+  assert.deepEqual(Object.keys(schema.properties.config.properties.metrics.properties.ports.properties).sort(), Object.keys(ports).sort(), 'values.schema.json: config.metrics.ports');
 });

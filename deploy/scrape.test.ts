@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { RENDER_ARGS, RENDERED_MANIFESTS, helmPath, promtoolPath, run } from './binaries.js';
+import { DEPLOYABLE_APPS, PIPELINE_APPS } from './services.js';
 
-const PIPELINE_APPS = ['ingest-binance', 'ingest-okx', 'ingest-huobi', 'normalizer', 'redis-writer', 'clickhouse-sink'];
+// Job names are app names.
+const PIPELINE_JOBS: readonly string[] = PIPELINE_APPS.map((a) => a.app);
 const NAMESPACE = 'klineflow';
 
 interface RelabelConfig {
@@ -152,17 +154,26 @@ const annotationJob = kubernetesConfig.scrape_configs.find((c) => c.kubernetes_s
 
 test('the service alerts watch exactly the pipeline apps, by job', () => {
   const down = rules.find((r) => r.alert === 'KlineflowServiceDown')!;
-  assert.deepEqual(/up\{job=~"([^"]+)"\}/.exec(down.expr)?.[1]?.split('|').sort(), [...PIPELINE_APPS].sort());
+  assert.deepEqual(/up\{job=~"([^"]+)"\}/.exec(down.expr)?.[1]?.split('|').sort(), [...PIPELINE_JOBS].sort());
   const absent = rules.find((r) => r.alert === 'KlineflowServiceAbsent')!;
   const absentJobs = [...absent.expr.matchAll(/absent\(up\{job="([^"]+)"\}\)/g)].map((m) => m[1]).sort();
-  assert.deepEqual(absentJobs, [...PIPELINE_APPS].sort(), 'one absent(up{job="<app>"}) per app');
+  assert.deepEqual(absentJobs, [...PIPELINE_JOBS].sort(), 'one absent(up{job="<app>"}) per app');
 });
 
 test('prometheus.yml (npm start, docker compose) names each static job after its app', () => {
   const config = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: ScrapeConfig[] };
   const targets = config.scrape_configs.flatMap((c) => (c.static_configs ?? []).flatMap((s) => s.targets.map(() => relabel(new Map([['job', c.job_name]]), c.relabel_configs ?? []))));
   const jobs = jobsOf(targets.filter((t): t is Labels => t !== undefined));
-  for (const app of PIPELINE_APPS) assert.ok(jobs.includes(app), `no static job ${app}`);
+  for (const app of PIPELINE_JOBS) assert.ok(jobs.includes(app), `no static job ${app}`);
+});
+
+test('prometheus.yml scrapes every service of the catalogue, and nothing else, on its default metrics port', () => {
+  const config = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: ScrapeConfig[] };
+  const scraped = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, (c.static_configs ?? []).flatMap((s) => s.targets)]));
+  for (const { app, defaultPort } of DEPLOYABLE_APPS) {
+    assert.deepEqual(scraped[app], [`127.0.0.1:${defaultPort}`], `deploy/prometheus/prometheus.yml: job_name: ${app} with targets: ["127.0.0.1:${defaultPort}"]`);
+  }
+  assert.deepEqual(Object.keys(scraped).sort(), DEPLOYABLE_APPS.map((a) => a.app).sort(), 'one static job per service');
 });
 
 test('annotation-based scraping gives each pod of the chart job = its app, on its annotated port and path', () => {
@@ -172,7 +183,7 @@ test('annotation-based scraping gives each pod of the chart job = its app, on it
   ] as const) {
     const pods = podsOf(manifests);
     const targets = scrapeTargets(annotationJob, pods);
-    assert.deepEqual(jobsOf(targets), [...PIPELINE_APPS].sort(), `${source}: jobs`);
+    assert.deepEqual(jobsOf(targets), [...PIPELINE_JOBS].sort(), `${source}: jobs`);
     for (const target of targets) {
       const pod = pods.find((p) => p.name === target.get('pod'))!;
       assert.equal(target.get('job'), pod.labels['app.kubernetes.io/component']);
@@ -192,10 +203,10 @@ test('the PodMonitor gives each pod of the chart job = its app, by jobLabel and 
   const manifests = render('metrics.podMonitor.enabled=true');
   const monitor = manifests.find((m) => m.kind === 'PodMonitor')!;
   const pods = podsOf(manifests);
-  assert.deepEqual(jobsOf(podMonitorTargets(monitor, pods)), [...PIPELINE_APPS].sort());
+  assert.deepEqual(jobsOf(podMonitorTargets(monitor, pods)), [...PIPELINE_JOBS].sort());
   // The relabeling alone does it too (an operator that ignored jobLabel would still get the app name).
   const withoutJobLabel = { ...monitor, spec: { ...monitor.spec!, jobLabel: undefined } };
-  assert.deepEqual(jobsOf(podMonitorTargets(withoutJobLabel, pods)), [...PIPELINE_APPS].sort());
+  assert.deepEqual(jobsOf(podMonitorTargets(withoutJobLabel, pods)), [...PIPELINE_JOBS].sort());
   // And without either, the operator's default would not match the alerts: the reason for both.
   const bare = { ...monitor, spec: { ...monitor.spec!, jobLabel: undefined, podMetricsEndpoints: monitor.spec!.podMetricsEndpoints!.map((e) => ({ ...e, relabelings: [] })) } };
   assert.deepEqual(jobsOf(podMonitorTargets(bare, pods)), [`${NAMESPACE}/${monitor.metadata.name}`]);
@@ -219,7 +230,7 @@ test('the chart renders a PodMonitor whose endpoint port exists on every app pod
   const manifests = render('metrics.podMonitor.enabled=true');
   const monitor = manifests.find((m) => m.kind === 'PodMonitor')!;
   const port = monitor.spec!.podMetricsEndpoints![0]!.port;
-  for (const pod of podsOf(manifests).filter((p) => PIPELINE_APPS.includes(p.labels['app.kubernetes.io/component'] ?? ''))) {
+  for (const pod of podsOf(manifests).filter((p) => PIPELINE_JOBS.includes(p.labels['app.kubernetes.io/component'] ?? ''))) {
     assert.ok(pod.ports.some((p) => p.name === port), `${pod.name} has a ${port} port`);
   }
 });

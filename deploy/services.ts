@@ -1,18 +1,24 @@
-// The deployable apps, read from the config schema: every service has a metrics port there.
-import { configSchema } from '@klineflow/config';
-
-const PORTS = configSchema.properties.metrics.properties.ports.properties;
+// The apps that have an image: every service of the catalogue (libs/config/src/services.ts), as the deploy tests name them.
+import { metricsPortKey, SERVICES, type MetricsPortKey, type ServiceName, type ServiceSpec } from '@klineflow/config';
 
 export interface DeployableApp {
   /** Folder under apps/ and image name, e.g. ingest-binance. */
-  readonly app: string;
+  readonly app: ServiceName;
+  readonly role: ServiceSpec['role'];
   /** Key of config.metrics.ports, e.g. ingest_binance. */
-  readonly portKey: keyof typeof PORTS;
+  readonly portKey: MetricsPortKey;
   readonly defaultPort: number;
+  /** The exchange of an ingest app. */
+  readonly exchange?: ServiceSpec['exchange'];
 }
 
-export const DEPLOYABLE_APPS: readonly DeployableApp[] = (Object.keys(PORTS) as (keyof typeof PORTS)[]).map((portKey) => ({
-  app: portKey.replace(/_/g, '-'),
-  portKey,
-  defaultPort: PORTS[portKey].default,
+export const DEPLOYABLE_APPS: readonly DeployableApp[] = SERVICES.map((s) => ({
+  app: s.name,
+  role: s.role,
+  portKey: metricsPortKey(s.name),
+  defaultPort: s.metricsPort,
+  exchange: s.exchange,
 }));
+
+/** What the chart and docker compose run: all but the simulator. */
+export const PIPELINE_APPS: readonly DeployableApp[] = DEPLOYABLE_APPS.filter((a) => a.role !== 'simulator');

@@ -1,14 +1,12 @@
 // Every klineflow service as its own process with one config: which apps a config runs, a
 // restart of a crashed one after a short back-off (as Kubernetes would), and an orderly stop.
 // Used by `npm start` (tools/platform/run.ts) and the load benchmark (tools/bench/load).
-import type { KlineflowConfig } from '@klineflow/config';
-import { AppProcess, isFatalExit, PLATFORM_APPS, type AppName, type AppProcessOptions } from '@klineflow/process-runner';
+import { SERVICES, type KlineflowConfig } from '@klineflow/config';
+import { AppProcess, isFatalExit, type AppName, type AppProcessOptions } from '@klineflow/process-runner';
 
 /** The simulator when the config enables it, then every platform app whose exchange is enabled. */
 export function appsFor(config: KlineflowConfig): AppName[] {
-  return [...(config.simulator.enabled ? (['exchange-sim'] as const) : []), ...PLATFORM_APPS].filter(
-    (app) => !app.startsWith('ingest-') || config.websocket[app.slice('ingest-'.length) as 'binance' | 'okx' | 'huobi']?.enabled,
-  );
+  return SERVICES.filter((s) => (s.role === 'simulator' ? config.simulator.enabled : !s.exchange || config.websocket[s.exchange]?.enabled)).map((s) => s.name);
 }
 
 export interface SupervisorOptions extends AppProcessOptions {

@@ -6,7 +6,7 @@ import { BatchingSinkConsumer, clickhouseConnection, DeadLetterPublisher } from 
 import { ensureSchema } from './ddl.js';
 import { writeKlines } from './kline-writer.js';
 
-await runService('clickhouse_sink', async (ctx) => {
+await runService('clickhouse-sink', async (ctx) => {
   const { config, logger, registry, health } = ctx;
   const settings = config.storage.clickhouse;
   // The client would log every failed insert, and isolating a refused row takes a few: the sink logs once per batch instead.

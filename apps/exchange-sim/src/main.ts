@@ -2,7 +2,7 @@ import { runService } from '@klineflow/observability';
 import { optionsFromConfig } from './options.js';
 import { Simulator } from './simulator.js';
 
-await runService('exchange_sim', async (ctx) => {
+await runService('exchange-sim', async (ctx) => {
   const simulator = new Simulator(optionsFromConfig(ctx.config));
   const ports = await simulator.start();
   ctx.health.set('simulator', 'up');

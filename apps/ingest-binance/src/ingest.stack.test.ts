@@ -49,7 +49,7 @@ async function startIngest(server: MiniBinance, apiUrl: string) {
   logger.silent = true;
   const steps: Array<() => Promise<void> | void> = [];
   const ctx: ServiceContext = {
-    name: 'ingest_binance', config, logger, registry: new Registry(), health: new HealthRegistry(),
+    name: 'ingest-binance', config, logger, registry: new Registry(), health: new HealthRegistry(),
     onShutdown: (step) => steps.push(step),
     fail: (reason) => { throw new Error(reason); },
   };

@@ -2,4 +2,4 @@ import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
 
-await runService('ingest_binance', (ctx) => runIngest(ctx, EXCHANGES.binance.protocol));
+await runService('ingest-binance', (ctx) => runIngest(ctx, EXCHANGES.binance.protocol));

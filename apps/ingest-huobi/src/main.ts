@@ -2,4 +2,4 @@ import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
 
-await runService('ingest_huobi', (ctx) => runIngest(ctx, EXCHANGES.huobi.protocol));
+await runService('ingest-huobi', (ctx) => runIngest(ctx, EXCHANGES.huobi.protocol));

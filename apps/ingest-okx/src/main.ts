@@ -2,4 +2,4 @@ import { EXCHANGES } from '@klineflow/exchange-modules';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { runService } from '@klineflow/observability';
 
-await runService('ingest_okx', (ctx) => runIngest(ctx, EXCHANGES.okx.protocol));
+await runService('ingest-okx', (ctx) => runIngest(ctx, EXCHANGES.okx.protocol));

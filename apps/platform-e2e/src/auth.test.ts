@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
-import { parseConfig, type KlineflowConfig } from '@klineflow/config';
+import { metricsPortKey, parseConfig, type KlineflowConfig } from '@klineflow/config';
 import { createKafka, ensureTopics, Kafka, kafkaSecurity, logLevel, TOPICS } from '@klineflow/kafka';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 import type { StandardKline } from '@klineflow/schemas';
@@ -198,7 +198,7 @@ interface RunningApp {
 async function startApp(app: AppName, env: Record<string, string>): Promise<RunningApp> {
   const metricsPort = await freePort();
   const configPath = join(dir, `${app}-${metricsPort}.toml`);
-  writeFileSync(configPath, `[kafka]\nbrokers = ["${kafka.address}"]\npartitions = 1\n\n[metrics]\nhost = "127.0.0.1"\n\n[metrics.ports]\n${app.replace('-', '_')} = ${metricsPort}\n`);
+  writeFileSync(configPath, `[kafka]\nbrokers = ["${kafka.address}"]\npartitions = 1\n\n[metrics]\nhost = "127.0.0.1"\n\n[metrics.ports]\n${metricsPortKey(app)} = ${metricsPort}\n`);
   const lines: string[] = [];
   const proc = new AppProcess(app, { configPath, env, onLine: (_, line) => void lines.push(line) }).start();
   return { proc, lines, metricsUrl: `http://127.0.0.1:${metricsPort}` };

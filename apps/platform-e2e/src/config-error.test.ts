@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { CONFIG_ERROR_EXIT_CODE } from '@klineflow/config';
+import { CONFIG_ERROR_EXIT_CODE, metricsPortKey, SERVICES } from '@klineflow/config';
 import { writeConfig } from './harness.js';
 
 /** Ports the OS had free a moment ago: nothing listens there (closed ports) unless we bind them. */
@@ -33,7 +33,7 @@ function exitWithin(child: ReturnType<typeof spawn>, ms: number): Promise<string
 }
 
 test('npm start stops with the message naming websocket.huobi.max_connections and its fix, exit code 78, without restarting', async () => {
-  const [kafka, redis, clickhouse, ...metrics] = await freePorts(10);
+  const [kafka, redis, clickhouse, ...metrics] = await freePorts(3 + SERVICES.length);
   // 200 symbols × 9 streams = 1800 HTX streams: at least 18 connections of 100 topics, and only 2 allowed.
   const symbols = Array.from({ length: 200 }, (_, i) => `C${String(i).padStart(3, '0')}USDT`);
   const configPath = writeConfig(`
@@ -62,7 +62,7 @@ url = "http://127.0.0.1:${clickhouse}"
 host = "127.0.0.1"
 
 [metrics.ports]
-${['exchange_sim', 'ingest_binance', 'ingest_okx', 'ingest_huobi', 'normalizer', 'redis_writer', 'clickhouse_sink'].map((name, i) => `${name} = ${metrics[i]}`).join('\n')}
+${SERVICES.map((s, i) => `${metricsPortKey(s.name)} = ${metrics[i]}`).join('\n')}
 `);
   const platform = spawn('npm', ['start', '--', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];

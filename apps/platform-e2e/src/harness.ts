@@ -5,6 +5,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { Redis } from 'ioredis';
 import { ALL_TOPICS, ensureTopics, Kafka, logLevel } from '@klineflow/kafka';
 import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
+import { metricsPortKey, SERVICES } from '@klineflow/config';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 import { METRICS_PORTS } from './metrics.js';
 
@@ -79,7 +80,7 @@ huobi = ${port(18082)}
 control = ${port(18090)}
 
 [metrics.ports]
-${Object.entries(METRICS_PORTS).map(([app, p]) => `${app.replace('-', '_')} = ${p}`).join('\n')}
+${SERVICES.map((s) => `${metricsPortKey(s.name)} = ${METRICS_PORTS[s.name]}`).join('\n')}
 
 [kafka]
 brokers = ["${KAFKA_BROKER}"]

@@ -1,3 +1,5 @@
+import { SERVICES, type ServiceName } from '@klineflow/config';
+
 /** Values of a Prometheus metric's samples whose labels include `labels`, scraped from a running service. */
 export async function scrapeSamples(port: number, name: string, labels: Record<string, string> = {}): Promise<number[]> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -17,14 +19,6 @@ export async function scrapeMetric(port: number, name: string, labels: Record<st
   return (await scrapeSamples(port, name, labels)).reduce((sum, v) => sum + v, 0);
 }
 
-/** The apps' /metrics ports, shifted like the simulator's by KLINEFLOW_E2E_PORT_OFFSET (see harness.ts). */
+/** The apps' /metrics ports (the catalogue's defaults), shifted like the simulator's by KLINEFLOW_E2E_PORT_OFFSET (see harness.ts). */
 const OFFSET = Number(process.env.KLINEFLOW_E2E_PORT_OFFSET ?? 0);
-export const METRICS_PORTS = {
-  'exchange-sim': 9400 + OFFSET,
-  'ingest-binance': 9401 + OFFSET,
-  'ingest-okx': 9402 + OFFSET,
-  'ingest-huobi': 9403 + OFFSET,
-  normalizer: 9404 + OFFSET,
-  'redis-writer': 9405 + OFFSET,
-  'clickhouse-sink': 9406 + OFFSET,
-} as const;
+export const METRICS_PORTS = Object.fromEntries(SERVICES.map((s) => [s.name, s.metricsPort + OFFSET])) as Record<ServiceName, number>;

@@ -11,7 +11,7 @@ import { createRedisWriter, withApplyScript } from './writer.js';
 const MAX_BATCH = 5_000;
 const MAX_DELAY_MS = 0;
 
-await runService('redis_writer', async (ctx) => {
+await runService('redis-writer', async (ctx) => {
   const { config, logger, registry, health } = ctx;
   const redis = withApplyScript(new Redis(config.storage.redis.url, {
     ...redisConnection(config.storage.redis),

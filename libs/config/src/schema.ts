@@ -1,5 +1,9 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { CHANNELS, INTERVALS } from '@klineflow/exchanges';
+import { INTERVALS } from '@klineflow/exchanges';
+import { metricsPortKey, SERVICES, type MetricsPortKey } from './services.js';
+
+export const CHANNELS = ['kline', 'ticker', 'depth', 'trade'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -52,6 +56,17 @@ const exchangeSection = {
     liveness_timeout: { ...seconds, default: 1.5 },
     /** History requests in flight at once per ingest replica (still paced by the exchange's request budget). */
     backfill_concurrency: { type: 'integer', minimum: 1, maximum: 32, default: 4 },
+  },
+} as const;
+
+/** [metrics.ports]: one key per service of the catalogue, defaulting to its port there. */
+const metricsPortsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  required: SERVICES.map((s) => metricsPortKey(s.name)),
+  properties: Object.fromEntries(SERVICES.map((s) => [metricsPortKey(s.name), { ...port, default: s.metricsPort }])) as {
+    readonly [K in MetricsPortKey]: typeof port & { readonly default: number };
   },
 } as const;
 
@@ -193,21 +208,7 @@ export const configSchema = {
       properties: {
         host: { type: 'string', default: '0.0.0.0' },
         /** /metrics, /livez and /readyz (alias /health) port of each service. */
-        ports: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          required: ['exchange_sim', 'ingest_binance', 'ingest_okx', 'ingest_huobi', 'normalizer', 'redis_writer', 'clickhouse_sink'],
-          properties: {
-            exchange_sim: { ...port, default: 9400 },
-            ingest_binance: { ...port, default: 9401 },
-            ingest_okx: { ...port, default: 9402 },
-            ingest_huobi: { ...port, default: 9403 },
-            normalizer: { ...port, default: 9404 },
-            redis_writer: { ...port, default: 9405 },
-            clickhouse_sink: { ...port, default: 9406 },
-          },
-        },
+        ports: metricsPortsSchema,
       },
     },
     log: {

@@ -1,12 +1,10 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, redactConfig, type KlineflowConfig } from '@klineflow/config';
+import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, metricsPortKey, redactConfig, type KlineflowConfig, type ServiceName } from '@klineflow/config';
 import { createLogger, type Logger } from './logger.js';
 import { EventLoopWatchdog, HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';
 import { startTracing } from './tracing.js';
-
-export type ServiceName = keyof KlineflowConfig['metrics']['ports'];
 
 export interface ServiceContext {
   readonly name: ServiceName;
@@ -39,12 +37,13 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     }
     throw error;
   }
-  const logger = createLogger(name.replace(/_/g, '-'), config.log.level);
+  const metricsPort = config.metrics.ports[metricsPortKey(name)];
+  const logger = createLogger(name, config.log.level);
   // The effective config (file, environment and secret files merged), for "what is this pod running":
   // secrets and URL passwords redacted, since log lines go wherever the log shipper sends them.
   logger.info('configuration', { config: redactConfig(config) });
   const registry = new Registry();
-  registry.setDefaultLabels({ service: name.replace(/_/g, '-') });
+  registry.setDefaultLabels({ service: name });
   collectDefaultMetrics({ register: registry });
   const health = new HealthRegistry();
   health.watchEventLoop(new EventLoopWatchdog().start());
@@ -102,11 +101,11 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
   });
   // Registered first, so it runs last: the spans of the final flushes are exported too.
   if (config.tracing.enabled) {
-    const tracing = startTracing(name.replace(/_/g, '-'), config.tracing);
+    const tracing = startTracing(name, config.tracing);
     ctx.onShutdown(() => tracing.shutdown());
   }
 
-  http.server = await startObservabilityServer({ host: config.metrics.host, port: config.metrics.ports[name], registry, health });
+  http.server = await startObservabilityServer({ host: config.metrics.host, port: metricsPort, registry, health });
   health.set('service', 'up');
   try {
     await main(ctx);
@@ -120,5 +119,5 @@ export async function runService(name: ServiceName, main: (ctx: ServiceContext) 
     return;
   }
   health.markStarted();
-  logger.info('started', { metricsPort: config.metrics.ports[name] });
+  logger.info('started', { metricsPort });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { CONFIG_ERROR_EXIT_CODE } from '@klineflow/config';
+import { CONFIG_ERROR_EXIT_CODE, PIPELINE_SERVICES, type ServiceName } from '@klineflow/config';
 
 /**
  * Node flags of every app process. A 64 MiB young generation (16 MiB by default) lets the short-lived
@@ -21,8 +21,9 @@ function profilingFlags(env: NodeJS.ProcessEnv): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-export const PLATFORM_APPS = ['clickhouse-sink', 'redis-writer', 'normalizer', 'ingest-binance', 'ingest-okx', 'ingest-huobi'] as const;
-export type AppName = (typeof PLATFORM_APPS)[number] | 'exchange-sim';
+/** The pipeline's apps in start order (the service catalogue's order: consumers before producers). */
+export const PLATFORM_APPS: readonly ServiceName[] = PIPELINE_SERVICES.map((s) => s.name);
+export type AppName = ServiceName;
 
 export interface AppProcessOptions {
   configPath: string;

@@ -4,7 +4,7 @@
 // klineflow consumer groups skip whatever backlog the shared topics hold.
 import { createConnection } from 'node:net';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import type { KlineflowConfig } from '@klineflow/config';
+import { metricsPortKey, SERVICES, type KlineflowConfig } from '@klineflow/config';
 import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
 import { klineKey, Partitioners, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { deleteKeysUnder } from '../shared/redis-keys.js';
@@ -37,7 +37,7 @@ function portInUse(port: number): Promise<boolean> {
 export async function busyPorts(config: KlineflowConfig): Promise<string[]> {
   const wanted = [
     ...Object.entries(config.simulator.ports).map(([name, port]) => [`simulator ${name}`, port] as const),
-    ...Object.entries(config.metrics.ports).map(([name, port]) => [`${name} /metrics`, port] as const),
+    ...SERVICES.map((s) => [`${s.name} /metrics`, config.metrics.ports[metricsPortKey(s.name)]] as const),
   ];
   const busy: string[] = [];
   for (const [name, port] of wanted) if (await portInUse(port)) busy.push(`${name} :${port}`);
