@@ -1,9 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { INTERVALS } from '@klineflow/exchanges';
+import { CHANNELS, INTERVALS } from '@klineflow/exchanges';
 import { metricsPortKey, SERVICES, type MetricsPortKey } from './services.js';
-
-export const CHANNELS = ['kline', 'ticker', 'depth', 'trade'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
