@@ -1,12 +1,15 @@
 import type { RawData } from 'ws';
 import { INTERVAL_MS } from '@klineflow/exchanges';
-import { binanceFacts, fromNativeInterval } from '@klineflow/exchange-modules';
+import {
+  binanceFacts, fromNativeInterval, type BinanceCombinedEvent, type BinanceServerShutdown, type BinanceStreamReply,
+} from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { timeframe } from '../market/timeframe.js';
 import { Sequences } from '../sequences.js';
 import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, Subscription } from '../subscription.js';
+import { objectText, quoted } from '../wire-text.js';
 import { depthSnapshot, klineEvent, tickerEvent, tradeEvent } from './payloads.js';
 
 interface BinanceState {
@@ -64,11 +67,11 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
     try {
       request = JSON.parse(data.toString()) as Request;
     } catch {
-      conn.send('{"error":{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"},"id":null}');
+      conn.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' }, id: null } satisfies BinanceStreamReply));
       return;
     }
     const id = request.id ?? null;
-    const reply = (body: object) => conn.send(JSON.stringify({ ...body, id }));
+    const reply = (body: Omit<BinanceStreamReply, 'id'>) => conn.send(JSON.stringify({ ...body, id } satisfies BinanceStreamReply));
     const invalid = (msg: string) => reply({ error: { code: 2, msg } });
     switch (request.method) {
       case 'SUBSCRIBE':
@@ -139,7 +142,7 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
   }
 
   protected override frameFor(conn: SimConnection<BinanceState>, sub: Subscription, payload: string): string {
-    return conn.state.combined ? `{"stream":"${sub.key}","data":${payload}}` : payload;
+    return conn.state.combined ? objectText<BinanceCombinedEvent>({ stream: quoted(sub.key), data: payload }) : payload;
   }
 
   protected renderKline(sub: Subscription, market: LiveMarket, bar: Bar, now: number): string {
@@ -159,6 +162,6 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
   }
 
   protected override shutdownNoticeFrame(): string {
-    return `{"e":"serverShutdown","E":${this.ctx.clock.now()}}`;
+    return objectText<BinanceServerShutdown>({ e: '"serverShutdown"', E: `${this.ctx.clock.now()}` });
   }
 }

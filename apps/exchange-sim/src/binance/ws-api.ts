@@ -1,9 +1,10 @@
 import type { RawData } from 'ws';
 import { INTERVAL_MS } from '@klineflow/exchanges';
-import { fromNativeInterval } from '@klineflow/exchange-modules';
+import { fromNativeInterval, type BinanceApiResponse } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import { Endpoint } from '../endpoint.js';
 import { openOf, timeframe } from '../market/timeframe.js';
+import { objectText } from '../wire-text.js';
 import { klineRow } from './payloads.js';
 
 const KLINES_WEIGHT = 2;
@@ -51,7 +52,7 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     try {
       request = JSON.parse(data.toString()) as ApiRequest;
     } catch {
-      conn.send(JSON.stringify({ id: null, status: 400, error: { code: -1100, msg: 'Malformed request: not valid JSON.' } }));
+      conn.send(JSON.stringify({ id: null, status: 400, error: { code: -1100, msg: 'Malformed request: not valid JSON.' } } satisfies BinanceApiResponse));
       return;
     }
     conn.send(this.answer(request));
@@ -61,7 +62,7 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     const id = request.id ?? null;
     const realNow = Date.now();
     const error = (status: number, code: number, msg: string, data?: object) =>
-      JSON.stringify({ id, status, error: { code, msg, ...(data ? { data } : {}) }, rateLimits: this.rateLimits() });
+      JSON.stringify({ id, status, error: { code, msg, ...(data ? { data } : {}) }, rateLimits: this.rateLimits() } satisfies BinanceApiResponse);
 
     if (realNow < this.bannedUntil || realNow < this.limitedUntil) {
       // Requesting again while rate-limited is the repeated violation Binance answers with a ban.
@@ -103,7 +104,7 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     for (let open = first; open <= last && rows.length < (limit as number); open += size) {
       rows.push(klineRow(market, this.ctx.market.bar(market.profile, tf, open, now), open + size - 1));
     }
-    return `{"id":${JSON.stringify(id)},"status":200,"result":[${rows.join(',')}],"rateLimits":${JSON.stringify(this.rateLimits())}}`;
+    return objectText<BinanceApiResponse>({ id: JSON.stringify(id), status: '200', result: `[${rows.join(',')}]`, rateLimits: JSON.stringify(this.rateLimits()) });
   }
 
   private rateLimits() {

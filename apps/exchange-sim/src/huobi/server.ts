@@ -1,12 +1,13 @@
 import { gzipSync } from 'node:zlib';
 import type { RawData } from 'ws';
-import { fromNativeInterval } from '@klineflow/exchange-modules';
+import { fromNativeInterval, type HuobiHistoryReply, type HuobiReply } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { openOf, timeframe } from '../market/timeframe.js';
 import { Sequences } from '../sequences.js';
 import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, Subscription } from '../subscription.js';
+import { objectText, type FieldsText } from '../wire-text.js';
 import { depthTick, klineTick, push, tickerTick, tradeTick } from './payloads.js';
 
 interface HuobiState {
@@ -60,11 +61,11 @@ export class HuobiServer extends StreamServer<HuobiState> {
     try {
       message = JSON.parse(data.toString()) as Message;
     } catch {
-      conn.send(JSON.stringify({ status: 'error', ts: now, 'err-code': 'bad-request', 'err-msg': 'invalid json' }));
+      conn.send(objectText<HuobiReply>(badRequestFields(now, 'invalid json')));
       return;
     }
-    const withId = (body: object) => JSON.stringify(message.id === undefined ? body : { id: message.id, ...body });
-    const badRequest = (msg: string) => conn.send(withId({ status: 'error', ts: now, 'err-code': 'bad-request', 'err-msg': msg }));
+    const reply = (fields: Omit<FieldsText<HuobiReply>, 'id'>) => conn.send(objectText<HuobiReply>(withId(message, fields)));
+    const badRequest = (msg: string) => reply(badRequestFields(now, msg));
     if (message.pong !== undefined) {
       conn.state.unansweredPings = 0;
       return;
@@ -76,10 +77,10 @@ export class HuobiServer extends StreamServer<HuobiState> {
       if (!sub) return badRequest(`invalid topic ${topic}`);
       if (message.sub !== undefined) {
         this.addSubscription(conn, sub);
-        return conn.send(withId({ status: 'ok', subbed: topic, ts: now }));
+        return reply({ status: '"ok"', subbed: JSON.stringify(topic), ts: `${now}` });
       }
       conn.subscriptions.delete(topic);
-      return conn.send(withId({ status: 'ok', unsubbed: topic, ts: now }));
+      return reply({ status: '"ok"', unsubbed: JSON.stringify(topic), ts: `${now}` });
     }
     if (typeof message.req === 'string') return this.history(conn, message, badRequest);
     badRequest('unknown request');
@@ -106,8 +107,7 @@ export class HuobiServer extends StreamServer<HuobiState> {
     for (let open = first; open <= last && bars.length < MAX_HISTORY_BARS; open += tf.sizeMs) {
       bars.push(klineTick(sub.market, this.ctx.market.bar(sub.market.profile, tf, open, now)));
     }
-    const id = message.id === undefined ? '' : `"id":${JSON.stringify(message.id)},`;
-    conn.send(`{${id}"rep":"${topic}","status":"ok","data":[${bars.join(',')}]}`);
+    conn.send(objectText<HuobiHistoryReply>(withId(message, { rep: JSON.stringify(topic), status: '"ok"', data: `[${bars.join(',')}]` })));
   }
 
   private parse(topic: string): Subscription | undefined {
@@ -147,4 +147,13 @@ export class HuobiServer extends StreamServer<HuobiState> {
         return push(sub.key, now, tradeTick(market, spot, this.sequences.next(`${market.native}:trade`)));
     }
   }
+}
+
+/** A reply's fields with the request's id first, where the request had one. */
+function withId<T extends { id?: string }>(message: { id?: unknown }, fields: Omit<FieldsText<T>, 'id'>): FieldsText<T> {
+  return (message.id === undefined ? fields : { id: JSON.stringify(message.id), ...fields }) as FieldsText<T>;
+}
+
+function badRequestFields(now: number, msg: string): FieldsText<HuobiReply> {
+  return { status: '"error"', ts: `${now}`, 'err-code': '"bad-request"', 'err-msg': JSON.stringify(msg) };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData } from 'ws';
-import { fromNativeInterval, okxFacts } from '@klineflow/exchange-modules';
+import { fromNativeInterval, okxFacts, type OkxEvent } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { timeframe, type Timeframe } from '../market/timeframe.js';
@@ -47,7 +47,7 @@ export class OkxServer extends StreamServer<OkxState> {
     if (text === 'ping') return conn.send('pong');
     const { connId } = conn.state;
     const error = (code: string, msg: string, id?: unknown) =>
-      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id }), event: 'error', code, msg, connId }));
+      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id: id as string }), event: 'error', code, msg, connId } satisfies OkxEvent));
     let request: { id?: unknown; op?: unknown; args?: unknown };
     try {
       request = JSON.parse(text) as typeof request;
@@ -77,8 +77,8 @@ export class OkxServer extends StreamServer<OkxState> {
     for (const sub of subs) {
       if (op === 'subscribe') this.addSubscription(conn, sub);
       else conn.subscriptions.delete(sub.key);
-      const [channel, instId] = sub.key.split(':');
-      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id }), event: op, arg: { channel, instId }, connId }));
+      const [channel = '', instId = ''] = sub.key.split(':');
+      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id: id as string }), event: op, arg: { channel, instId }, connId } satisfies OkxEvent));
     }
   }
 
@@ -109,7 +109,7 @@ export class OkxServer extends StreamServer<OkxState> {
     return JSON.stringify({
       event: 'notice', code: '64008', connId: conn.state.connId,
       msg: 'The connection will soon be closed for a service upgrade. Please reconnect.',
-    });
+    } satisfies OkxEvent);
   }
 }
 

@@ -1,16 +1,9 @@
 import { barCloseTime, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import { fromNativeInterval } from '../facts.js';
 import { binanceFacts } from './facts.js';
+import type { BinanceDepthSnapshot, BinanceKlineEvent, BinanceKlineRow, BinanceTickerEvent, BinanceTradeEvent } from './wire.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
-
-/* Binance spot wire shapes (docs/PROTOCOLS.md). Decimals are strings on the wire. */
-interface KlineEvent { e: 'kline'; E: number; s: string; k: { t: number; i: string; o: string; c: string; h: string; l: string; v: string; q: string; n: number; x: boolean } }
-interface TickerEvent { e: '24hrTicker'; E: number; s: string; c: string; Q: string; b: string; B: string; a: string; A: string; o: string; h: string; l: string; v: string; q: string; n: number }
-interface TradeEvent { e: 'trade'; E: number; s: string; t: number; p: string; q: string; T: number; m: boolean }
-interface DepthSnapshot { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] }
-/** WS-API klines row: [openTime, o, h, l, c, baseVol, closeTime, quoteVol, trades, takerBase, takerQuote, ignore]. */
-type KlineRow = [number, string, string, string, string, string, number, string, number, ...unknown[]];
 
 type Frame = Record<string, unknown>;
 
@@ -39,17 +32,17 @@ function mapStream(stream: string, data: Frame, context: FrameContext): MapResul
 function mapEvent(data: Frame, stream: string | undefined, context: FrameContext): MapResult {
   switch (data.e) {
     case 'kline':
-      return mapKline(data as unknown as KlineEvent, context);
+      return mapKline(data as unknown as BinanceKlineEvent, context);
     case '24hrTicker':
-      return mapTicker(data as unknown as TickerEvent, context);
+      return mapTicker(data as unknown as BinanceTickerEvent, context);
     case 'trade':
-      return mapTrade(data as unknown as TradeEvent, context);
+      return mapTrade(data as unknown as BinanceTradeEvent, context);
     case 'serverShutdown':
       return control;
     case undefined:
       // depth20 snapshots carry no event type and no symbol: the stream name has both.
       if (stream && /^[a-z0-9]+@depth(5|10|20)(@\d+ms)?$/.test(stream) && 'lastUpdateId' in data) {
-        return mapDepth(stream.slice(0, stream.indexOf('@')), data as unknown as DepthSnapshot, context);
+        return mapDepth(stream.slice(0, stream.indexOf('@')), data as unknown as BinanceDepthSnapshot, context);
       }
       return rejected('unknown_channel', `stream ${stream ?? '(none)'}`);
     default:
@@ -57,7 +50,7 @@ function mapEvent(data: Frame, stream: string | undefined, context: FrameContext
   }
 }
 
-function mapKline(event: KlineEvent, context: FrameContext): MapResult {
+function mapKline(event: BinanceKlineEvent, context: FrameContext): MapResult {
   const k = event.k;
   const interval = fromNativeInterval(exchange, k.i);
   if (!interval) return rejected('unknown_channel', `kline interval ${String(k.i)}`);
@@ -81,7 +74,7 @@ function mapKline(event: KlineEvent, context: FrameContext): MapResult {
   return records([{ channel: 'kline', record }], event.E);
 }
 
-function mapTicker(event: TickerEvent, context: FrameContext): MapResult {
+function mapTicker(event: BinanceTickerEvent, context: FrameContext): MapResult {
   return records([{
     channel: 'ticker',
     record: {
@@ -105,7 +98,7 @@ function mapTicker(event: TickerEvent, context: FrameContext): MapResult {
   }], event.E);
 }
 
-function mapTrade(event: TradeEvent, context: FrameContext): MapResult {
+function mapTrade(event: BinanceTradeEvent, context: FrameContext): MapResult {
   return records([{
     channel: 'trade',
     record: {
@@ -123,7 +116,7 @@ function mapTrade(event: TradeEvent, context: FrameContext): MapResult {
   }], event.E);
 }
 
-function mapDepth(nativeSymbol: string, snapshot: DepthSnapshot, context: FrameContext): MapResult {
+function mapDepth(nativeSymbol: string, snapshot: BinanceDepthSnapshot, context: FrameContext): MapResult {
   return records([{
     channel: 'depth',
     record: {
@@ -143,7 +136,7 @@ function mapDepth(nativeSymbol: string, snapshot: DepthSnapshot, context: FrameC
 function mapApiResponse(frame: Frame, context: FrameContext): MapResult {
   const backfill = context.backfill;
   if (!backfill || frame.status !== 200 || !Array.isArray(frame.result)) return control;
-  const rows = frame.result as KlineRow[];
+  const rows = frame.result as BinanceKlineRow[];
   const now = context.exchangeNow();
   const list: MappedRecord[] = [];
   for (const row of rows) {
@@ -153,7 +146,7 @@ function mapApiResponse(frame: Frame, context: FrameContext): MapResult {
   return records(list);
 }
 
-function historyBar(symbol: string, interval: Interval, row: KlineRow, exchangeNow: number, eventTime: number, recvTime: number): StandardKline {
+function historyBar(symbol: string, interval: Interval, row: BinanceKlineRow, exchangeNow: number, eventTime: number, recvTime: number): StandardKline {
   const openTime = row[0];
   return {
     exchange,

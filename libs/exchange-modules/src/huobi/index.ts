@@ -6,6 +6,7 @@ import { huobiProtocol } from './protocol.js';
 export * from './facts.js';
 export * from './mapper.js';
 export * from './protocol.js';
+export * from './wire.js';
 
 /** HTX (Huobi) (docs/PROTOCOLS.md). */
 export const huobi: ExchangeModule = { facts: huobiFacts, protocol: huobiProtocol, mapper: huobiMapper };

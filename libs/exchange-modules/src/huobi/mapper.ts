@@ -1,19 +1,12 @@
 import { barCloseTime, INTERVAL_MS, type Interval } from '@klineflow/exchanges';
 import { fromNativeInterval } from '../facts.js';
 import { huobiFacts } from './facts.js';
+import type { HuobiDepthTick, HuobiHistoryReply, HuobiKlineTick, HuobiPush, HuobiTickerTick, HuobiTradeTick } from './wire.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { parseWithNumberLiterals } from './literal-json.js';
 import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
 
-/*
- * HTX wire shapes (docs/PROTOCOLS.md). Frames are parsed with every number literal kept as its
- * source text, so each numeric field below is a string here; integers are converted explicitly.
- */
-interface KlineTick { id: string; open: string; close: string; low: string; high: string; amount: string; vol: string; count: string }
-interface TickerTick { open: string; high: string; low: string; close: string; amount: string; vol: string; count: string; bid: string; bidSize: string; ask: string; askSize: string; lastPrice: string; lastSize: string }
-interface DepthTick { bids: [string, string][]; asks: [string, string][]; version: string; ts: string }
-interface TradeTick { data: { id: string; ts: string; amount: string; price: string; direction: 'buy' | 'sell' }[] }
-interface Frame { ch?: string; ts?: string; tick?: unknown; rep?: string; status?: string; data?: unknown }
+type Frame = Partial<HuobiPush & HuobiHistoryReply> & { status?: string; data?: unknown };
 
 const exchange = 'huobi';
 const DEPTH_LEVELS = 20;
@@ -41,12 +34,12 @@ export const huobiMapper: Mapper = {
       const interval = fromNativeInterval(exchange, topic[3]);
       if (!interval) return rejected('unknown_channel', `kline period ${topic[3]}`);
       // HTX has no closed flag: the pipeline closes a bar when the next one starts or its time is up.
-      const bar = klineFromTick(symbol, interval, frame.tick as KlineTick, false, ts, context.recvTime);
+      const bar = klineFromTick(symbol, interval, frame.tick as HuobiKlineTick, false, ts, context.recvTime);
       return records([{ channel: 'kline', record: bar }], ts);
     }
-    if (channel === 'ticker') return mapTicker(symbol, frame.tick as TickerTick, ts, context);
-    if (channel === 'depth.step0') return mapDepth(symbol, frame.tick as DepthTick, ts, context);
-    return mapTrades(symbol, frame.tick as TradeTick, ts, context);
+    if (channel === 'ticker') return mapTicker(symbol, frame.tick as HuobiTickerTick, ts, context);
+    if (channel === 'depth.step0') return mapDepth(symbol, frame.tick as HuobiDepthTick, ts, context);
+    return mapTrades(symbol, frame.tick as HuobiTradeTick, ts, context);
   },
 };
 
@@ -62,7 +55,7 @@ function isControl(frame: object): boolean {
   return 'ping' in frame || 'pong' in frame || 'subbed' in frame || 'unsubbed' in frame || 'status' in frame || 'action' in frame || 'op' in frame;
 }
 
-function klineFromTick(symbol: string, interval: Interval, tick: KlineTick, isClosed: boolean, eventTime: number, recvTime: number): StandardKline {
+function klineFromTick(symbol: string, interval: Interval, tick: HuobiKlineTick, isClosed: boolean, eventTime: number, recvTime: number): StandardKline {
   const openTime = Number(tick.id) * 1000; // tick.id is the open time in SECONDS
   return {
     exchange,
@@ -91,7 +84,7 @@ function mapHistory(rep: string, data: unknown, context: FrameContext): MapResul
   if (!Array.isArray(data)) return rejected('malformed', 'rep without data[]');
   const symbol = huobiFacts.canonicalSymbol(topic[1] as string);
   const now = context.exchangeNow();
-  const list: MappedRecord[] = (data as KlineTick[]).map((tick) => {
+  const list: MappedRecord[] = (data as HuobiKlineTick[]).map((tick) => {
     const openTime = Number(tick.id) * 1000;
     const bar = klineFromTick(symbol, interval, tick, openTime + INTERVAL_MS[interval] <= now, backfillEventTime(context), context.recvTime);
     return { channel: 'kline', record: bar };
@@ -99,7 +92,7 @@ function mapHistory(rep: string, data: unknown, context: FrameContext): MapResul
   return records(list);
 }
 
-function mapTicker(symbol: string, tick: TickerTick, ts: number, context: FrameContext): MapResult {
+function mapTicker(symbol: string, tick: HuobiTickerTick, ts: number, context: FrameContext): MapResult {
   return records([{
     channel: 'ticker',
     record: {
@@ -123,7 +116,7 @@ function mapTicker(symbol: string, tick: TickerTick, ts: number, context: FrameC
   }], ts);
 }
 
-function mapDepth(symbol: string, tick: DepthTick, ts: number, context: FrameContext): MapResult {
+function mapDepth(symbol: string, tick: HuobiDepthTick, ts: number, context: FrameContext): MapResult {
   return records([{
     channel: 'depth',
     record: {
@@ -138,7 +131,7 @@ function mapDepth(symbol: string, tick: DepthTick, ts: number, context: FrameCon
   }], ts);
 }
 
-function mapTrades(symbol: string, tick: TradeTick, ts: number, context: FrameContext): MapResult {
+function mapTrades(symbol: string, tick: HuobiTradeTick, ts: number, context: FrameContext): MapResult {
   const list: MappedRecord[] = tick.data.map((t) => ({
     channel: 'trade',
     record: {

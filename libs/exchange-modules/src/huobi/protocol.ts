@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import { fromNativeInterval, toNativeInterval } from '../facts.js';
 import { huobiFacts } from './facts.js';
+import type { HuobiHistoryReply, HuobiReply } from './wire.js';
 import { FrameDecodeError, klineStream, type BackfillReply, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
 import { integerAfter } from '../scan.js';
 
@@ -64,7 +65,7 @@ export const huobiProtocol: ExchangeProtocol = {
       return JSON.stringify({ req: topic, id, from: Math.floor(range.startMs / 1000), to });
     },
     parseReply(text): BackfillReply {
-      let reply: { status?: string; data?: unknown[]; 'err-code'?: string; 'err-msg'?: string };
+      let reply: Partial<HuobiReply> & Partial<Pick<HuobiHistoryReply, 'rep' | 'data'>>;
       try {
         reply = JSON.parse(text) as typeof reply;
       } catch {
@@ -89,7 +90,7 @@ export function classifyHuobiFrame(text: string): FrameClass {
     const end = text.indexOf('}', PING_PREFIX.length);
     return { kind: 'ping', reply: `{"pong":${text.slice(PING_PREFIX.length, end).trim()}}` };
   }
-  let frame: { id?: unknown; status?: string; subbed?: string; unsubbed?: string; rep?: string; 'err-code'?: string; 'err-msg'?: string };
+  let frame: Partial<HuobiReply> & Partial<Pick<HuobiHistoryReply, 'rep' | 'data'>>;
   try {
     frame = JSON.parse(text) as typeof frame;
   } catch {

@@ -1,17 +1,9 @@
 import { barCloseTime, type Interval } from '@klineflow/exchanges';
 import { fromNativeInterval } from '../facts.js';
 import { okxFacts } from './facts.js';
+import type { OkxBook, OkxCandleRow, OkxPush, OkxTicker, OkxTrade } from './wire.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
-
-/* OKX v5 wire shapes (docs/PROTOCOLS.md): every number is a string, timestamps are string ms. */
-/** [ts (open), o, h, l, c, vol (base), volCcy (quote), volCcyQuote, confirm]. */
-type CandleRow = [string, string, string, string, string, string, string, string, string];
-interface Ticker { instId: string; last: string; lastSz: string; askPx: string; askSz: string; bidPx: string; bidSz: string; open24h: string; high24h: string; low24h: string; vol24h: string; volCcy24h: string; ts: string }
-interface Trade { instId: string; tradeId: string; px: string; sz: string; side: 'buy' | 'sell'; ts: string }
-/** Levels are [price, size, deprecated "0", order count]. */
-interface Book { asks: string[][]; bids: string[][]; ts: string; seqId?: number }
-interface Push { arg?: { channel?: string; instId?: string }; data?: unknown[]; event?: string }
 
 const exchange = 'okx';
 
@@ -22,7 +14,7 @@ export const okxMapper: Mapper = {
   ordering: { kline: 'arrival', ticker: 'event_time', depth: 'event_time', trade: 'event_time' },
   map(raw, context) {
     if (raw === 'pong') return control;
-    const frame = parseJson(raw) as Push | undefined;
+    const frame = parseJson(raw) as Partial<OkxPush<unknown>> & { event?: string } | undefined;
     if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');
     if (typeof frame.event === 'string') return control;
     const channel = frame.arg?.channel;
@@ -35,22 +27,22 @@ export const okxMapper: Mapper = {
       const interval = fromNativeInterval(exchange, channel);
       // candle1D opens at 16:00 UTC and would misalign every daily bar: only candle1Dutc is ours.
       if (!interval) return rejected('unknown_channel', `candle channel ${channel}`);
-      return mapCandles(symbol, interval, frame.data as CandleRow[], context);
+      return mapCandles(symbol, interval, frame.data as OkxCandleRow[], context);
     }
     switch (channel) {
       case 'tickers':
-        return mapTicker(symbol, frame.data[0] as Ticker, context);
+        return mapTicker(symbol, frame.data[0] as OkxTicker, context);
       case 'trades':
-        return mapTrades(symbol, frame.data as Trade[], context);
+        return mapTrades(symbol, frame.data as OkxTrade[], context);
       case 'books5':
-        return mapBook(symbol, frame.data[0] as Book, context);
+        return mapBook(symbol, frame.data[0] as OkxBook, context);
       default:
         return rejected('unknown_channel', `channel ${channel}`);
     }
   },
 };
 
-function mapCandles(symbol: string, interval: Interval, rows: CandleRow[], context: FrameContext): MapResult {
+function mapCandles(symbol: string, interval: Interval, rows: OkxCandleRow[], context: FrameContext): MapResult {
   const list: MappedRecord[] = [];
   for (const row of rows) {
     const openTime = Number(row[0]);
@@ -77,7 +69,7 @@ function mapCandles(symbol: string, interval: Interval, rows: CandleRow[], conte
   return records(list);
 }
 
-function mapTicker(symbol: string, t: Ticker, context: FrameContext): MapResult {
+function mapTicker(symbol: string, t: OkxTicker, context: FrameContext): MapResult {
   const ts = Number(t.ts);
   return records([{
     channel: 'ticker',
@@ -102,7 +94,7 @@ function mapTicker(symbol: string, t: Ticker, context: FrameContext): MapResult 
   }], ts);
 }
 
-function mapTrades(symbol: string, trades: Trade[], context: FrameContext): MapResult {
+function mapTrades(symbol: string, trades: OkxTrade[], context: FrameContext): MapResult {
   let latest: number | undefined;
   const list: MappedRecord[] = trades.map((t) => {
     const ts = Number(t.ts);
@@ -118,7 +110,7 @@ function mapTrades(symbol: string, trades: Trade[], context: FrameContext): MapR
   return records(list, latest);
 }
 
-function mapBook(symbol: string, book: Book, context: FrameContext): MapResult {
+function mapBook(symbol: string, book: OkxBook, context: FrameContext): MapResult {
   const ts = Number(book.ts);
   const level = (l: string[]): [string, string] => [l[0] as string, l[1] as string];
   return records([{

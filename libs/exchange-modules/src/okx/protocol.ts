@@ -1,5 +1,6 @@
 import { fromNativeInterval, toNativeInterval } from '../facts.js';
 import { okxFacts } from './facts.js';
+import type { OkxEvent } from './wire.js';
 import { batchWithin } from '../batch.js';
 import { klineStream, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
 
@@ -59,7 +60,7 @@ export function classifyOkxFrame(text: string): FrameClass {
     if (channelEnd > 0 && instEnd > 0) return { kind: 'data', key: okxKey(text.slice(PUSH_PREFIX.length, channelEnd), text.slice(instAt + INST_ID.length, instEnd)) };
   }
   if (text === 'pong') return { kind: 'pong' };
-  let frame: { event?: string; code?: string; msg?: string; id?: string; arg?: { channel?: string; instId?: string } };
+  let frame: Partial<OkxEvent>;
   try {
     frame = JSON.parse(text) as typeof frame;
   } catch {
