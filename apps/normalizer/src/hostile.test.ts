@@ -137,7 +137,7 @@ test('a hostile exchange time does not move the exchange clock: HTX bars are not
   const tick = (ts: string, id: number) => `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${id / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;
   n.process(rawMessage('huobi', tick(String(T0 + 1000), T0), T0));
   n.process(rawMessage('huobi', tick('100000000000000000000000', T0), T0));
-  n.closeDueHtxBars();
+  n.closeDueInferredBars();
   const drained = n.drain();
   assert.deepEqual(on<StandardKline>(drained, TOPICS.klines).map((k) => k.is_closed), [false], 'the open bar stays open');
   assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), ['bounds']);

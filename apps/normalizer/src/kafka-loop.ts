@@ -7,7 +7,7 @@ import type { Normalizer, RawMessage } from './pipeline.js';
 import { loadStreamStates } from './state-store.js';
 
 export const CONSUMER_GROUP = 'normalizer';
-const HTX_CLOCK_CHECK_MS = 250;
+const CLOCK_CLOSE_CHECK_MS = 250;
 
 export interface LoopOptions {
   readonly kafka: Kafka;
@@ -205,18 +205,18 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
     },
   });
 
-  const htxClock = setInterval(() => {
-    normalizer.closeDueHtxBars();
+  const clockCheck = setInterval(() => {
+    normalizer.closeDueInferredBars();
     normalizer.retryUnfilledBackfills();
     sender.kick();
-  }, HTX_CLOCK_CHECK_MS);
+  }, CLOCK_CLOSE_CHECK_MS);
 
   return {
     ready,
     assignment: () => latestAssignment,
     async stop() {
       stopping = true;
-      clearInterval(htxClock);
+      clearInterval(clockCheck);
       // Send and commit while still a group member: once the consumer has left, no commit is possible.
       current?.pause((options.topics ?? RAW_TOPICS).map((topic) => ({ topic })));
       await prefetched.idle();

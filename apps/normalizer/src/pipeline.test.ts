@@ -122,16 +122,16 @@ test('HTX close inference: a later tick.id closes the previous bar with its last
   assert.ok(bars[2]!.event_time > bars[1]!.event_time, 'the closed version outranks the open ones');
   assert.equal(bars[2]!.volume, '1.50');
 
-  normalizer.closeDueHtxBars();
+  normalizer.closeDueInferredBars();
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'bar 1 is not over on the exchange clock yet');
   advance(10 * MIN);
-  normalizer.closeDueHtxBars();
+  normalizer.closeDueInferredBars();
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'our wall time alone closes nothing: the exchange may only be delayed');
   // Another HTX stream shows exchange time T0 + 2 MIN + 3000: bar 1's interval plus grace is over.
   const other = `{"ch":"market.ethusdt.kline.1min","ts":${T0 + 2 * MIN + 3000},"tick":{"id":${(T0 + 2 * MIN) / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;
   const otherBars = on<StandardKline>(feed(normalizer, 'huobi', [other]), TOPICS.klines);
   assert.deepEqual(otherBars.map((k) => k.symbol), ['ETHUSDT']);
-  normalizer.closeDueHtxBars();
+  normalizer.closeDueInferredBars();
   const clockClose = normalizer.drain();
   const byClock = on<StandardKline>(clockClose, TOPICS.klines);
   assert.deepEqual(byClock.map((k) => [k.open_time, k.close, k.is_closed]), [[T0 + MIN, '103.30', true]]);
@@ -145,7 +145,7 @@ test('HTX close inference: a later tick.id closes the previous bar with its last
   assert.ok(corrected!.event_time > byClock[0]!.event_time, 'the correction outranks the inferred close downstream');
   const again = feed(normalizer, 'huobi', [rep], { kind: 'backfill', backfill_symbol: 'BTCUSDT', backfill_interval: '1m', backfill_start: String(T0 + MIN), backfill_end: String(T0 + MIN) });
   assert.equal(on(again, TOPICS.klines).length, 0, 'a repeated reply is a duplicate');
-  normalizer.closeDueHtxBars();
+  normalizer.closeDueInferredBars();
   assert.equal(on(normalizer.drain(), TOPICS.klines).length, 0, 'closed once');
   const late = feed(normalizer, 'huobi', [huobiTick(T0 + MIN, '103.40', T0 + 2 * MIN + 4000)]);
   assert.equal(on(late, TOPICS.klines).length, 0, 'a tick after the close is stale');

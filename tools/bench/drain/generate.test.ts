@@ -69,7 +69,7 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
   const config = loadConfig([], {});
   const generator = new FrameGenerator({ symbolsPerExchange: 40, startTime: START });
   let now = START;
-  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms, () => now);
+  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms, () => now);
   const out = new Map<string, number>();
   const collect = () => {
     for (const { topic, messages } of normalizer.drain().topicMessages) out.set(topic, (out.get(topic) ?? 0) + messages.length);
@@ -84,7 +84,7 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
       normalizer.process(Object.assign(message, { key: frame.key }));
     }
     // The Kafka loop checks the HTX clock every 250 ms: it must close nothing the frames do not close themselves.
-    normalizer.closeDueHtxBars();
+    normalizer.closeDueInferredBars();
     collect();
   }
   const expected = generator.expected;
