@@ -42,7 +42,7 @@ for (let i = 0; i < 1000; i++) {
 }
 const policy = integrityPolicy({
   price_jump_percent: 20, price_jump_policy: 'flag', volume_spike_multiple: 50, volume_median_window: 30, volume_spike_policy: 'flag',
-  htx_close_grace_ms: 3000, open_bar_gap_grace_ms: 10_000,
+  inferred_close_grace_ms: 3000, open_bar_gap_grace_ms: 10_000,
 });
 
 export const cases: BenchCase[] = [

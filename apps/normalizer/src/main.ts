@@ -11,7 +11,7 @@ await runService('normalizer', async (ctx) => {
   await ensureTopics(admin, config.kafka.partitions);
   await admin.disconnect();
 
-  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms, Date.now, normalizerBounds(config.integrity));
+  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms, Date.now, normalizerBounds(config.integrity));
   const loop = await startKafkaLoop({
     kafka, normalizer, registry: ctx.registry, health: ctx.health, logger,
     onFatal: (reason, error) => {

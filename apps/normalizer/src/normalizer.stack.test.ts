@@ -70,7 +70,7 @@ test('raw.binance frames (one malformed) → normalizer loop → kline-data and 
   const tracer = startTracing('normalizer-test', { ...config.tracing, sample_ratio: 1 }, spans);
   const groupId = `normalizer-stack-${randomUUID()}`;
   const fatal: string[] = [];
-  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms);
   const loop = await startKafkaLoop({
     kafka, normalizer, registry: new Registry(), health: new HealthRegistry(), logger: createLogger('normalizer-test', 'warn'),
     onFatal: (reason) => fatal.push(reason), groupId, topics: [rawTopic('binance')], fromBeginning: false,
@@ -135,7 +135,7 @@ test('a rebalance hands streams over with their state: partitions that move away
   const groupId = `normalizer-rebalance-${randomUUID()}`;
   const fatal: string[] = [];
   const start = () => {
-    const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+    const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms);
     return startKafkaLoop({
       kafka, normalizer, registry: new Registry(), health: new HealthRegistry(), logger: createLogger('normalizer-test', 'warn'),
       onFatal: (reason) => fatal.push(reason), groupId, topics: [rawTopic('binance')], fromBeginning: false,

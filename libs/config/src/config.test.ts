@@ -71,3 +71,17 @@ test('the shipped configs are valid', () => {
     assert.ok(resolveExchange(config, 'binance'), `${file} ingests Binance`);
   }
 });
+
+test('renamed keys: an old config loads to the same values; both names with different values is an error naming both', () => {
+  const old = parseConfig('[integrity]\nhtx_close_grace_ms = 4500\n[simulator]\nhuobi_ping_interval = 2\nokx_idle_timeout = 12');
+  const current = parseConfig('[integrity]\ninferred_close_grace_ms = 4500\n[simulator.huobi]\nping_interval = 2\n[simulator.okx]\nidle_timeout = 12');
+  assert.deepEqual(old, current);
+  assert.equal(old.integrity.inferred_close_grace_ms, 4500);
+  assert.deepEqual([old.simulator.huobi.ping_interval, old.simulator.okx.idle_timeout], [2, 12]);
+  assert.deepEqual(parseConfig('', { KLINEFLOW__INTEGRITY__HTX_CLOSE_GRACE_MS: '4500' }).integrity, current.integrity, 'the old name works from the environment too');
+  assert.equal(parseConfig('[integrity]\nhtx_close_grace_ms = 4500\ninferred_close_grace_ms = 4500').integrity.inferred_close_grace_ms, 4500, 'both names, same value');
+  assert.throws(
+    () => parseConfig('[simulator]\nokx_idle_timeout = 12\n[simulator.okx]\nidle_timeout = 30'),
+    (error: Error) => error instanceof ConfigError && /simulator\.okx_idle_timeout is the old name of simulator\.okx\.idle_timeout.*12 and 30/.test(error.message),
+  );
+});

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseToml } from 'smol-toml';
 import { configSchema, type KlineflowConfig } from './schema.js';
+import { applyRenamedKeys } from './aliases.js';
 import { ConfigError } from './errors.js';
 import { checkCredentials } from './secrets.js';
 
@@ -109,6 +110,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = {}, source = 
     throw new ConfigError(`cannot parse ${source} as TOML: ${(error as Error).message}`);
   }
   applyEnvOverrides(document, env);
+  applyRenamedKeys(document, source);
   if (!validateConfig(document)) throw new ConfigError(formatConfigErrors(validateConfig.errors ?? [], source));
   const config = document as unknown as KlineflowConfig;
   checkCredentials(config, source);

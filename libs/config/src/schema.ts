@@ -177,7 +177,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'htx_close_grace_ms', 'open_bar_gap_grace_ms', 'max_clock_skew_ms'],
+      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'inferred_close_grace_ms', 'open_bar_gap_grace_ms', 'max_clock_skew_ms'],
       properties: {
         /** A close that moves more than this percentage from the previous close is a price jump. */
         price_jump_percent: { type: 'number', exclusiveMinimum: 0, default: 20 },
@@ -186,8 +186,11 @@ export const configSchema = {
         volume_spike_multiple: { type: 'number', exclusiveMinimum: 1, default: 50 },
         volume_median_window: { type: 'integer', minimum: 3, default: 30 },
         volume_spike_policy: { type: 'string', enum: ['flag', 'reject'], default: 'flag' },
-        /** HTX has no closed flag: a bar with no later tick is closed this long after its interval ends. */
-        htx_close_grace_ms: { type: 'integer', minimum: 0, default: 3000 },
+        /**
+         * Exchanges whose mapper infers bar closes (HTX sends no closed flag): a bar with no later tick is
+         * closed this long after its interval ends, on the exchange clock. Old name: htx_close_grace_ms.
+         */
+        inferred_close_grace_ms: { type: 'integer', minimum: 0, default: 3000 },
         /** An open bar whose previous bar never closed is reported as a gap once it is this old (exchange clock). */
         open_bar_gap_grace_ms: { type: 'integer', minimum: 0, default: 10000 },
         /**
@@ -232,7 +235,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'huobi_ping_interval', 'pong_timeout', 'max_connection_age', 'okx_idle_timeout', 'shutdown_grace_ms', 'api_weight_limit', 'unknown_symbols', 'ports'],
+      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'pong_timeout', 'max_connection_age', 'shutdown_grace_ms', 'api_weight_limit', 'unknown_symbols', 'huobi', 'okx', 'ports'],
       properties: {
         /** `npm start` also runs exchange-sim when true. */
         enabled: { type: 'boolean', default: false },
@@ -243,20 +246,38 @@ export const configSchema = {
         update_interval_ms: { type: 'integer', minimum: 10, default: 2000 },
         /** Server keepalive period in seconds (Binance 20, HTX 5 in production). */
         ping_interval: { ...seconds, default: 20 },
-        /** HTX `{"ping":ts}` period in seconds; two unanswered pings close the connection. */
-        huobi_ping_interval: { ...seconds, default: 5 },
         /** Binance closes a connection whose pong has not arrived this many seconds after a ping. */
         pong_timeout: { ...seconds, default: 60 },
         /** Binance closes connections older than this many seconds (24 h in production). */
         max_connection_age: { ...seconds, default: 86_400 },
-        /** OKX closes with 4004 after this many seconds without a client message. */
-        okx_idle_timeout: { ...seconds, default: 30 },
         /** Delay between a shutdown notice (Binance serverShutdown, OKX 64008) and the close. */
         shutdown_grace_ms: { type: 'integer', minimum: 0, default: 2000 },
         /** Binance WS-API REQUEST_WEIGHT budget per minute (each klines request weighs 2). */
         api_weight_limit: { type: 'integer', minimum: 2, default: 6000 },
         /** Symbols that are acknowledged on subscribe but never deliver data (like Binance unknown symbols). */
         unknown_symbols: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 2 }, default: [] },
+        /** [simulator.huobi]: HTX's own server rules (old name of ping_interval: simulator.huobi_ping_interval). */
+        huobi: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['ping_interval'],
+          properties: {
+            /** HTX `{"ping":ts}` period in seconds; two unanswered pings close the connection. */
+            ping_interval: { ...seconds, default: 5 },
+          },
+        },
+        /** [simulator.okx]: OKX's own server rules (old name of idle_timeout: simulator.okx_idle_timeout). */
+        okx: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          required: ['idle_timeout'],
+          properties: {
+            /** OKX closes with 4004 after this many seconds without a client message. */
+            idle_timeout: { ...seconds, default: 30 },
+          },
+        },
         ports: {
           type: 'object',
           additionalProperties: false,

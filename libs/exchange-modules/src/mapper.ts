@@ -41,7 +41,7 @@ export type MapResult =
  * How an exchange says a bar is final. `flagged`: its updates carry a closed flag (Binance `x`, OKX
  * `confirm`). `inferred`: they carry none, so the normalizer closes a bar with the values of its last
  * update when a later bar of the stream starts, or once its interval plus the close grace
- * (`integrity.htx_close_grace_ms`) is over on the exchange clock, and then fetches the exchange's final
+ * (`integrity.inferred_close_grace_ms`) is over on the exchange clock, and then fetches the exchange's final
  * version where it can.
  */
 export type BarClosing = 'flagged' | 'inferred';

@@ -213,7 +213,7 @@ try {
   const sinks = runApps.filter((a): a is Exclude<AppName, 'normalizer'> => a !== 'normalizer');
   if (sinks.length > 0 && (!sinkStart || !sinkEnd)) {
     // Without a normalizer drain in this run: the real Normalizer, in this process, makes the records.
-    const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.htx_close_grace_ms);
+    const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms);
     sinkStart = await endOffsets(admin, RECORD_TOPICS);
     log(`filling ${RECORD_TOPICS.join(', ')} with the records of ${int(options.frames)} frames, normalized in-process`);
     const fill: FillResult & { frames: number } = await fillRecords(kafka, new FrameGenerator(generatorOptions), options.frames, normalizer);

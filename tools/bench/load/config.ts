@@ -54,7 +54,7 @@ export function benchConfig(baseToml: string, options: { symbols: number; speed:
   const updateMs = typeof simulator.update_interval_ms === 'number' ? simulator.update_interval_ms : 2000;
   // Graces are measured on the exchange clock: a faster clock needs them scaled (as the e2e suite does at 60×).
   const integrity = table(doc, 'integrity');
-  integrity.htx_close_grace_ms = Math.max(3000, Math.round(1.5 * updateMs * options.speed));
+  integrity.inferred_close_grace_ms = Math.max(3000, Math.round(1.5 * updateMs * options.speed));
   integrity.open_bar_gap_grace_ms = Math.max(10_000, Math.round(10_000 * options.speed));
   // The exchange clock pulls ahead of ours by (speed - 1) s per second; beyond the skew the normalizer refuses its times.
   if (options.speed > 1) integrity.max_clock_skew_ms = 30 * 86_400_000;

@@ -18,7 +18,7 @@ test('the bench config: N synthetic symbols everywhere, its own Redis prefix and
   assert.equal(config.storage.redis.key_prefix, BENCH_KEY_PREFIX);
   assert.equal(config.storage.clickhouse.database, BENCH_DATABASE);
   assert.equal(config.simulator.speed, 1);
-  assert.equal(config.integrity.htx_close_grace_ms, 3000);
+  assert.equal(config.integrity.inferred_close_grace_ms, 3000);
   for (const exchange of ['binance', 'okx', 'huobi'] as const) {
     const resolved = resolveExchange(config, exchange)!;
     assert.equal(resolved.symbols.length, 1200);
@@ -35,7 +35,7 @@ test('the bench config: N synthetic symbols everywhere, its own Redis prefix and
 test('a faster simulator clock scales the graces measured on the exchange clock', () => {
   const { config } = benchConfig(base, { symbols: 2, speed: 60, channels: ['kline'] });
   assert.equal(config.simulator.speed, 60);
-  assert.equal(config.integrity.htx_close_grace_ms, 180_000);
+  assert.equal(config.integrity.inferred_close_grace_ms, 180_000);
   assert.equal(config.integrity.open_bar_gap_grace_ms, 600_000);
 });
 
