@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '@klineflow/config';
 import { ALL_TOPICS, createKafka } from '@klineflow/kafka';
-import { KAFKA_CLASSPATH, startScramKafka, type PrivateServer } from '../apps/platform-e2e/src/private-servers.js';
+import { KAFKA_CLASSPATH, startScramKafka, type PrivateServer } from '@klineflow/test-support';
 import { RENDER_ARGS, helmPath, run } from './binaries.js';
 
 const USER = { username: 'klineflow', password: `topics-${process.pid}-${Date.now()}` };

@@ -27,3 +27,12 @@ test('a library importing an app is a lint error', async () => {
   const rules = report!.messages.map((m) => m.ruleId);
   assert.ok(rules.includes('@nx/enforce-module-boundaries'), `expected a boundary violation, got ${JSON.stringify(report!.messages)}`);
 });
+
+test('production code importing @klineflow/test-support is a lint error; a test importing it is not', async () => {
+  const eslint = new ESLint();
+  const source = "import { TcpProxy } from '@klineflow/test-support';\nexport const proxy = new TcpProxy(1);\n";
+  const rulesAt = async (filePath: string) => (await eslint.lintText(source, { filePath }))[0]!.messages.map((m) => m.ruleId);
+  assert.ok((await rulesAt('libs/sink-runtime/src/boundary-probe.ts')).includes('no-restricted-imports'), 'a library source file');
+  assert.ok((await rulesAt('apps/redis-writer/src/boundary-probe.ts')).includes('no-restricted-imports'), 'an app source file');
+  assert.deepEqual(await rulesAt('apps/redis-writer/src/boundary-probe.test.ts'), [], 'a test file');
+});

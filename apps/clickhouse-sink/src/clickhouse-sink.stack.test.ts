@@ -8,7 +8,8 @@ import { Kafka, logLevel, tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
-import { BatchingSinkConsumer, DeadLetterPublisher, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, type SinkRecord } from '@klineflow/sink-runtime';
+import { TcpProxy } from '@klineflow/test-support';
 import { ensureSchema } from './ddl.js';
 import { insertKlines, prepareBatch, writeKlines } from './kline-writer.js';
 

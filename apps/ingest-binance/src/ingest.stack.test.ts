@@ -8,7 +8,7 @@ import type { BackfillRequest } from '@klineflow/schemas';
 import { createLogger, HealthRegistry, type ServiceContext } from '@klineflow/observability';
 import { runIngest } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from '@klineflow/exchange-modules';
-import { MIN, MiniBinance, startWsApi, waitFor } from './test-server.js';
+import { MIN, MiniBinance, startWsApi, waitUntil } from '@klineflow/test-support';
 
 interface Landed {
   key: string;
@@ -73,7 +73,7 @@ test('live frames and backfill replies land in raw.binance with their headers an
   const api = await startWsApi({ rateLimitFirst: false });
   const { symbol, native, ctx, kafka, landed, stop } = await startIngest(server, api.url);
   try {
-    await waitFor(() => ['1m', '5m'].every((i) => landed.some((m) => m.key === `${native}@kline_${i}`)), 'live frames of both streams in Kafka', 30_000);
+    await waitUntil(() => ['1m', '5m'].every((i) => landed.some((m) => m.key === `${native}@kline_${i}`)), 'live frames of both streams in Kafka', 30_000);
     const live = landed.find((m) => m.key === `${native}@kline_1m`)!;
     assert.match(live.value, new RegExp(`^\\{"stream":"${native}@kline_1m","data":\\{"e":"kline"`), 'exact frame text');
     assert.equal(live.headers.exchange, 'binance');
@@ -90,7 +90,7 @@ test('live frames and backfill replies land in raw.binance with their headers an
     // The backfill consumer group may still be joining: keep offering the request until it is served.
     for (let attempt = 0; attempt < 20 && !landed.some((m) => m.headers.kind === 'backfill'); attempt++) {
       await producer.send({ topic: TOPICS.backfillRequests, messages: [{ value: JSON.stringify({ exchange: 'binance', symbol, interval: '1m', start_time: start, end_time: start + 4 * MIN, reason: 'gap', requested_at: Date.now() }) }] });
-      await waitFor(() => landed.some((m) => m.headers.kind === 'backfill'), 'a backfill reply in Kafka', 3000).catch(() => undefined);
+      await waitUntil(() => landed.some((m) => m.headers.kind === 'backfill'), 'a backfill reply in Kafka', 3000).catch(() => undefined);
     }
     await producer.disconnect();
     const backfill = landed.find((m) => m.headers.kind === 'backfill');
@@ -103,7 +103,7 @@ test('live frames and backfill replies land in raw.binance with their headers an
     assert.match(backfill.value, /^\{"id":"bf\d+","status":200,"result":\[\[/);
     assert.equal(api.requests.at(-1)!.params.symbol, symbol);
     const connectionHealth = () => ctx.health.report().components['ws:binance-s0-main-0-r0'];
-    await waitFor(() => connectionHealth() !== undefined, 'the connection listed in /health');
+    await waitUntil(() => connectionHealth() !== undefined, 'the connection listed in /health');
     assert.equal(connectionHealth()!.status, 'up');
     assert.ok(connectionHealth()!.lastMessageAgeMs! < 5000);
   } finally {
@@ -128,10 +128,10 @@ test('after an outage, backfill-requests ask for exactly the bars that closed on
       const request = JSON.parse(message.value?.toString() ?? '{}') as BackfillRequest;
       if (request.symbol === symbol && request.reason === 'outage') requests.push(request);
     });
-    await waitFor(() => landed.some((m) => m.key === `${native}@kline_1m`), 'live frames', 30_000);
+    await waitUntil(() => landed.some((m) => m.key === `${native}@kline_1m`), 'live frames', 30_000);
     const firstConnection = landed[0]!.headers.conn_id!;
     server.connections[0]!.ws.terminate();
-    await waitFor(() => landed.some((m) => m.headers.conn_id !== firstConnection && m.headers.kind === 'live'), 'data on the new connection', 30_000);
+    await waitUntil(() => landed.some((m) => m.headers.conn_id !== firstConnection && m.headers.kind === 'live'), 'data on the new connection', 30_000);
     const eventTime = (m: Landed) => Number(/"E":(\d+)/.exec(m.value)![1]);
     const lastBefore = Math.max(...landed.filter((m) => m.headers.conn_id === firstConnection).map(eventTime));
     const firstAfter = Math.min(...landed.filter((m) => m.headers.conn_id !== firstConnection && m.headers.kind === 'live').map(eventTime));
@@ -141,7 +141,7 @@ test('after an outage, backfill-requests ask for exactly the bars that closed on
       .map(([interval, size]) => ({ interval, ...closedBetween(size) }))
       .filter((e) => e.last >= e.first);
     assert.ok(expected.some((e) => e.interval === '1m'), 'the outage spanned at least one 1m close');
-    await waitFor(() => requests.length >= expected.length, 'the outage backfill requests', 30_000);
+    await waitUntil(() => requests.length >= expected.length, 'the outage backfill requests', 30_000);
     assert.deepEqual(requests.map((r) => [r.interval, r.start_time, r.end_time]).sort(), expected.map((e) => [e.interval, e.first, e.last]).sort());
   } finally {
     await reader.disconnect();

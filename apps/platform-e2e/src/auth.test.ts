@@ -1,6 +1,6 @@
 // Credentials against real servers with authentication switched on (issue 11 part 2): a Kafka broker
 // whose only listener is SASL_PLAINTEXT with SCRAM, a redis-server with `requirepass` and an ACL user,
-// a clickhouse-server whose only user has a password. All three are private (private-servers.ts), so
+// a clickhouse-server whose only user has a password. All three are private (@klineflow/test-support private-servers.ts), so
 // the shared, unauthenticated stack is left alone.
 //
 // For each: the right credentials write data that is read back; a wrong password and no credentials
@@ -25,7 +25,7 @@ import { AppProcess, type AppName } from '@klineflow/process-runner';
 import type { StandardKline } from '@klineflow/schemas';
 import { clickhouseConnection, redisConnection } from '@klineflow/sink-runtime';
 import { waitFor } from './harness.js';
-import { freePort, makeCertificates, startAuthClickhouse, startAuthRedis, startScramKafka, type Certificates, type PrivateServer } from './private-servers.js';
+import { freePort, makeCertificates, startAuthClickhouse, startAuthRedis, startScramKafka, type Certificates, type PrivateServer } from '@klineflow/test-support';
 
 /** Distinctive, so that finding one in a log line cannot be a coincidence. */
 const secret = (what: string) => `${what}-${randomBytes(12).toString('base64url')}`;

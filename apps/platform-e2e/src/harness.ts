@@ -7,7 +7,11 @@ import { ALL_TOPICS, ensureTopics, Kafka, logLevel } from '@klineflow/kafka';
 import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
 import { metricsPortKey, SERVICES } from '@klineflow/config';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
+import { waitFor } from '@klineflow/test-support';
 import { METRICS_PORTS } from './metrics.js';
+
+// The e2e tests take waitFor from here, with the rest of the harness.
+export { waitFor };
 
 /** KLINEFLOW_E2E_KAFKA points a run at a private broker, when the shared stack's is busy with someone else's platform. */
 export const KAFKA_BROKER = process.env.KLINEFLOW_E2E_KAFKA ?? '127.0.0.1:9092';
@@ -23,22 +27,6 @@ export const SYMBOLS_50 = [
   'ETC', 'FIL', 'APT', 'ARB', 'OP', 'NEAR', 'ICP', 'HBAR', 'VET', 'SAND', 'MANA', 'AXS', 'AAVE', 'EGLD', 'THETA', 'FTM', 'XTZ',
   'EOS', 'FLOW', 'CHZ', 'KAVA', 'GALA', 'MINA', 'CRV', 'SNX', 'COMP', 'ZEC', 'DASH', 'ENJ', 'BAT', 'ZIL', 'INJ', 'SUI',
 ].map((base) => `${base}USDT`);
-
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 const port = (base: number) => base + PORT_OFFSET;
 const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {

@@ -13,17 +13,16 @@
 // installs (Java and the Kafka jars, redis-server).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { ensureTopics, Kafka, logLevel, TOPICS } from '@klineflow/kafka';
-import { TcpProxy } from '@klineflow/sink-runtime';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
+import { freePort, startPrivateKafka, startPrivateRedis, stopChild, TcpProxy, waitFor } from '@klineflow/test-support';
 
 const OUTAGE_MS = Number(process.env.KLINEFLOW_OUTAGE_MS ?? 180_000);
 /** Records are produced in rounds this far apart, from the cut until just before Redis returns. */
@@ -33,87 +32,23 @@ const NOTICE_MS = 10_000;
 const RUN = `outage${Date.now()}`;
 const PREFIX = `${RUN}:`;
 const BUNDLE = 'dist/apps/redis-writer/main.js';
-const KAFKA_VERSION = /^KAFKA_VERSION="([^"]+)"/m.exec(readFileSync('tools/stack/stack.sh', 'utf8'))?.[1];
-const KAFKA_HOME = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache', 'klineflow'), `kafka-${KAFKA_VERSION}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'klineflow-redis-outage-'));
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
 const output: string[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-/** Stops a child we started: SIGTERM, SIGKILL after `graceMs`. */
-async function stopChild(child: ChildProcess, graceMs = 20_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** A single-node KRaft broker of our own, from tools/stack's properties, in `dir`. */
-async function startPrivateKafka(): Promise<string> {
-  assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
-  const [port, controllerPort] = [await freePort(), await freePort()];
-  const kafkaDir = join(dir, 'kafka');
-  const properties = readFileSync('tools/stack/kafka-server.properties', 'utf8')
-    .replaceAll('@DIR@', kafkaDir).replaceAll('@PORT@', String(port)).replaceAll('@CONTROLLER_PORT@', String(controllerPort));
-  const propertiesPath = join(dir, 'server.properties');
-  writeFileSync(propertiesPath, properties);
-  const classpath = `${KAFKA_HOME}/libs/*`;
-  const java = (args: string[]) => spawnSync('java', ['-cp', classpath, ...args], { encoding: 'utf8' });
-  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
-  const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath]);
-  assert.equal(format.status, 0, format.stderr);
-  const broker = spawn('java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
-    `-Dkafka.logs.dir=${kafkaDir}/logs`, '-cp', classpath, 'kafka.Kafka', propertiesPath], { stdio: 'ignore' });
-  cleanup.push(() => stopChild(broker));
-  const address = `127.0.0.1:${port}`;
-  const admin = new Kafka({ clientId: 'redis-outage-test', brokers: [address], logLevel: logLevel.NOTHING }).admin();
+/** A private broker with the real topics, and a private redis-server; each stopped at the end. */
+async function startPrivateStores(): Promise<{ broker: string; redisPort: number }> {
+  const [kafka, redis] = await Promise.all([startPrivateKafka(dir), startPrivateRedis(dir)]);
+  cleanup.push(() => kafka.stop(), () => redis.stop());
+  const admin = new Kafka({ clientId: 'redis-outage-test', brokers: [kafka.address], logLevel: logLevel.NOTHING }).admin();
   await waitFor('the private Kafka broker and its topics', 120_000, async () => {
-    assert.equal(broker.exitCode, null, 'the private broker exited');
     await admin.connect();
     await ensureTopics(admin, 2);
     return true;
   }, 1_000);
   await admin.disconnect();
-  return address;
-}
-
-async function startPrivateRedis(): Promise<number> {
-  const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-  cleanup.push(() => stopChild(server, 5_000));
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  await waitFor('the private redis-server', 20_000, async () => {
-    await probe.connect().catch(() => undefined);
-    return (await probe.ping()) === 'PONG' ? true : undefined;
-  });
-  probe.disconnect();
-  return port;
+  return { broker: kafka.address, redisPort: Number(redis.address.split(':')[1]) };
 }
 
 const MINUTE = 60_000;
@@ -171,7 +106,7 @@ let metricsUrl: string;
 
 before(async () => {
   assert.ok(existsSync(BUNDLE), `${BUNDLE} missing: run node tools/build.mjs (npm test builds first)`);
-  const [broker, redisPort] = await Promise.all([startPrivateKafka(), startPrivateRedis()]);
+  const { broker, redisPort } = await startPrivateStores();
   proxy = await new TcpProxy(redisPort).open();
   cleanup.push(() => proxy.cut());
   direct = new Redis(redisPort, '127.0.0.1');

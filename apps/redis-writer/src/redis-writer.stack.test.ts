@@ -8,7 +8,8 @@ import { Kafka, logLevel, tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
-import { BatchingSinkConsumer, DeadLetterPublisher, TcpProxy, type SinkRecord } from '@klineflow/sink-runtime';
+import { BatchingSinkConsumer, DeadLetterPublisher, type SinkRecord } from '@klineflow/sink-runtime';
+import { TcpProxy } from '@klineflow/test-support';
 import type { RecordKind } from './plan.js';
 import { createRedisWriter, withApplyScript } from './writer.js';
 

@@ -1,7 +1,7 @@
-// Private Kafka, Redis and ClickHouse servers with authentication switched on, for the tests that
-// must not touch the shared stack on 9092/6379/8123 (other tests rely on it being unauthenticated).
-// Each runs from what `bash tools/stack/stack.sh install` installs, on free loopback ports, with its
-// state in a directory of the caller's; `stop()` ends it.
+// Private Kafka, Redis and ClickHouse servers, plain or with authentication switched on, for the tests
+// that must not touch the shared stack on 9092/6379/8123 (other tests rely on it being unauthenticated
+// and on nobody stopping it). Each runs from what `bash tools/stack/stack.sh install` installs, on free
+// loopback ports, with its state in a directory of the caller's; `stop()` ends it.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from './harness.js';
+import { waitFor } from './wait.js';
 
 export interface PrivateServer {
   /** host:port (Kafka, Redis) or http://host:port (ClickHouse). */
@@ -51,7 +51,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** SIGTERM, SIGKILL after `graceMs`; resolves once the process is gone. */
-async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -96,19 +96,43 @@ const KAFKA_HOME = join(process.env.KLINEFLOW_CACHE ?? join(homedir(), '.cache',
 export const KAFKA_CLASSPATH = `${KAFKA_HOME}/libs/*`;
 
 /**
- * A single-node KRaft broker (tools/stack's properties) whose client listener is SASL_PLAINTEXT with
- * SCRAM-SHA-256 and SCRAM-SHA-512, plus a SASL_SSL one given `tls`. `users` (and an inter-broker admin)
- * are created at format time (`kafka-storage format --add-scram`), so they exist from the first start.
+ * A single-node KRaft broker from tools/stack's properties, with `extraProperties` after them (a key
+ * given again wins) and `formatArgs` for `kafka-storage format`; resolves once it accepts connections.
+ */
+async function startKafka(dir: string, name: string, ports: { port: number; controllerPort: number }, extraProperties: string, formatArgs: readonly string[]): Promise<() => Promise<void>> {
+  assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
+  const kafkaDir = join(dir, 'kafka');
+  const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
+    .replaceAll('@DIR@', kafkaDir).replaceAll('@PORT@', String(ports.port)).replaceAll('@CONTROLLER_PORT@', String(ports.controllerPort))}
+${extraProperties}`;
+  const propertiesPath = join(dir, 'kafka-server.properties');
+  writeFileSync(propertiesPath, properties);
+  const java = (args: string[]) => spawnSync('java', ['-cp', KAFKA_CLASSPATH, ...args], { encoding: 'utf8' });
+  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
+  const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...formatArgs]);
+  assert.equal(format.status, 0, format.stderr);
+  return serve(name, 'java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
+    `-Dkafka.logs.dir=${join(kafkaDir, 'logs')}`, '-cp', KAFKA_CLASSPATH, 'kafka.Kafka', propertiesPath], ports.port, 120_000, 20_000);
+}
+
+/** A broker configured like the shared stack's (PLAINTEXT, no authentication), but of the caller's own. */
+export async function startPrivateKafka(dir: string): Promise<PrivateServer> {
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const stop = await startKafka(dir, 'Kafka broker', { port, controllerPort }, '', []);
+  return { address: `127.0.0.1:${port}`, stop };
+}
+
+/**
+ * A broker whose client listener is SASL_PLAINTEXT with SCRAM-SHA-256 and SCRAM-SHA-512, plus a SASL_SSL
+ * one given `tls`. `users` (and an inter-broker admin) are created at format time (`kafka-storage format
+ * --add-scram`), so they exist from the first start.
  */
 export async function startScramKafka(dir: string, users: readonly ScramUser[], tls?: Certificates): Promise<PrivateServer> {
-  assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
   const [port, controllerPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const admin = { username: 'broker-admin', password: `admin-${process.pid}-${Date.now()}` };
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`;
-  // Java properties: a key given again later wins, so these replace the template's PLAINTEXT listener.
-  const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
-    .replaceAll('@DIR@', join(dir, 'kafka')).replaceAll('@PORT@', String(port)).replaceAll('@CONTROLLER_PORT@', String(controllerPort))}
-listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${tls ? `,SASL_SSL://127.0.0.1:${tlsPort}` : ''}
+  // These replace the template's PLAINTEXT listener.
+  const properties = `listeners=SASL_PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${tls ? `,SASL_SSL://127.0.0.1:${tlsPort}` : ''}
 advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${port}${tls ? `,SASL_SSL://127.0.0.1:${tlsPort}` : ''}
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL
 inter.broker.listener.name=SASL_PLAINTEXT
@@ -117,22 +141,27 @@ sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 ${['sasl_plaintext', 'sasl_ssl'].flatMap((l) => ['256', '512'].map((bits) => `listener.name.${l}.scram-sha-${bits}.sasl.jaas.config=${jaas}`)).join('\n')}
 ${tls ? `ssl.keystore.type=PEM\nssl.keystore.certificate.chain=${pemLine(tls.cert)}\nssl.keystore.key=${pemLine(tls.key)}` : ''}
 `;
-  const propertiesPath = join(dir, 'kafka-sasl.properties');
-  writeFileSync(propertiesPath, properties);
-  const classpath = KAFKA_CLASSPATH;
-  const java = (args: string[]) => spawnSync('java', ['-cp', classpath, ...args], { encoding: 'utf8' });
-  const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
   const scram = [admin, ...users].flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]));
-  const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...scram]);
-  assert.equal(format.status, 0, format.stderr);
-  const stop = await serve('SCRAM Kafka broker', 'java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
-    `-Dkafka.logs.dir=${join(dir, 'kafka', 'logs')}`, '-cp', classpath, 'kafka.Kafka', propertiesPath], port, 120_000, 20_000);
+  const stop = await startKafka(dir, 'SCRAM Kafka broker', { port, controllerPort }, properties, scram);
   return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
 }
 
 /** A PEM file as one properties value (Kafka's inline PEM keystore: line breaks escaped). */
 function pemLine(file: string): string {
   return readFileSync(file, 'utf8').trim().split('\n').join('\\n\\\n');
+}
+
+/** A redis-server on a free port, persisting nothing, like the shared stack's; `args` are added to its command line. */
+async function startRedis(dir: string, port: number, args: readonly string[]): Promise<() => Promise<void>> {
+  const redisDir = join(dir, 'redis');
+  mkdirSync(redisDir, { recursive: true });
+  return serve('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, ...args], port, 20_000, 5_000);
+}
+
+/** A redis-server without authentication, of the caller's own. */
+export async function startPrivateRedis(dir: string): Promise<PrivateServer> {
+  const port = await freePort();
+  return { address: `127.0.0.1:${port}`, stop: await startRedis(dir, port, []) };
 }
 
 /**
@@ -143,10 +172,7 @@ export async function startAuthRedis(dir: string, options: { requirepass: string
   const [port, tlsPort] = [await freePort(), await freePort()];
   const { tls } = options;
   const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : [];
-  const redisDir = join(dir, 'redis');
-  mkdirSync(redisDir, { recursive: true });
-  const stop = await serve('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir,
-    '--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all', ...tlsArgs], port, 20_000, 5_000);
+  const stop = await startRedis(dir, port, ['--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all', ...tlsArgs]);
   return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
 }
 

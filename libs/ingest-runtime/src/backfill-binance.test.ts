@@ -4,9 +4,10 @@ import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
-import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from '@klineflow/exchange-modules';
-import { MIN, startWsApi } from './test-server.js';
+import { MIN, startWsApi } from '@klineflow/test-support';
+import { BackfillService } from './backfill.js';
+import { createIngestMetrics } from './metrics.js';
 
 const logger = createLogger('backfill-test', 'error');
 logger.silent = true;

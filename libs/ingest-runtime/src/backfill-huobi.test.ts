@@ -7,8 +7,9 @@ import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
-import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
 import { huobiProtocol } from '@klineflow/exchange-modules';
+import { BackfillService } from './backfill.js';
+import { createIngestMetrics } from './metrics.js';
 
 const logger = createLogger('huobi-backfill-test', 'error');
 logger.silent = true;

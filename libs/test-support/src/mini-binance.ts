@@ -104,15 +104,7 @@ export class MiniBinance {
   }
 }
 
-/** Polls `condition` until it holds or the deadline passes (no fixed sleeps). */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
+/** One minute in ms: a 1m bar. */
 export const MIN = 60_000;
 
 export interface KlinesRequest {

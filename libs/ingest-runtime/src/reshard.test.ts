@@ -5,15 +5,17 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
-import { ConnectionSlot, createIngestMetrics, planConnections } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from '@klineflow/exchange-modules';
-import { waitFor } from './test-server.js';
+import { freePort, waitUntil } from '@klineflow/test-support';
+import { createIngestMetrics } from './metrics.js';
+import { planConnections } from './plan.js';
+import { ConnectionSlot } from './slot.js';
 
 const logger = createLogger('ingest-binance-reshard-test', 'error');
 logger.silent = true;
@@ -23,14 +25,6 @@ const INTERVALS = ['1m', '5m'];
 /** The simulator pushes every open bar this often; a stream silent for MAX_GAP_MS has lost its owner. */
 const UPDATE_MS = 250;
 const MAX_GAP_MS = 2000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -106,7 +100,7 @@ test('resharding 2 → 3 against the simulator: every stream keeps delivering, n
   const old = [0, 1].map((i) => startPod(config, i, 2, frames));
   cleanups.push(() => old.forEach((p) => p.stop()));
   assert.deepEqual(old.flatMap((p) => p.keys).sort(), allKeys, 'the 2 shards cover every stream');
-  await waitFor(delivering(old), 'the 2-shard generation delivering every stream', 10_000);
+  await waitUntil(delivering(old), 'the 2-shard generation delivering every stream', 10_000);
   const steadyFrom = Date.now();
   await sleep(1000);
 
@@ -115,7 +109,7 @@ test('resharding 2 → 3 against the simulator: every stream keeps delivering, n
   cleanups.push(() => next.forEach((p) => p.stop()));
   assert.deepEqual(next.flatMap((p) => p.keys).sort(), allKeys, 'the 3 shards cover every stream');
   assert.deepEqual(next.map((p) => p.keys.length / INTERVALS.length), [4, 3, 3], 'balanced within one symbol');
-  await waitFor(delivering(next), 'the 3-shard generation delivering every stream (ready)', 10_000);
+  await waitUntil(delivering(next), 'the 3-shard generation delivering every stream (ready)', 10_000);
   // Step 2: the old generation goes, pod by pod.
   for (const pod of [...old].reverse()) {
     pod.stop();

@@ -4,8 +4,9 @@ import type { Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
-import { BackfillService, createIngestMetrics } from '@klineflow/ingest-runtime';
 import { okxProtocol } from '@klineflow/exchange-modules';
+import { BackfillService } from './backfill.js';
+import { createIngestMetrics } from './metrics.js';
 
 test('OKX backfill requests are counted as unsupported and nothing is published', async () => {
   const logger = createLogger('okx-backfill-test', 'error');

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
-import { ConnectionSlot, createIngestMetrics, planConnections, type IngestMetrics } from '@klineflow/ingest-runtime';
 import { binanceProtocol } from '@klineflow/exchange-modules';
-import { MiniBinance, waitFor } from './test-server.js';
+import { MiniBinance, waitUntil } from '@klineflow/test-support';
+import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { planConnections } from './plan.js';
+import { ConnectionSlot } from './slot.js';
 
 const logger = createLogger('ingest-binance-test', 'error');
 logger.silent = true;
@@ -66,12 +68,12 @@ test('reconnects with backoff and resubscribes everything after a server-side te
   const { slot, received, registry, outages } = setup(server, ['BTCUSDT', 'ETHUSDT']);
   slot.start();
   try {
-    await waitFor(() => new Set(received.map((r) => r.key)).size === 2, 'data on both streams');
+    await waitUntil(() => new Set(received.map((r) => r.key)).size === 2, 'data on both streams');
     assert.equal(outages.length, 0, 'the first connect is not an outage');
     assert.deepEqual(server.connections[0]!.subscribeRequests, [['btcusdt@kline_1m', 'ethusdt@kline_1m']]);
     const droppedAt = Date.now();
     server.connections[0]!.ws.terminate();
-    await waitFor(() => received.some((r) => r.recvTs > droppedAt && r.key === 'ethusdt@kline_1m') && received.some((r) => r.recvTs > droppedAt && r.key === 'btcusdt@kline_1m'), 'data again on both streams');
+    await waitUntil(() => received.some((r) => r.recvTs > droppedAt && r.key === 'ethusdt@kline_1m') && received.some((r) => r.recvTs > droppedAt && r.key === 'btcusdt@kline_1m'), 'data again on both streams');
     const resumedAt = Math.min(...received.filter((r) => r.recvTs > droppedAt).map((r) => r.recvTs));
     assert.ok(resumedAt - droppedAt < 1000, `data flowing again after ${resumedAt - droppedAt} ms (target < 1 s)`);
     assert.equal(server.connections.length, 2);
@@ -97,11 +99,11 @@ test('a connection that goes silent (no data, no answer to our ping) is probed, 
   const { slot, received, registry } = setup(server, ['BTCUSDT'], ['liveness_timeout = 0.3']);
   slot.start();
   try {
-    await waitFor(() => received.length > 0, 'first data');
+    await waitUntil(() => received.length > 0, 'first data');
     let probes = 0;
     server.connections[0]!.ws.on('ping', () => probes++);
     server.connections[0]!.frozen = true;
-    await waitFor(() => server.connections.length === 2 && received.at(-1)!.recvTs > (server.connections[1]!.openedAt), 'a replacement delivering data', 3000);
+    await waitUntil(() => server.connections.length === 2 && received.at(-1)!.recvTs > (server.connections[1]!.openedAt), 'a replacement delivering data', 3000);
     assert.equal(probes, 1, 'one ping probed the silent connection before it was given up');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 1);
   } finally {
@@ -115,16 +117,16 @@ test('a quiet connection that answers the probe stays: no data for many liveness
   const { slot, received, registry } = setup(server, ['BTCUSDT'], ['liveness_timeout = 0.2', 'stale_after = 60']);
   slot.start();
   try {
-    await waitFor(() => received.length > 0, 'first data');
+    await waitUntil(() => received.length > 0, 'first data');
     let probes = 0;
     server.connections[0]!.ws.on('ping', () => probes++);
     server.connections[0]!.muted = true;
-    await waitFor(() => probes >= 5, 'five probes, each answered', 5000);
+    await waitUntil(() => probes >= 5, 'five probes, each answered', 5000);
     assert.equal(server.connections.length, 1, 'the answering connection was kept');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 0);
     server.connections[0]!.muted = false;
     const before = received.length;
-    await waitFor(() => received.length > before, 'data again on the same connection');
+    await waitUntil(() => received.length > before, 'data again on the same connection');
   } finally {
     slot.stop();
   }
@@ -136,10 +138,10 @@ test('the staleness watchdog resubscribes a silent stream, recycles once, then o
   const { slot, received, registry } = setup(server, ['BTCUSDT', 'XYZUSDT'], ['stale_after = 0.2']);
   slot.start();
   try {
-    await waitFor(() => (server.connections[0]?.subscribeRequests.length ?? 0) >= 2, 'a resubscribe on the first connection');
+    await waitUntil(() => (server.connections[0]?.subscribeRequests.length ?? 0) >= 2, 'a resubscribe on the first connection');
     assert.deepEqual(server.connections[0]!.subscribeRequests[1], ['xyzusdt@kline_1m'], 'only the silent stream is resubscribed');
-    await waitFor(() => server.connections.length === 2, 'the connection recycled after the resubscribe did not help');
-    await waitFor(() => (server.connections[1]?.subscribeRequests.length ?? 0) >= 3, 'repeated resubscribes on the replacement');
+    await waitUntil(() => server.connections.length === 2, 'the connection recycled after the resubscribe did not help');
+    await waitUntil(() => (server.connections[1]?.subscribeRequests.length ?? 0) >= 3, 'repeated resubscribes on the replacement');
     assert.equal(server.connections.length, 2, 'a second recycle would not help: it only resubscribes now');
     assert.ok(received.filter((r) => r.key === 'btcusdt@kline_1m').length > 10, 'the healthy stream kept flowing');
     assert.ok(await metricValue(registry, 'klineflow_ws_stale_streams_total', {}) >= 3);
@@ -154,13 +156,13 @@ test('serverShutdown rotates make-before-break: the old connection closes only a
   const { slot, received, registry } = setup(server, ['BTCUSDT', 'ETHUSDT']);
   slot.start();
   try {
-    await waitFor(() => received.length >= 10, 'data');
+    await waitUntil(() => received.length >= 10, 'data');
     const old = server.connections[0]!;
     server.send(old, '{"e":"serverShutdown","E":1}');
-    await waitFor(() => old.closedAt !== undefined, 'the old connection retired');
+    await waitUntil(() => old.closedAt !== undefined, 'the old connection retired');
     const replacement = server.connections[1]!;
     assert.ok(replacement.firstSentAt !== undefined && replacement.firstSentAt <= old.closedAt!, 'replacement delivered before the old one closed');
-    await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 10, 'data on the replacement');
+    await waitUntil(() => received.filter((r) => r.connId.endsWith('g2')).length >= 10, 'data on the replacement');
     assertNoEventLost(received, ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
     assert.equal(await metricValue(registry, 'klineflow_ws_rotations_total', { trigger: 'server_shutdown' }), 1);
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', {}), 0, 'a rotation is not an outage');
@@ -176,11 +178,11 @@ test('rotation keeps the old connection until the replacement delivers every act
   const { slot, received } = setup(server, ['BTCUSDT', 'ETHUSDT', 'BNBUSDT']);
   slot.start();
   try {
-    await waitFor(() => received.length >= 30, 'data');
+    await waitUntil(() => received.length >= 30, 'data');
     const old = server.connections[0]!;
     server.send(old, '{"e":"serverShutdown","E":1}');
-    await waitFor(() => old.closedAt !== undefined, 'the old connection retired');
-    await waitFor(() => received.filter((r) => r.connId.endsWith('g2')).length >= 30, 'data on the replacement');
+    await waitUntil(() => old.closedAt !== undefined, 'the old connection retired');
+    await waitUntil(() => received.filter((r) => r.connId.endsWith('g2')).length >= 30, 'data on the replacement');
     assertNoEventLost(received, ['btcusdt@kline_1m', 'ethusdt@kline_1m', 'bnbusdt@kline_1m']);
   } finally {
     slot.stop();
@@ -192,7 +194,7 @@ test('Binance ping frames are answered with a pong carrying the same payload', a
   const { slot, received } = setup(server, ['BTCUSDT']);
   slot.start();
   try {
-    await waitFor(() => received.length > 0, 'connected');
+    await waitUntil(() => received.length > 0, 'connected');
     const pong = new Promise<string>((resolve) => server.connections[0]!.ws.once('pong', (data) => resolve(data.toString())));
     server.connections[0]!.ws.ping('1786538760000');
     assert.equal(await pong, '1786538760000');
@@ -206,16 +208,16 @@ test('a frame naming a stream this connection never subscribed is keyed by the c
   const { slot, received, outages } = setup(server, ['BTCUSDT']);
   slot.start();
   try {
-    await waitFor(() => received.length > 0, 'first data');
+    await waitUntil(() => received.length > 0, 'first data');
     const conn = server.connections[0]!;
     // A mangled symbol and a corrupt time: it must neither become a stream nor open the next outage window.
     server.send(conn, '{"stream":"btcgusdt@kline_1m","data":{"e":"kline","E":100000000000000000000000,"seq":0,"s":"BTCGUSDT"}}');
-    await waitFor(() => received.some((r) => r.seq === 0 && r.eventTime > 1e20), 'the mangled frame forwarded');
+    await waitUntil(() => received.some((r) => r.seq === 0 && r.eventTime > 1e20), 'the mangled frame forwarded');
     const mangled = received.find((r) => r.seq === 0 && r.eventTime > 1e20)!;
     assert.equal(mangled.key, mangled.connId, 'keyed by the connection id, not as stream btcgusdt@kline_1m');
     assert.ok(!received.some((r) => r.key === 'btcgusdt@kline_1m'));
     conn.ws.terminate();
-    await waitFor(() => outages.length === 1, 'the outage after the drop');
+    await waitUntil(() => outages.length === 1, 'the outage after the drop');
     assert.ok(outages[0]!.start < 1e15, `the outage starts at the last frame of a subscribed stream, not 1e23: ${JSON.stringify(outages[0])}`);
   } finally {
     slot.stop();
