@@ -1,6 +1,6 @@
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import { abbreviate, decimalRangeProblem, type StandardDepth, type StandardKline, type StandardTicker, type StandardTrade } from '@klineflow/schemas';
-import type { MappedRecord } from '@klineflow/exchange-modules';
+import { EXCHANGES, type MappedRecord } from '@klineflow/exchange-modules';
 import type { Violation } from './validation.js';
 
 /** Nothing traded on any exchange we read before 2009: an earlier time is a corrupt field, not history. */
@@ -41,7 +41,7 @@ function checkKline(k: StandardKline, bounds: Bounds, fromBackfill: boolean): Vi
   const problem = decimals(k, KLINE_DECIMALS) ?? count('trade_count', k.trade_count) ?? times(k, bounds, ['event_time']) ?? epoch('open_time', k.open_time) ?? epoch('close_time', k.close_time);
   if (problem) return problem;
   // Binance and HTX always publish the count; only OKX has none (README), so a null elsewhere is a corrupt field.
-  if (k.trade_count === null && k.exchange !== 'okx') return violation('trade_count', null, `is missing, but ${k.exchange} always sends one`);
+  if (k.trade_count === null && EXCHANGES[k.exchange].mapper.klineTradeCount) return violation('trade_count', null, `is missing, but ${k.exchange} always sends one`);
   // A bar cannot open after the event that reports it. History bars are legitimately old, so only
   // a live update is also held to the bar it belongs to: no earlier than one interval before it.
   if (k.open_time > k.event_time + bounds.maxClockSkewMs) return violation('open_time', k.open_time, `after event_time ${k.event_time}`);
@@ -77,7 +77,8 @@ const TICKER_DECIMALS = [
 
 function decimals<T>(record: T, fields: readonly (keyof T & string)[]): Violation | undefined {
   for (const field of fields) {
-    const problem = decimalProblem(record[field] as string);
+    const value = record[field] as string | null;
+    const problem = value === null ? undefined : decimalProblem(value);
     if (problem) return { reason: 'bounds', detail: `${field}: ${problem}` };
   }
   return undefined;

@@ -55,6 +55,8 @@ export interface Mapper {
    * (east positive). Such bars are on the grid too, and continuity works on either.
    */
   readonly dailyBarUtcOffsetMs?: number;
+  /** Whether its klines carry a trade count (OKX candles have none, so `trade_count` is null there). */
+  readonly klineTradeCount: boolean;
   /**
    * How the updates of each channel are ordered (docs/PROTOCOLS.md, "Update order"): by the exchange's
    * own `event_time`, or, where the frame carries no exchange time, by arrival. The normalizer stamps

@@ -12,6 +12,7 @@ const exchange = 'binance';
 export const binanceMapper: Mapper = {
   exchange,
   barClosing: 'flagged', // kline `x`
+  klineTradeCount: true, // kline `n`
   // `E` orders klines, tickers and trades; depth20 snapshots carry no time (the receive time stands in).
   ordering: { kline: 'event_time', ticker: 'event_time', depth: 'arrival', trade: 'event_time' },
   map(raw, context) {

@@ -16,6 +16,7 @@ export const huobiMapper: Mapper = {
   exchange,
   // No closed flag on any kline push.
   barClosing: 'inferred',
+  klineTradeCount: true, // tick `count`
   // Daily bars reportedly roll over at 16:00 UTC (midnight UTC+8).
   dailyBarUtcOffsetMs: 8 * 3_600_000,
   // Every push carries `ts` (depth its own `tick.ts`).

@@ -10,6 +10,7 @@ const exchange = 'okx';
 export const okxMapper: Mapper = {
   exchange,
   barClosing: 'flagged', // candle `confirm`
+  klineTradeCount: false,
   // Candle pushes carry no event time (the receive time stands in): two in one millisecond are ordered by arrival.
   ordering: { kline: 'arrival', ticker: 'event_time', depth: 'event_time', trade: 'event_time' },
   map(raw, context) {
