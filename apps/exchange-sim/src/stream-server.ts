@@ -44,7 +44,7 @@ export abstract class StreamServer<S> extends Endpoint<S> {
       if (!stalled) this.keepalive(conn, realNow);
       conn.corked(() => {
         for (const sub of conn.subscriptions.values()) {
-          if (!sub.market) continue;
+          if (!sub.market || this.nothingDue(sub, now, realNow)) continue;
           const update = this.updateDue(sub, realNow);
           if (sub.timeframe) {
             const current = openOf(sub.timeframe, now);
@@ -64,6 +64,17 @@ export abstract class StreamServer<S> extends Endpoint<S> {
         }
       });
     }
+  }
+
+  /**
+   * True when a stream has neither its update nor a bar close due: most of the 25,200 streams of a
+   * 1,200-symbol run in any 25 ms tick, which two comparisons now skip.
+   */
+  private nothingDue(sub: Subscription, now: number, realNow: number): boolean {
+    if (sub.nextUpdateAt === undefined || realNow >= sub.nextUpdateAt) return false;
+    if (!sub.timeframe) return true;
+    // Bars open on their interval's grid, so none has closed since `lastOpen` until now reaches the next open.
+    return sub.lastOpen !== undefined && now < sub.lastOpen + sub.timeframe.sizeMs;
   }
 
   /**

@@ -74,7 +74,21 @@ const WAVES = [
 
 const PATH_SAMPLES = 16;
 const MINUTE = 60_000;
+const HOUR = 3_600_000;
 const DAY = 86_400_000;
+
+/** The sampled price path of one bar, and the seed of its wicks and volumes. */
+interface BarPath {
+  readonly openTime: number;
+  readonly seed: number;
+  readonly prices: number[];
+}
+
+interface DayRange {
+  readonly hour: number;
+  readonly high: number;
+  readonly low: number;
+}
 
 /**
  * Deterministic market: a bar's final values are a pure function of (exchange, symbol, timeframe,
@@ -114,15 +128,20 @@ export class MarketGenerator {
    * per market and interval: remembering every price computed (up to 1.8 M map entries) slowed the
    * simulator so that at 1,200 symbols HTX handshakes timed out and subscribing took over 300 s (53 s with this).
    */
-  private readonly paths = new WeakMap<MarketProfile, Map<string, { openTime: number; prices: number[] }>>();
+  private readonly paths = new WeakMap<MarketProfile, Map<string, BarPath>>();
 
-  /** Price `k` of the PATH_SAMPLES samples of a bar's path, remembered for the bar being pushed. */
-  private pathPrice(profile: MarketProfile, tf: Timeframe, openTime: number, k: number): number {
+  /** The path of the bar a market and interval is pushing, with its seed: one lookup per bar, not one per sample. */
+  private path(profile: MarketProfile, tf: Timeframe, openTime: number): BarPath {
     let byTimeframe = this.paths.get(profile);
     if (!byTimeframe) this.paths.set(profile, (byTimeframe = new Map()));
     let path = byTimeframe.get(tf.id);
-    if (!path || path.openTime !== openTime) byTimeframe.set(tf.id, (path = { openTime, prices: [] }));
-    return (path.prices[k] ??= this.priceAt(profile, openTime + (k * tf.sizeMs) / PATH_SAMPLES));
+    if (!path || path.openTime !== openTime) byTimeframe.set(tf.id, (path = { openTime, seed: hash32(`${profile.seed}:${tf.id}:${openTime}`), prices: [] }));
+    return path;
+  }
+
+  /** Price `k` of the PATH_SAMPLES samples of a bar's path. */
+  private pathPrice(profile: MarketProfile, tf: Timeframe, path: BarPath, k: number): number {
+    return (path.prices[k] ??= this.priceAt(profile, path.openTime + (k * tf.sizeMs) / PATH_SAMPLES));
   }
 
   /** Price in ticks at a virtual time: continuous, so a bar's close is the next bar's open. */
@@ -140,15 +159,16 @@ export class MarketGenerator {
   /** The bar at `openTime` as it stands at virtual time `now`; the final bar once `now` reaches its close. */
   bar(profile: MarketProfile, tf: Timeframe, openTime: number, now = Number.POSITIVE_INFINITY): Bar {
     const progress = Math.min(1, Math.max(0, (now - openTime) / tf.sizeMs));
-    const seed = hash32(`${profile.seed}:${tf.id}:${openTime}`);
+    const path = this.path(profile, tf, openTime);
+    const { seed } = path;
     // The close walks the sampled path, so high and low (the extremes of the samples so far) only widen.
     const reached = Math.floor(progress * PATH_SAMPLES);
-    const open = this.pathPrice(profile, tf, openTime, 0);
+    const open = this.pathPrice(profile, tf, path, 0);
     let close = open;
     let high = open;
     let low = open;
     for (let k = 1; k <= reached; k++) {
-      close = this.pathPrice(profile, tf, openTime, k);
+      close = this.pathPrice(profile, tf, path, k);
       high = Math.max(high, close);
       low = Math.min(low, close);
     }
@@ -170,17 +190,35 @@ export class MarketGenerator {
     };
   }
 
+  private readonly dayRanges = new WeakMap<MarketProfile, DayRange>();
+
+  /**
+   * High and low of the prices on the hours of the last day: the same for a whole hour, so a market's
+   * ticker pushes (every 2 s) share them rather than computing 23 prices each.
+   */
+  private dayRange(profile: MarketProfile, now: number): DayRange {
+    const hour = now - (((now % HOUR) + HOUR) % HOUR);
+    const cached = this.dayRanges.get(profile);
+    if (cached?.hour === hour) return cached;
+    let high = 0;
+    let low = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < 24; k++) {
+      const price = this.priceAt(profile, hour - k * HOUR);
+      high = Math.max(high, price);
+      low = Math.min(low, price);
+    }
+    const range = { hour, high, low };
+    this.dayRanges.set(profile, range);
+    return range;
+  }
+
   /** Ticker state at `now`: last price, 24 h rolling statistics and the top of book. */
   spot(profile: MarketProfile, now: number): Spot {
     const last = this.priceAt(profile, now);
     const open24h = this.priceAt(profile, now - DAY);
-    let high24h = Math.max(last, open24h);
-    let low24h = Math.min(last, open24h);
-    for (let k = 1; k < 24; k++) {
-      const price = this.priceAt(profile, now - (k * DAY) / 24);
-      high24h = Math.max(high24h, price);
-      low24h = Math.min(low24h, price);
-    }
+    const range = this.dayRange(profile, now);
+    const high24h = Math.max(last, open24h, range.high);
+    const low24h = Math.min(last, open24h, range.low);
     const volume24h = Math.round(profile.volumePerMinute * 1440);
     const seed = hash32(`${profile.seed}:spot:${Math.floor(now / 1000)}`);
     const spread = Math.max(1, Math.round(profile.basePrice * 0.0001));
