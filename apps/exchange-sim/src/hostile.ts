@@ -78,6 +78,27 @@ const SHAPES: Record<ExchangeId, Shape> = {
       return [JSON.stringify({ ...f, ch: ch.replace(base.native, mangled) }), JSON.stringify({ ...f, ch: ch.replace(/kline\.[a-z0-9]+$/, 'kline.5min') })];
     },
   },
+  bybit: {
+    times: [['ts'], ['data', 0, 'start']],
+    decimals: [['data', 0, 'close'], ['data', 0, 'volume'], ['data', 0, 'high']],
+    counts: [],
+    quoted: false,
+    envelope: (f) => `{"topic":${JSON.stringify(f.topic)},"data":`,
+    hugeBody: (f, text) => `[{"start":${String(((f.data as Json[])[0] ?? {}).start)},"open":"${text}"}],"ts":${String(f.ts)},"type":"snapshot"}`,
+    mismatched(base, f) {
+      const topic = String(f.topic);
+      const mangled = mangledSymbol(base.symbol);
+      const [kline] = f.data as Json[];
+      const otherInterval = { ...f, data: [{ ...kline, interval: kline?.interval === '1' ? '5' : '1' }] };
+      const text = JSON.stringify(f);
+      // A second topic in the same frame: a scanner reads the first, JSON.parse keeps the last.
+      return [
+        JSON.stringify({ ...f, topic: topic.replace(base.native, mangled) }),
+        JSON.stringify(otherInterval),
+        text.replace(`"topic":"${topic}"`, `"topic":"${topic}","topic":"${topic.replace(base.native, mangled)}"`),
+      ];
+    },
+  },
 };
 
 const BIG = '100000000000000000000000'; // 23 digits: 1e23

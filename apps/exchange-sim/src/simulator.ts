@@ -2,6 +2,8 @@ import { EXCHANGE_IDS, type ExchangeId } from '@klineflow/exchanges';
 import { BinanceStreamServer } from './binance/stream-server.js';
 import { binanceBarText } from './binance/payloads.js';
 import { BinanceApiServer } from './binance/ws-api.js';
+import { bybitBarText } from './bybit/payloads.js';
+import { BybitServer } from './bybit/server.js';
 import { VirtualClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { ControlApi } from './control-api.js';
@@ -18,7 +20,7 @@ import type { StreamServer } from './stream-server.js';
 /** Loop period: bar closes are pushed within this much real time of the virtual close. */
 const TICK_MS = 25;
 
-const BAR_TEXT: Record<ExchangeId, BarFormatter> = { binance: binanceBarText, okx: okxBarText, huobi: huobiBarText };
+const BAR_TEXT: Record<ExchangeId, BarFormatter> = { binance: binanceBarText, okx: okxBarText, huobi: huobiBarText, bybit: bybitBarText };
 
 export interface ExchangeEndpoints {
   /** The market-data endpoint: subscriptions, data, and the data faults. */
@@ -32,10 +34,11 @@ export interface SimPorts {
   readonly binanceApi: number;
   readonly okx: number;
   readonly huobi: number;
+  readonly bybit: number;
   readonly control: number;
 }
 
-/** The whole simulator: one virtual clock and market, three protocols, one loop, the control API. */
+/** The whole simulator: one virtual clock and market, four protocols, one loop, the control API. */
 export class Simulator {
   readonly ctx: SimContext;
   readonly exchanges: Record<ExchangeId, ExchangeEndpoints>;
@@ -53,10 +56,12 @@ export class Simulator {
     this.binanceApi = new BinanceApiServer('binance', this.ctx);
     const okx = new OkxServer('okx', this.ctx) as StreamServer<unknown>;
     const huobi = new HuobiServer('huobi', this.ctx) as StreamServer<unknown>;
+    const bybit = new BybitServer('bybit', this.ctx) as StreamServer<unknown>;
     this.exchanges = {
       binance: { streams: binance, all: [binance, this.binanceApi as Endpoint<unknown>] },
       okx: { streams: okx, all: [okx] },
       huobi: { streams: huobi, all: [huobi] },
+      bybit: { streams: bybit, all: [bybit] },
     };
     this.control = new ControlApi(this);
   }
@@ -68,6 +73,7 @@ export class Simulator {
       binanceApi: await this.binanceApi.listen(host, ports.binanceApi),
       okx: await this.exchanges.okx.streams.listen(host, ports.okx),
       huobi: await this.exchanges.huobi.streams.listen(host, ports.huobi),
+      bybit: await this.exchanges.bybit.streams.listen(host, ports.bybit),
       control: await this.control.listen(host, ports.control),
     };
     this.timer = setInterval(() => this.tick(), Math.min(TICK_MS, this.options.updateIntervalMs));

@@ -33,6 +33,7 @@ const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {
   binance: { url: `ws://127.0.0.1:${port(18080)}`, apiUrl: `ws://127.0.0.1:${port(18083)}/ws-api/v3` },
   okx: { url: `ws://127.0.0.1:${port(18081)}/ws/v5/public`, apiUrl: `ws://127.0.0.1:${port(18081)}/ws/v5/business` },
   huobi: { url: `ws://127.0.0.1:${port(18082)}/ws`, apiUrl: `ws://127.0.0.1:${port(18082)}/ws` },
+  bybit: { url: `ws://127.0.0.1:${port(18084)}/v5/public/spot`, apiUrl: `ws://127.0.0.1:${port(18084)}/v5/public/spot` },
 };
 
 /**
@@ -65,6 +66,7 @@ binance = ${port(18080)}
 binance_api = ${port(18083)}
 okx = ${port(18081)}
 huobi = ${port(18082)}
+bybit = ${port(18084)}
 control = ${port(18090)}
 
 [metrics.ports]

@@ -76,7 +76,7 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      properties: { binance: exchangeSection, okx: exchangeSection, huobi: exchangeSection },
+      properties: { binance: exchangeSection, okx: exchangeSection, huobi: exchangeSection, bybit: exchangeSection },
     },
     ingest: {
       type: 'object',
@@ -282,12 +282,13 @@ export const configSchema = {
           type: 'object',
           additionalProperties: false,
           default: {},
-          required: ['binance', 'binance_api', 'okx', 'huobi', 'control'],
+          required: ['binance', 'binance_api', 'okx', 'huobi', 'bybit', 'control'],
           properties: {
             binance: { ...port, default: 18080 },
             binance_api: { ...port, default: 18083 },
             okx: { ...port, default: 18081 },
             huobi: { ...port, default: 18082 },
+            bybit: { ...port, default: 18084 },
             control: { ...port, default: 18090 },
           },
         },

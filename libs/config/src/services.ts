@@ -19,7 +19,7 @@ export interface ServiceSpec {
 }
 
 /** A Record, so that an exchange added to EXCHANGE_IDS does not compile until its ingest service has a port. */
-const INGEST_METRICS_PORTS: Record<ExchangeId, number> = { binance: 9401, okx: 9402, huobi: 9403 };
+const INGEST_METRICS_PORTS: Record<ExchangeId, number> = { binance: 9401, okx: 9402, huobi: 9403, bybit: 9407 };
 
 /** In start order: the simulator, then the consumers before the producers that feed them. */
 export const SERVICES: readonly ServiceSpec[] = [

@@ -8,3 +8,4 @@ export * from './facts.js';
 export * from './binance/index.js';
 export * from './okx/index.js';
 export * from './huobi/index.js';
+export * from './bybit/index.js';

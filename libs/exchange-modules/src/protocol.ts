@@ -115,4 +115,15 @@ export interface ExchangeProtocol {
   /** Whether the exchange rotates connections at a fixed age (Binance 24 h). */
   readonly rotatesByAge: boolean;
   readonly backfill?: BackfillCodec;
+  /**
+   * State each connection keeps over its data frames, for streams whose frames mean nothing alone
+   * (Bybit's order-book deltas, which the connection's local book turns into snapshots). Without it
+   * every data frame is published as it came.
+   */
+  connectionFrames?(): ConnectionFrames;
+}
+
+export interface ConnectionFrames {
+  /** The text to publish for a data frame of stream `key`, or undefined to publish none (and count no data for the stream). */
+  publishable(key: string, text: string): string | undefined;
 }

@@ -3,7 +3,7 @@
  * `Record<ExchangeId, …>`, so adding an exchange here without its folder in
  * libs/exchange-modules (facts, protocol, mapper) is a compile error where those records are declared.
  */
-export const EXCHANGE_IDS = ['binance', 'okx', 'huobi'] as const;
+export const EXCHANGE_IDS = ['binance', 'okx', 'huobi', 'bybit'] as const;
 export type ExchangeId = (typeof EXCHANGE_IDS)[number];
 
 export const INTERVALS = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;

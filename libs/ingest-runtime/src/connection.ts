@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { FrameDecodeError, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from '@klineflow/exchange-modules';
+import { FrameDecodeError, type ConnectionFrames, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from '@klineflow/exchange-modules';
 import { OutboundQueue, SlidingWindowPacer } from './pacer.js';
 import { staleThresholdMs } from './plan.js';
 
@@ -64,13 +64,16 @@ interface StreamTrack {
 
 /**
  * One WebSocket lifetime: open, subscribe everything (paced), keep alive, watch liveness
- * and per-stream staleness, and hand every data frame over untouched. Reconnecting and
+ * and per-stream staleness, and hand every data frame over untouched (or as the protocol's
+ * `connectionFrames` rewrites it). Reconnecting and
  * rotation belong to the ConnectionSlot that owns it.
  */
 export class StreamConnection {
   private ws: WebSocket | undefined;
   private readonly tracks = new Map<string, StreamTrack>();
   private readonly pendingAcks = new Map<string, readonly string[]>();
+  /** The exchange's per-connection frame state (Bybit's local books): a new connection starts without any. */
+  private readonly frames: ConnectionFrames | undefined;
   private readonly outbound: OutboundQueue;
   private readonly now: () => number;
   private requestId = 0;
@@ -100,6 +103,7 @@ export class StreamConnection {
   constructor(private readonly options: ConnectionOptions) {
     this.now = options.now ?? Date.now;
     const { protocol } = options;
+    this.frames = protocol.connectionFrames?.();
     const perSecond = new SlidingWindowPacer(protocol.maxMessagesPerSecond, 1000);
     const hourly = protocol.maxSubscribeRequestsPerHour ? new SlidingWindowPacer(protocol.maxSubscribeRequestsPerHour, 3_600_000) : undefined;
     this.outbound = new OutboundQueue(perSecond, hourly);
@@ -255,13 +259,16 @@ export class StreamConnection {
           this.options.events.onFrame(this.options.connId, this.options.connId, text, recvTs);
           return;
         }
+        const published = this.frames ? this.frames.publishable(frame.key, text) : text;
+        // Nothing to publish (a book out of step): the stream counts as silent until it is again.
+        if (published === undefined) return;
         track.lastDataAt = recvTs;
         track.resubscribedAt = undefined;
-        this.lastDataText = text;
-        this.options.events.onFrame(this.options.connId, frame.key, text, recvTs);
+        this.lastDataText = published;
+        this.options.events.onFrame(this.options.connId, frame.key, published, recvTs);
         if (this.firstDataAt === undefined) {
           this.firstDataAt = recvTs;
-          this.firstDataText = text;
+          this.firstDataText = published;
           this.options.events.onFirstData(this);
           this.checkReady();
         }

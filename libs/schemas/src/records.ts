@@ -12,6 +12,8 @@ const epochMs = { type: 'integer', minimum: 0 } as const;
 const exchange = { type: 'string', enum: EXCHANGE_IDS } as const;
 const symbol = { type: 'string', pattern: '^[A-Z0-9]+$' } as const;
 const interval = { type: 'string', enum: INTERVALS } as const;
+/** A decimal that some exchange does not publish at all (Bybit spot tickers: no sizes, bid or ask). */
+const optionalDecimal = { type: ['string', 'null'], pattern: nonNegativeDecimal.pattern } as const;
 const priceLevel = { type: 'array', items: [nonNegativeDecimal, nonNegativeDecimal], minItems: 2, maxItems: 2 } as const;
 
 export const standardKlineSchema = {
@@ -57,11 +59,12 @@ export const standardTickerSchema = {
     exchange,
     symbol,
     last_price: nonNegativeDecimal,
-    last_quantity: nonNegativeDecimal,
-    best_bid_price: nonNegativeDecimal,
-    best_bid_quantity: nonNegativeDecimal,
-    best_ask_price: nonNegativeDecimal,
-    best_ask_quantity: nonNegativeDecimal,
+    /** Null where the exchange's ticker has no last size, best bid or ask (Bybit spot). */
+    last_quantity: optionalDecimal,
+    best_bid_price: optionalDecimal,
+    best_bid_quantity: optionalDecimal,
+    best_ask_price: optionalDecimal,
+    best_ask_quantity: optionalDecimal,
     open_24h: nonNegativeDecimal,
     high_24h: nonNegativeDecimal,
     low_24h: nonNegativeDecimal,

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@klineflow/config';
 import { TOPICS } from '@klineflow/kafka';
-import { binanceProtocol, huobiProtocol, okxProtocol } from '@klineflow/exchange-modules';
+import { EXCHANGES } from '@klineflow/exchange-modules';
 import { integrityPolicy, Normalizer, type RawMessage } from '../../../apps/normalizer/src/pipeline.js';
 import { fixtureFrames } from '../../../libs/exchange-modules/src/test-support.js';
 import { BENCH_EPOCH_MS, benchStreamKeys, formatUnits, FrameGenerator, htxLiteral, type GeneratedFrame } from './generate.js';
@@ -56,9 +56,8 @@ test('frames have the captured shapes and the keys the ingest apps give them', (
   ];
   for (const [captured, match] of expectations) assert.deepEqual(shape(firstFrame(frames, match)), shape(JSON.parse(captured)), captured.slice(0, 60));
 
-  const protocols = { binance: binanceProtocol, okx: okxProtocol, huobi: huobiProtocol };
   for (const frame of frames) {
-    assert.deepEqual(protocols[frame.headers.exchange].classify(frame.value), { kind: 'data', key: frame.key }, frame.value.slice(0, 80));
+    assert.deepEqual(EXCHANGES[frame.headers.exchange].protocol.classify(frame.value), { kind: 'data', key: frame.key }, frame.value.slice(0, 80));
     assert.equal(frame.topic, `raw.${frame.headers.exchange}`);
     assert.equal(frame.headers.kind, 'live');
     assert.ok(Number(frame.headers.recv_ts) > START - MINUTE);

@@ -6,6 +6,7 @@
 // The shapes follow the captured frames in fixtures/ (generate.test.ts compares them).
 import { EXCHANGE_IDS, INTERVAL_MS, INTERVALS, type ExchangeId, type Interval } from '@klineflow/exchanges';
 import { EXCHANGE_FACTS, toNativeInterval } from '@klineflow/exchange-modules';
+import { BENCH_EXCHANGES } from '../shared/exchanges.js';
 
 export interface GeneratedFrame {
   readonly topic: string;
@@ -68,7 +69,7 @@ export function benchSymbol(i: number): BenchSymbol {
 /** `exchange:SYMBOL:interval` of every kline stream the generator can produce: the normalizer-state keys to clear. */
 export function benchStreamKeys(options: Pick<GeneratorOptions, 'symbolsPerExchange' | 'exchanges' | 'intervals'>): string[] {
   const keys: string[] = [];
-  for (const exchange of options.exchanges ?? EXCHANGE_IDS) {
+  for (const exchange of options.exchanges ?? BENCH_EXCHANGES) {
     for (let i = 0; i < options.symbolsPerExchange; i++) {
       for (const interval of options.intervals ?? INTERVALS) keys.push(`${exchange}:${benchSymbol(i).canonical}:${interval}`);
     }
@@ -174,7 +175,7 @@ export class FrameGenerator {
   private counts = { frames: 0, klineFrames: 0, tickerFrames: 0, klines: 0, tickers: 0 };
 
   constructor(private readonly options: GeneratorOptions) {
-    this.exchanges = options.exchanges ?? EXCHANGE_IDS;
+    this.exchanges = options.exchanges ?? BENCH_EXCHANGES;
     this.stepMs = options.stepMs ?? 2000;
     this.tickerEvery = options.tickerEverySteps ?? 3;
     this.rand = random(options.seed ?? 8);
@@ -316,6 +317,8 @@ function klineKey(exchange: ExchangeId, native: string, nativeInterval: string):
       return `${nativeInterval}:${native}`;
     case 'huobi':
       return `market.${native}.kline.${nativeInterval}`;
+    case 'bybit':
+      return `kline.${nativeInterval}.${native}`;
   }
 }
 
@@ -327,6 +330,8 @@ function tickerKey(exchange: ExchangeId, native: string): string {
       return `tickers:${native}`;
     case 'huobi':
       return `market.${native}.ticker`;
+    case 'bybit':
+      return `tickers.${native}`;
   }
 }
 
@@ -345,6 +350,8 @@ const KLINE: Record<ExchangeId, KlineText> = {
   },
   okx: (m, b, _time, closed) =>
     `{"arg":{"channel":"${b.native}","instId":"${m.native}"},"data":[["${b.openTime}","${okx(b.open, m.priceDecimals)}","${okx(b.high, m.priceDecimals)}","${okx(b.low, m.priceDecimals)}","${okx(b.close, m.priceDecimals)}","${okx(b.volume, m.sizeDecimals)}","${okx(b.quote, QUOTE_DECIMALS)}","${okx(b.quote, QUOTE_DECIMALS)}","${closed ? '1' : '0'}"]]}`,
+  bybit: (m, b, time, closed) =>
+    `{"topic":"${b.key}","data":[{"start":${b.openTime},"end":${b.openTime + INTERVAL_MS[b.interval] - 1},"interval":"${b.native}","open":"${okx(b.open, m.priceDecimals)}","close":"${okx(b.close, m.priceDecimals)}","high":"${okx(b.high, m.priceDecimals)}","low":"${okx(b.low, m.priceDecimals)}","volume":"${okx(b.volume, m.sizeDecimals)}","turnover":"${okx(b.quote, QUOTE_DECIMALS)}","confirm":${closed},"timestamp":${time}}],"ts":${time},"type":"snapshot"}`,
   huobi: (m, b, time) =>
     `{"ch":"market.${m.native}.kline.${b.native}","ts":${time},"tick":{"id":${b.openTime / 1000},"open":${htxLiteral(b.open, m.priceDecimals)},"close":${htxLiteral(b.close, m.priceDecimals)},"low":${htxLiteral(b.low, m.priceDecimals)},"high":${htxLiteral(b.high, m.priceDecimals)},"amount":${htxLiteral(b.volume, m.sizeDecimals)},"vol":${htxLiteral(b.quote, QUOTE_DECIMALS)},"count":${b.trades}}}`,
 };
@@ -360,6 +367,8 @@ const TICKER: Record<ExchangeId, TickerText> = {
   },
   okx: (m, time) =>
     `{"arg":{"channel":"tickers","instId":"${m.native}"},"data":[{"instType":"SPOT","instId":"${m.native}","last":"${okx(m.price, m.priceDecimals)}","lastSz":"${okx(m.baseStep, m.sizeDecimals)}","askPx":"${okx(m.price + 1, m.priceDecimals)}","askSz":"${okx(m.baseStep * 2, m.sizeDecimals)}","bidPx":"${okx(Math.max(1, m.price - 1), m.priceDecimals)}","bidSz":"${okx(m.baseStep * 3, m.sizeDecimals)}","open24h":"${okx(m.open24h, m.priceDecimals)}","high24h":"${okx(m.high24h, m.priceDecimals)}","low24h":"${okx(m.low24h, m.priceDecimals)}","sodUtc0":"${okx(m.open24h, m.priceDecimals)}","sodUtc8":"${okx(m.open24h, m.priceDecimals)}","volCcy24h":"${okx(m.quote24h, QUOTE_DECIMALS)}","vol24h":"${okx(m.volume24h, m.sizeDecimals)}","ts":"${time}"}]}`,
+  bybit: (m, time) =>
+    `{"topic":"tickers.${m.native}","ts":${time},"type":"snapshot","cs":${m.tradeId},"data":{"symbol":"${m.native}","lastPrice":"${okx(m.price, m.priceDecimals)}","highPrice24h":"${okx(m.high24h, m.priceDecimals)}","lowPrice24h":"${okx(m.low24h, m.priceDecimals)}","prevPrice24h":"${okx(m.open24h, m.priceDecimals)}","volume24h":"${okx(m.volume24h, m.sizeDecimals)}","turnover24h":"${okx(m.quote24h, QUOTE_DECIMALS)}","price24hPcnt":"${((m.price - m.open24h) / m.open24h).toFixed(4)}","usdIndexPrice":"${okx(m.price, m.priceDecimals)}"}}`,
   huobi: (m, time) =>
     `{"ch":"market.${m.native}.ticker","ts":${time},"tick":{"open":${htxLiteral(m.open24h, m.priceDecimals)},"high":${htxLiteral(m.high24h, m.priceDecimals)},"low":${htxLiteral(m.low24h, m.priceDecimals)},"close":${htxLiteral(m.price, m.priceDecimals)},"amount":${htxLiteral(m.volume24h, m.sizeDecimals)},"vol":${htxLiteral(m.quote24h, QUOTE_DECIMALS)},"count":${m.trades24h},"bid":${htxLiteral(Math.max(1, m.price - 1), m.priceDecimals)},"bidSize":${htxLiteral(m.baseStep * 3, m.sizeDecimals)},"ask":${htxLiteral(m.price + 1, m.priceDecimals)},"askSize":${htxLiteral(m.baseStep * 2, m.sizeDecimals)},"lastPrice":${htxLiteral(m.price, m.priceDecimals)},"lastSize":${htxLiteral(m.baseStep, m.sizeDecimals)}}}`,
 };
