@@ -151,6 +151,27 @@ test('HTX close inference: a later tick.id closes the previous bar with its last
   assert.equal(on(late, TOPICS.klines).length, 0, 'a tick after the close is stale');
 });
 
+test('an HTX pending bar survives a restart, from a snapshot that stores it once and from one written under its old name', () => {
+  const key = 'huobi:BTCUSDT:1m';
+  const { normalizer } = setup();
+  const written = on<Record<string, unknown>>(feed(normalizer, 'huobi', [huobiTick(T0, '101.10', T0 + 5000)]), TOPICS.normalizerState);
+  assert.equal(written.length, 1);
+  const snapshot = written[0]!;
+  assert.equal(snapshot.pendingIsLastEmitted, true, 'the pending bar is the bar lastEmitted holds');
+  assert.equal('pendingBar' in snapshot, false, 'and is not written twice');
+  const oldFormat = { ...snapshot, pendingIsLastEmitted: undefined, pendingHtxBar: snapshot.lastEmitted };
+
+  for (const [name, saved] of [['compact', snapshot], ['old name', oldFormat]] as const) {
+    const restarted = setup();
+    const partition0 = new Set(['raw.huobi:0']);
+    restarted.normalizer.reassign(partition0, partition0, new Map([[key, JSON.parse(JSON.stringify(saved))]]));
+    assert.equal(restarted.normalizer.stateOf(key)?.pendingBar?.close, '101.10', `${name}: the pending bar is back`);
+    const next = feed(restarted.normalizer, 'huobi', [huobiTick(T0 + MIN, '103.30', T0 + MIN + 1000)]);
+    assert.deepEqual(on<StandardKline>(next, TOPICS.klines).map((k) => [k.open_time, k.close, k.is_closed]), [[T0, '101.10', true], [T0 + MIN, '103.30', false]],
+      `${name}: the next bar closes it with its last values`);
+  }
+});
+
 test('sanity: price jump and volume spike are flagged and emitted, or rejected to dead-letter, by policy', () => {
   const bars = [binanceKline({ t: T0 }), binanceKline({ t: T0 + MIN }), binanceKline({ t: T0 + 2 * MIN }),
     binanceKline({ t: T0 + 3 * MIN, h: '200', c: '150' }), binanceKline({ t: T0 + 4 * MIN, v: '1000', h: '160', c: '150', o: '150' })];

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_CLOCK_SKEW_MS, type KlineflowConfig } from '@klineflow/conf
 import { checkBounds, type Bounds } from './bounds.js';
 import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
+import { fromSnapshot, toSnapshot, type StreamSnapshot } from './integrity/snapshot.js';
 import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
 import { EXCHANGES, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from '@klineflow/exchange-modules';
 import { matchesStream } from './stream-key.js';
@@ -208,7 +209,7 @@ export class Normalizer {
       if (latest < due + this.closeGraceMs) continue;
       for (const key of keys) {
         const stream = this.streams.get(key);
-        const pending = stream?.integrity.state.pendingHtxBar;
+        const pending = stream?.integrity.state.pendingBar;
         // Closed, dropped by a rebalance, or its pending bar is a later one, which is in that bar's set.
         if (!stream || !pending || pending.open_time + stream.integrity.intervalMs !== due) {
           keys.delete(key);
@@ -221,7 +222,7 @@ export class Normalizer {
         if (exchangeNow === undefined) continue;
         const outcome = stream.integrity.closeByClock(exchangeNow, this.closeGraceMs, this.wallClock());
         if (outcome) this.record(key, stream, outcome, undefined);
-        if (stream.integrity.state.pendingHtxBar !== pending) keys.delete(key);
+        if (stream.integrity.state.pendingBar !== pending) keys.delete(key);
       }
       if (keys.size === 0) this.clockPending.delete(due);
     }
@@ -229,7 +230,7 @@ export class Normalizer {
 
   /** Files the stream under the due time of its pending bar, if it holds one. */
   private awaitClock(key: string, stream: StreamEntry): void {
-    const pending = stream.integrity.state.pendingHtxBar;
+    const pending = stream.integrity.state.pendingBar;
     if (!pending) return;
     const due = pending.open_time + stream.integrity.intervalMs;
     let keys = this.clockPending.get(due);
@@ -252,7 +253,7 @@ export class Normalizer {
     this.summariseUnwrittenDeadLetters();
     for (const key of this.dirtyStreams) {
       const stream = this.streams.get(key) as StreamEntry;
-      this.emit(TOPICS.normalizerState, key, stream.integrity.state);
+      this.emit(TOPICS.normalizerState, key, toSnapshot(stream.integrity.state));
     }
     this.dirtyStreams.clear();
     const topicMessages = [...this.outputs].map(([topic, messages]) => ({ topic, messages }));
@@ -263,7 +264,8 @@ export class Normalizer {
   }
 
   /** Rebuilds one stream's integrity state from its `normalizer-state` snapshot. */
-  private restore(key: string, state: StreamState): void {
+  private restore(key: string, snapshot: StreamSnapshot): void {
+    const state = fromSnapshot(snapshot);
     const [exchange, symbol, interval] = key.split(':');
     if (!isExchangeId(exchange) || !symbol || !isInterval(interval)) return;
     const stream: StreamEntry = { exchange, symbol, integrity: new StreamIntegrity(interval, this.policy, state) };
@@ -278,8 +280,8 @@ export class Normalizer {
    * state travels through normalizer-state), and those of newly assigned partitions resume from
    * their saved state rather than from what this replica last knew of them, or from nothing.
    */
-  reassign(owned: ReadonlySet<string>, newlyOwned: ReadonlySet<string>, saved: ReadonlyMap<string, StreamState>): void {
-    const partitionOf = (exchange: ExchangeId, state: StreamState) => `${rawTopic(exchange)}:${state.rawPartition}`;
+  reassign(owned: ReadonlySet<string>, newlyOwned: ReadonlySet<string>, saved: ReadonlyMap<string, StreamSnapshot>): void {
+    const partitionOf = (exchange: ExchangeId, state: Pick<StreamState, 'rawPartition'>) => `${rawTopic(exchange)}:${state.rawPartition}`;
     for (const [key, stream] of this.streams) {
       if (!owned.has(partitionOf(stream.exchange, stream.integrity.state))) {
         this.streams.delete(key);

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { readWholeTopic, TOPICS } from '@klineflow/kafka';
-import type { StreamState } from './integrity/stream.js';
+import type { StreamSnapshot } from './integrity/snapshot.js';
 
 /**
  * Reads the compacted `normalizer-state` topic from the beginning to its current end, so a
@@ -8,7 +8,7 @@ import type { StreamState } from './integrity/stream.js';
  * Until the log cleaner has run, the topic holds many snapshots per stream: only the last of each
  * is parsed, and `onProgress` runs after every round trip so a caller inside a consumer can heartbeat.
  */
-export async function loadStreamStates(kafka: Kafka, timeoutMs = 60_000, onProgress: () => Promise<void> = async () => undefined): Promise<Map<string, StreamState>> {
+export async function loadStreamStates(kafka: Kafka, timeoutMs = 60_000, onProgress: () => Promise<void> = async () => undefined): Promise<Map<string, StreamSnapshot>> {
   const latest = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -28,5 +28,5 @@ export async function loadStreamStates(kafka: Kafka, timeoutMs = 60_000, onProgr
   } finally {
     clearTimeout(timer);
   }
-  return new Map([...latest].map(([key, json]) => [key, JSON.parse(json) as StreamState]));
+  return new Map([...latest].map(([key, json]) => [key, JSON.parse(json) as StreamSnapshot]));
 }

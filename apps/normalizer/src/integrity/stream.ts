@@ -36,10 +36,9 @@ export interface StreamState {
   lastEmitted: StandardKline | null;
   /**
    * Streams whose bars close by inference only (Mapper `barClosing`): the open bar awaiting a later bar
-   * or its time to close it. The key is the one `normalizer-state` snapshots have always carried (HTX was
-   * the first such exchange): renaming it would lose the pending bars of every snapshot written before.
+   * or its time to close it. Usually the very object `lastEmitted` holds (./snapshot.ts stores it once).
    */
-  pendingHtxBar: StandardKline | null;
+  pendingBar: StandardKline | null;
   gaps: OpenGap[];
   /** Base volumes of the last closed bars, oldest first. */
   volumes: string[];
@@ -72,7 +71,7 @@ export interface KlineOutcome {
 }
 
 export function emptyState(): StreamState {
-  return { lastClosedOpenTime: null, coveredUntil: null, lastEmitted: null, pendingHtxBar: null, gaps: [], volumes: [], lastClose: null };
+  return { lastClosedOpenTime: null, coveredUntil: null, lastEmitted: null, pendingBar: null, gaps: [], volumes: [], lastClose: null };
 }
 
 /**
@@ -104,11 +103,11 @@ export class StreamIntegrity {
    */
   applyUnflaggedTick(tick: StandardKline, afterReconnect = false): KlineOutcome[] {
     const outcomes: KlineOutcome[] = [];
-    const pending = this.state.pendingHtxBar;
+    const pending = this.state.pendingBar;
     if (pending && tick.open_time > pending.open_time && afterReconnect) {
       // Its last ticks may have been lost in the reconnect: rather than publish a possibly wrong close,
       // treat the bar as missing, so the exchange's final version is fetched and fills it.
-      this.state.pendingHtxBar = null;
+      this.state.pendingBar = null;
       const outcome = newOutcome();
       if (pending.open_time > (this.covered() ?? -Infinity)) this.openGap(pending.open_time, pending.open_time, outcome);
       outcomes.push(outcome);
@@ -117,14 +116,14 @@ export class StreamIntegrity {
       outcomes.push(this.closePending({ ...pending, is_closed: true, event_time: Math.max(tick.event_time, pending.event_time + 1), recv_time: tick.recv_time }));
     }
     const outcome = this.applyOpen(tick);
-    if (outcome.emitted) this.state.pendingHtxBar = tick;
+    if (outcome.emitted) this.state.pendingBar = tick;
     outcomes.push(outcome);
     return outcomes;
   }
 
   /** Closes the pending bar once its interval plus `graceMs` is over on the exchange clock. */
   closeByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
-    const pending = this.state.pendingHtxBar;
+    const pending = this.state.pendingBar;
     if (!pending || exchangeNow < pending.open_time + this.intervalMs + graceMs) return undefined;
     const outcome = this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });
     if (outcome.emitted) {
@@ -139,7 +138,7 @@ export class StreamIntegrity {
   }
 
   private closePending(closed: StandardKline): KlineOutcome {
-    this.state.pendingHtxBar = null;
+    this.state.pendingBar = null;
     return this.applyClosed(closed, false);
   }
 
@@ -210,7 +209,7 @@ export class StreamIntegrity {
       }
     }
     outcome.closedAccepted = true;
-    if (state.pendingHtxBar && bar.open_time >= state.pendingHtxBar.open_time) state.pendingHtxBar = null;
+    if (state.pendingBar && bar.open_time >= state.pendingBar.open_time) state.pendingBar = null;
     if (state.lastClosedOpenTime === null || bar.open_time > state.lastClosedOpenTime) {
       state.lastClosedOpenTime = bar.open_time;
       // The reference price moves even past a rejected bar: a lasting move must not be rejected forever.
