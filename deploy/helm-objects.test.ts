@@ -66,7 +66,7 @@ test('network policies: ingress only to the metrics port from config, egress onl
   const policies = ofKind(objects, 'NetworkPolicy');
   assert.deepEqual(policies.map(componentOf).sort(), DEPLOYED);
   const expectedEgress: Record<string, number[]> = {
-    'ingest-binance': [443, 9443], 'ingest-okx': [8443], 'ingest-huobi': [7443],
+    'ingest-binance': [443, 9443], 'ingest-okx': [8443], 'ingest-huobi': [7443], 'ingest-bybit': [443],
     normalizer: [], 'redis-writer': [16379], 'clickhouse-sink': [443],
   };
   for (const w of workloads(objects)) {

@@ -3,9 +3,10 @@
 // its streams (computed with the ingest's own connection planner, within each exchange's limits).
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { parseConfig, resolveExchange, type KlineflowConfig } from '@klineflow/config';
-import { EXCHANGE_IDS, INTERVALS, type Channel, type ExchangeId } from '@klineflow/exchanges';
+import { EXCHANGE_IDS, INTERVALS, type Channel } from '@klineflow/exchanges';
 import { EXCHANGES } from '@klineflow/exchange-modules';
 import { planConnections, planStreams } from '@klineflow/ingest-runtime';
+import { BENCH_EXCHANGES, isBenchExchange, type BenchExchange } from '../shared/exchanges.js';
 
 /** Redis keys and channels of the benchmark: never a user's. */
 export const BENCH_KEY_PREFIX = 'klineflow-bench-load:';
@@ -36,7 +37,7 @@ export interface BenchConfig {
   readonly toml: string;
   readonly config: KlineflowConfig;
   readonly symbols: readonly string[];
-  readonly plans: Record<ExchangeId, ExchangePlan>;
+  readonly plans: Record<BenchExchange, ExchangePlan>;
 }
 
 type Table = Record<string, unknown>;
@@ -59,7 +60,9 @@ export function benchConfig(baseToml: string, options: { symbols: number; speed:
   // The exchange clock pulls ahead of ours by (speed - 1) s per second; beyond the skew the normalizer refuses its times.
   if (options.speed > 1) integrity.max_clock_skew_ms = 30 * 86_400_000;
   const websocket = table(doc, 'websocket');
-  for (const exchange of EXCHANGE_IDS) {
+  // config/local-sim.toml lists every exchange; the bench runs its seed scale, the others stay off.
+  for (const exchange of EXCHANGE_IDS) if (!isBenchExchange(exchange)) table(websocket, exchange).enabled = false;
+  for (const exchange of BENCH_EXCHANGES) {
     const section = table(websocket, exchange);
     section.enabled = true;
     section.symbols = symbols;
@@ -77,9 +80,9 @@ export function benchConfig(baseToml: string, options: { symbols: number; speed:
   table(table(doc, 'storage'), 'clickhouse').database = BENCH_DATABASE;
 
   const base = parseToml(baseToml) as Table;
-  const plans = {} as Record<ExchangeId, ExchangePlan>;
+  const plans = {} as Record<BenchExchange, ExchangePlan>;
   const planned = parseConfig(stringifyToml(doc), {}, 'generated bench config');
-  for (const exchange of EXCHANGE_IDS) {
+  for (const exchange of BENCH_EXCHANGES) {
     const resolved = resolveExchange(planned, exchange)!;
     const connections = planConnections(resolved, EXCHANGES[exchange].protocol, planned.ingest).length * resolved.redundancy;
     const configured = ((base.websocket as Table | undefined)?.[exchange] as Table | undefined)?.max_connections;

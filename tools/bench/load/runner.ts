@@ -4,9 +4,10 @@
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
+import { INTERVALS } from '@klineflow/exchanges';
 import { Kafka, logLevel, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
+import { BENCH_EXCHANGES } from '../shared/exchanges.js';
 import { appsFor, Supervisor } from '../../platform/supervisor.js';
 import { checkBars, expectedBars, realToVirtual, type ClockMapping } from './bars.js';
 import { benchConfig } from './config.js';
@@ -14,7 +15,7 @@ import type { LoadOptions } from './options.js';
 import { busyGroups, busyPorts, cleanState, forgetNormalizerState, platformGroups, removeBenchData } from './prepare.js';
 import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
 import { LagProbe, rateBetween, sumSeries } from './probes/lag.js';
-import { KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe } from './probes/latency.js';
+import { exchangeTag, KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe } from './probes/latency.js';
 import { busyShare, findServerPids, ProcSampler, readCpuLine, type ProcTarget } from './probes/procstats.js';
 import { processFigures, type LatencyRow, type LoadResult } from './result.js';
 import type { LatencySamples } from './samples.js';
@@ -27,7 +28,7 @@ const WINDOW_MS = 10_000;
 export class BenchAbort extends Error {}
 
 function byExchange(samples: LatencySamples): Record<string, Percentiles> {
-  return Object.fromEntries(EXCHANGE_IDS.map((exchange, i) => [exchange, samples.summary(i + 1)]));
+  return Object.fromEntries(BENCH_EXCHANGES.map((exchange) => [exchange, samples.summary(exchangeTag(exchange))]));
 }
 
 async function readClock(sim: SimControl): Promise<ClockMapping> {
@@ -49,9 +50,9 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   const bench = benchConfig(readFileSync('config/local-sim.toml', 'utf8'), options);
   const { config } = bench;
   writeFileSync(files.config, bench.toml);
-  const totalStreams = EXCHANGE_IDS.reduce((n, e) => n + bench.plans[e].streams, 0);
-  say(`${options.symbols} symbols × ${INTERVALS.length} intervals × ${EXCHANGE_IDS.length} exchanges, channels ${options.channels.join(',')}: ` +
-    `${totalStreams} streams; connections ${EXCHANGE_IDS.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`);
+  const totalStreams = BENCH_EXCHANGES.reduce((n, e) => n + bench.plans[e].streams, 0);
+  say(`${options.symbols} symbols × ${INTERVALS.length} intervals × ${BENCH_EXCHANGES.length} exchanges, channels ${options.channels.join(',')}: ` +
+    `${totalStreams} streams; connections ${BENCH_EXCHANGES.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`);
 
   const kafka = new Kafka({ clientId: 'klineflow-bench-load', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }); // failures surface as rejections; kafkajs's own lines would interleave with the progress
   const admin = kafka.admin();
@@ -151,7 +152,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const warmupStart = Date.now();
     for (;;) {
       const state = await sim.state();
-      const short = EXCHANGE_IDS.filter((e) => state.exchanges[e].streams < bench.plans[e].streams);
+      const short = BENCH_EXCHANGES.filter((e) => state.exchanges[e].streams < bench.plans[e].streams);
       if (short.length === 0) break;
       if (Date.now() - warmupStart > options.warmupSeconds * 1000) {
         throw new BenchAbort(`warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].streams}`).join(', ')})`);
@@ -195,7 +196,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     await lag.sample();
 
     // ---- drain: the window's closed bars reaching ClickHouse ----
-    const expected = expectedBars({ fromVirtual, toVirtual }, EXCHANGE_IDS, options.channels.includes('kline') ? INTERVALS : [], options.symbols);
+    const expected = expectedBars({ fromVirtual, toVirtual }, BENCH_EXCHANGES, options.channels.includes('kline') ? INTERVALS : [], options.symbols);
     const expectedTotal = expected.reduce((n, e) => n + e.expected, 0);
     const seenInWindow = () => chProbe.seen.filter((s) => s.close <= toVirtual).length;
     say(`window over; waiting up to ${options.drainSeconds} s for its ${expectedTotal} closed bars in ClickHouse`);
@@ -265,7 +266,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       command,
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), busyBeforeStart },
       scale: {
-        symbolsPerExchange: options.symbols, exchanges: [...EXCHANGE_IDS], intervals: [...INTERVALS], channels: [...options.channels],
+        symbolsPerExchange: options.symbols, exchanges: [...BENCH_EXCHANGES], intervals: [...INTERVALS], channels: [...options.channels],
         plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms,
       },
       cleanState: clean,
@@ -275,7 +276,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       clickhouse: {
         fromClose: percentiles(fromCloseAll),
         fromRecv: percentiles(seen.map((s) => s.fromRecv)),
-        byExchangeFromClose: Object.fromEntries(EXCHANGE_IDS.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))])),
+        byExchangeFromClose: Object.fromEntries(BENCH_EXCHANGES.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))])),
         within3s,
         seen: seen.length,
         pollMsMedian: percentiles(chProbe.queryMs).p50,
