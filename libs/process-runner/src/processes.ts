@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { CONFIG_ERROR_EXIT_CODE, PIPELINE_SERVICES, type ServiceName } from '@klineflow/config';
 
@@ -28,6 +29,8 @@ export type AppName = ServiceName;
 export interface AppProcessOptions {
   configPath: string;
   env?: NodeJS.ProcessEnv;
+  /** Scheduling niceness (0–19) per app, for every run of it: the load benchmark lowers the simulator's. */
+  niceness?: Partial<Record<AppName, number>>;
   /** Receives each output line of the app; defaults to the console with an `[app]` prefix. */
   onLine?: (app: AppName, line: string) => void;
 }
@@ -55,6 +58,8 @@ export class AppProcess {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const niceness = this.options.niceness?.[this.app];
+    if (niceness !== undefined && child.pid !== undefined) setPriority(child.pid, niceness);
     const onLine = this.options.onLine ?? ((app, line) => console.log(`[${app}] ${line}`));
     this.stderrTail.length = 0;
     createInterface({ input: child.stdout! }).on('line', (line) => onLine(this.app, line));

@@ -20,6 +20,12 @@ export interface LoadOptions {
   readonly drainSeconds: number;
   /** Longest wait for every stream to be subscribed and flowing before the window starts. */
   readonly warmupSeconds: number;
+  /**
+   * Niceness of the simulator's process. It stands in for exchanges on other machines, whose CPU is not
+   * the platform's: at 10 the platform under test gets the 2 cores first, and the frames-in rate shows
+   * whether the simulator still delivered the whole load. 0 shares the CPU equally.
+   */
+  readonly simNice: number;
 }
 
 export const USAGE = `npm run bench:load -- [options]
@@ -31,7 +37,8 @@ export const USAGE = `npm run bench:load -- [options]
   --no-record        do not append to BENCHMARKS.md nor write docs/bench/*.svg (trial runs)
   --keep-data        keep the bench's Redis keys and ClickHouse database afterwards
   --drain-seconds S  wait up to S s after the window for its closed bars in ClickHouse (default 60)
-  --warmup-seconds S wait up to S s for every subscription before the window starts (default 300)`;
+  --warmup-seconds S wait up to S s for every subscription before the window starts (default 300)
+  --sim-nice N       niceness of the simulator's process, 0–19 (default 10: the exchanges' CPU is not the platform's; 0 = equal share)`;
 
 export class UsageError extends Error {}
 
@@ -41,6 +48,13 @@ function positive(name: string, text: string | undefined, fallback: number, inte
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
   }
+  return value;
+}
+
+function niceness(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 19) throw new UsageError(`--sim-nice must be an integer from 0 to 19, got "${text}"`);
   return value;
 }
 
@@ -59,6 +73,7 @@ export function parseOptions(argv: readonly string[]): LoadOptions {
         'keep-data': { type: 'boolean' },
         'drain-seconds': { type: 'string' },
         'warmup-seconds': { type: 'string' },
+        'sim-nice': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -83,5 +98,6 @@ export function parseOptions(argv: readonly string[]): LoadOptions {
     keepData: parsed['keep-data'] ?? false,
     drainSeconds: positive('drain-seconds', parsed['drain-seconds'], 60),
     warmupSeconds: positive('warmup-seconds', parsed['warmup-seconds'], 300),
+    simNice: niceness(parsed['sim-nice'], 10),
   };
 }

@@ -49,6 +49,8 @@ export interface LoadResult {
     readonly totalStreams: number;
     readonly speed: number;
     readonly updateIntervalMs: number;
+    /** Niceness of the simulator's process (absent in results before it was set: 0). */
+    readonly simulatorNiceness?: number;
   };
   readonly cleanState: CleanState;
   readonly window: {

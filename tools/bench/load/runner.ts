@@ -122,6 +122,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const apps = appsFor(config);
     supervisor = new Supervisor(apps, {
       configPath: files.config,
+      niceness: { 'exchange-sim': options.simNice },
       onLine: (app, line) => {
         log.write(`${new Date().toISOString()} [${app}] ${line}\n`);
         if (line.includes('"level":"warn"')) warnings[app] = (warnings[app] ?? 0) + 1;
@@ -267,7 +268,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), busyBeforeStart },
       scale: {
         symbolsPerExchange: options.symbols, exchanges: [...BENCH_EXCHANGES], intervals: [...INTERVALS], channels: [...options.channels],
-        plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms,
+        plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms, simulatorNiceness: options.simNice,
       },
       cleanState: clean,
       window: { startedAt: new Date(t0).toISOString(), seconds: (t1 - t0) / 1000, warmupSeconds, drainSeconds, drainLimitSeconds: options.drainSeconds, fromVirtual, toVirtual },

@@ -49,9 +49,10 @@ test('bench symbols are wide enough for the count, and recognised in keys and ch
 
 test('options: defaults, values and refusals', () => {
   const d = parseOptions([]);
-  assert.deepEqual([d.symbols, d.minutes, d.speed, d.channels, d.out, d.record], [1200, 10, 1, ['kline', 'ticker'], 'dist/bench', true]);
-  const o = parseOptions(['--symbols', '20', '--minutes', '0.5', '--speed', '60', '--channels', 'kline', '--out', '/tmp/x', '--no-record']);
-  assert.deepEqual([o.symbols, o.minutes, o.speed, o.channels, o.out, o.record], [20, 0.5, 60, ['kline'], '/tmp/x', false]);
+  assert.deepEqual([d.symbols, d.minutes, d.speed, d.channels, d.out, d.record, d.simNice], [1200, 10, 1, ['kline', 'ticker'], 'dist/bench', true, 10]);
+  const o = parseOptions(['--symbols', '20', '--minutes', '0.5', '--speed', '60', '--channels', 'kline', '--out', '/tmp/x', '--no-record', '--sim-nice', '0']);
+  assert.deepEqual([o.symbols, o.minutes, o.speed, o.channels, o.out, o.record, o.simNice], [20, 0.5, 60, ['kline'], '/tmp/x', false, 0]);
+  assert.throws(() => parseOptions(['--sim-nice', '20']), /--sim-nice must be an integer from 0 to 19/);
   assert.throws(() => parseOptions(['--symbols', '1.5']), UsageError);
   assert.throws(() => parseOptions(['--channels', 'kline,candles']), /candles/);
   assert.throws(() => parseOptions(['--bogus']), UsageError);

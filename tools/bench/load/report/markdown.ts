@@ -24,7 +24,8 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
       `Linux ${r.machine.kernel}; ${pct(r.machine.busyBeforeStart)} busy in the 2 s before the start. The simulator, every app and the whole stack share the machine.`,
     '',
     `Scale: ${int(r.scale.totalStreams)} streams (${r.scale.channels.join(' + ')}; klines in ${r.scale.intervals.join(' ')}), synthetic symbols \`LB0001USDT\`…; ` +
-      `connections: ${plans}. Simulator at speed ${r.scale.speed}, open bars and tickers pushed every ${int(r.scale.updateIntervalMs)} ms, bar closes at the close.`,
+      `connections: ${plans}. Simulator at speed ${r.scale.speed}, open bars and tickers pushed every ${int(r.scale.updateIntervalMs)} ms, bar closes at the close; ` +
+      `${simulatorPriority(r.scale.simulatorNiceness ?? 0)}.`,
     '',
     `Clean start: the bench's own ClickHouse database and Redis keys were recreated, its symbols' normalizer state forgotten ` +
       `(${int(r.cleanState.normalizerStateTombstones)} tombstones), and the platform's consumer groups moved to the topics' ends, skipping ` +
@@ -97,4 +98,10 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
   remarks.push(`The bench process itself (probes) is in the CPU table; ClickHouse polls took ${int(r.clickhouse.pollMsMedian)} ms (median) over ${int(r.clickhouse.polls)} polls.`);
   lines.push(...remarks.map((n) => `- ${n}`), '');
   return lines.join('\n');
+}
+
+function simulatorPriority(niceness: number): string {
+  return niceness === 0
+    ? 'the simulator shares the CPU equally with the platform'
+    : `the simulator runs at niceness ${niceness} (\`--sim-nice\`): it stands in for exchanges on other machines, so the platform gets the cores first, and frames in show whether the simulator still delivered the whole load`;
 }
