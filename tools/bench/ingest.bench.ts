@@ -1,7 +1,7 @@
 // Ingest hot path: every frame is classified and keyed for its Kafka partition by a string
 // scan instead of a JSON parse; HTX frames are gunzipped (with a size cap) first.
 import { gzipSync } from 'node:zlib';
-import { classifyBinanceFrame, classifyHuobiFrame, classifyOkxFrame, inflateHtxFrame } from '@klineflow/exchange-modules';
+import { classifyBinanceFrame, classifyHuobiFrame, classifyOkxFrame, inflateHuobiFrame } from '@klineflow/exchange-modules';
 import type { BenchCase } from './harness.js';
 
 const binance =
@@ -15,6 +15,6 @@ const parse = (text: string) => ({ name: 'JSON.parse', fn: () => JSON.parse(text
 export const cases: BenchCase[] = [
   { name: 'binance frame → stream key (string scan)', fn: () => classifyBinanceFrame(binance), baseline: parse(binance) },
   { name: 'okx frame → stream key (string scan)', fn: () => classifyOkxFrame(okx), baseline: parse(okx) },
-  { name: 'htx frame → stream key (string scan)', fn: () => classifyHuobiFrame(huobi), baseline: parse(huobi) },
-  { name: 'htx gzip frame → capped gunzip', fn: () => inflateHtxFrame(huobiGzip), baseline: parse(huobi) },
+  { name: 'huobi frame → stream key (string scan)', fn: () => classifyHuobiFrame(huobi), baseline: parse(huobi) },
+  { name: 'huobi gzip frame → capped gunzip', fn: () => inflateHuobiFrame(huobiGzip), baseline: parse(huobi) },
 ];

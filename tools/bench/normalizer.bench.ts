@@ -16,7 +16,7 @@ const okxCandle = (t: number, confirm = '0') =>
   `{"arg":{"channel":"candle1m","instId":"BTC-USDT"},"data":[["${t}","64040.2","64050","64025.7","64033.5","2.16787395","138825.265446816","138825.265446816","${confirm}"]]}`;
 const huobiTick = (t: number, ts: number) =>
   `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${t / 1000},"open":64040.20,"close":64033.50,"low":64025.70,"high":64050.00,"amount":2.16787395,"vol":138825.265446816,"count":100}}`;
-const capturedHtxDepth = readFileSync(path.resolve('fixtures/captured/huobi.jsonl'), 'utf8')
+const capturedHuobiDepth = readFileSync(path.resolve('fixtures/captured/huobi.jsonl'), 'utf8')
   .split('\n').filter((l) => l.includes('depth.step0') && l.includes('"raw"')).slice(0, 20).map((l) => (JSON.parse(l) as { raw: string }).raw);
 
 function mapAndValidate(result: MapResult): number {
@@ -57,15 +57,15 @@ export const cases: BenchCase[] = [
     baseline: { name: 'JSON.parse', fn: () => JSON.parse(candle) },
   },
   {
-    name: 'htx kline tick: literal-preserving parse',
+    name: 'huobi kline tick: literal-preserving parse',
     fn: () => parseWithNumberLiterals(tick),
     baseline: { name: 'JSON.parse', fn: () => JSON.parse(tick) },
   },
   {
-    name: 'htx depth.step0 (captured, ~150 levels): literal parse',
-    fn: () => capturedHtxDepth.map(parseWithNumberLiterals),
-    opsPerCall: capturedHtxDepth.length,
-    baseline: { name: 'JSON.parse', fn: () => capturedHtxDepth.map((f) => JSON.parse(f)), opsPerCall: capturedHtxDepth.length },
+    name: 'huobi depth.step0 (captured, ~150 levels): literal parse',
+    fn: () => capturedHuobiDepth.map(parseWithNumberLiterals),
+    opsPerCall: capturedHuobiDepth.length,
+    baseline: { name: 'JSON.parse', fn: () => capturedHuobiDepth.map((f) => JSON.parse(f)), opsPerCall: capturedHuobiDepth.length },
   },
   {
     name: 'full batch: 1000 mixed frames normalize+validate+dedupe',

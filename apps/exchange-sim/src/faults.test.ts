@@ -93,10 +93,10 @@ test('malformed, impossible-candle and duplicate reach subscribed clients; HTX m
   });
   client.close();
 
-  const htx = await TestClient.open(`ws://127.0.0.1:${ports.huobi}/ws`, { gzip: true });
+  const huobi = await TestClient.open(`ws://127.0.0.1:${ports.huobi}/ws`, { gzip: true });
   await control.malformed('huobi');
-  await waitFor('a gzip frame that is not JSON', 2000, () => (htx.frames.some((f) => f.startsWith('{"e":"kline","E":1672515782136,"k":{"t":')) ? true : undefined));
-  htx.close();
+  await waitFor('a gzip frame that is not JSON', 2000, () => (huobi.frames.some((f) => f.startsWith('{"e":"kline","E":1672515782136,"k":{"t":')) ? true : undefined));
+  huobi.close();
 });
 
 test('shutdown notice: Binance serverShutdown and OKX 64008, then the close; HTX has none', async () => {
@@ -141,15 +141,15 @@ test('hostile: every kind of bad frame, built from a subscribed kline stream, re
   client.close();
 
   // HTX frames kept as bytes: the bomb must be seen compressed, as the ingest sees it.
-  const htx = new WebSocket(`ws://127.0.0.1:${ports.huobi}/ws`);
+  const huobi = new WebSocket(`ws://127.0.0.1:${ports.huobi}/ws`);
   const raw: Buffer[] = [];
-  htx.on('message', (data: Buffer) => raw.push(data));
-  await new Promise((resolve) => htx.once('open', resolve));
-  htx.send(JSON.stringify({ sub: 'market.xrpusdt.kline.1min', id: 'h1' }));
+  huobi.on('message', (data: Buffer) => raw.push(data));
+  await new Promise((resolve) => huobi.once('open', resolve));
+  huobi.send(JSON.stringify({ sub: 'market.xrpusdt.kline.1min', id: 'h1' }));
   await waitFor('the HTX subscription', 2000, async () => ((await control.state()).exchanges.huobi.streams === 1 ? true : undefined));
   const before = raw.length;
-  const htxResult = await control.hostile('huobi');
-  await waitFor('every HTX hostile frame', 5000, () => (raw.length - before >= htxResult.frames ? true : undefined));
+  const huobiResult = await control.hostile('huobi');
+  await waitFor('every HTX hostile frame', 5000, () => (raw.length - before >= huobiResult.frames ? true : undefined));
   const inflates = (frame: Buffer) => {
     try {
       gunzipSync(frame, { maxOutputLength: 4 * 1024 * 1024 });
@@ -161,5 +161,5 @@ test('hostile: every kind of bad frame, built from a subscribed kline stream, re
   const outcomes = raw.slice(before).map(inflates);
   assert.ok(outcomes.includes('bomb'), 'a gzip bomb, small on the wire');
   assert.ok(outcomes.includes('corrupt'), 'a corrupt gzip frame');
-  htx.terminate();
+  huobi.terminate();
 });

@@ -79,7 +79,7 @@ ${sections.join('\n')}
 # The simulator's clock runs 60× fast, so graces measured on the exchange clock scale with it:
 # HTX pushes every real second (60 s of exchange time), so a bar closes by the clock only after 90 s.
 [integrity]
-htx_close_grace_ms = 90000
+inferred_close_grace_ms = 90000
 open_bar_gap_grace_ms = 600000
 # ...and the exchange clock pulls ahead of ours by 59 s every real second: a day covers a 24-minute run.
 max_clock_skew_ms = 86400000

@@ -17,7 +17,7 @@ const MIN = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % MIN);
 
 /** HTX `req` stand-in: gzip replies 50 ms after each request, recording when each connection's requests arrive. */
-async function htxHistory() {
+async function huobiHistory() {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const arrivalsByConnection: number[][] = [];
@@ -35,7 +35,7 @@ async function htxHistory() {
 }
 
 test('HTX history requests spread over backfill_concurrency connections, each within the 100 ms per-connection limit', async () => {
-  const server = await htxHistory();
+  const server = await huobiHistory();
   const config = resolveExchange(parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`), 'huobi') as ResolvedExchangeConfig;
   const published: Message[] = [];
   const service = new BackfillService({

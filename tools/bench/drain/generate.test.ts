@@ -5,7 +5,7 @@ import { TOPICS } from '@klineflow/kafka';
 import { EXCHANGES } from '@klineflow/exchange-modules';
 import { integrityPolicy, Normalizer, type RawMessage } from '../../../apps/normalizer/src/pipeline.js';
 import { fixtureFrames } from '../../../libs/exchange-modules/src/test-support.js';
-import { BENCH_EPOCH_MS, benchStreamKeys, formatUnits, FrameGenerator, htxLiteral, type GeneratedFrame } from './generate.js';
+import { BENCH_EPOCH_MS, benchStreamKeys, formatUnits, FrameGenerator, huobiLiteral, type GeneratedFrame } from './generate.js';
 
 const MINUTE = 60_000;
 /** The benchmark's own epoch, 40 s on: the 1m bars roll over after a few steps, so closes are in the sample. */
@@ -30,11 +30,11 @@ test('decimals are exact text: Binance pads to 8 places, OKX trims, HTX writes J
   assert.equal(formatUnits(640402, 1, true), '64040.2');
   assert.equal(formatUnits(6404000, 2, true), '64040');
   assert.equal(formatUnits(7, 0, true), '7');
-  assert.equal(htxLiteral(92, 8), '9.2E-7');
-  assert.equal(htxLiteral(1000, 10), '1.0E-7');
-  assert.equal(htxLiteral(74849, 6), '0.074849');
-  assert.equal(htxLiteral(123, 5), '0.00123');
-  assert.equal(htxLiteral(5173200, 2), '51732');
+  assert.equal(huobiLiteral(92, 8), '9.2E-7');
+  assert.equal(huobiLiteral(1000, 10), '1.0E-7');
+  assert.equal(huobiLiteral(74849, 6), '0.074849');
+  assert.equal(huobiLiteral(123, 5), '0.00123');
+  assert.equal(huobiLiteral(5173200, 2), '51732');
   assert.throws(() => formatUnits(0.5, 2, false));
 });
 
@@ -45,14 +45,14 @@ test('frames have the captured shapes and the keys the ingest apps give them', (
   const [, binanceTicker] = fixtureFrames('binance.jsonl');
   const okxCandle = fixtureFrames('okx.jsonl').find((f) => f.includes('"data"') && f.includes('candle'));
   const okxTicker = fixtureFrames('captured/okx.jsonl').find((f) => f.includes('"data"') && f.includes('tickers'));
-  const htx = fixtureFrames('huobi.jsonl');
+  const huobi = fixtureFrames('huobi.jsonl');
   const expectations: Array<[string, (f: GeneratedFrame) => boolean]> = [
     [binanceKline!, (f) => f.key.includes('@kline_')],
     [binanceTicker!, (f) => f.key.endsWith('@ticker')],
     [okxCandle!, (f) => f.key.startsWith('candle')],
     [okxTicker!, (f) => f.key.startsWith('tickers:')],
-    [htx.find((f) => f.startsWith('{"ch"') && f.includes('.kline.'))!, (f) => f.key.includes('.kline.')],
-    [htx.find((f) => f.startsWith('{"ch"') && f.includes('.ticker'))!, (f) => f.key.endsWith('.ticker')],
+    [huobi.find((f) => f.startsWith('{"ch"') && f.includes('.kline.'))!, (f) => f.key.includes('.kline.')],
+    [huobi.find((f) => f.startsWith('{"ch"') && f.includes('.ticker'))!, (f) => f.key.endsWith('.ticker')],
   ];
   for (const [captured, match] of expectations) assert.deepEqual(shape(firstFrame(frames, match)), shape(JSON.parse(captured)), captured.slice(0, 60));
 

@@ -111,7 +111,7 @@ export function formatUnits(units: number, decimals: number, trim: boolean): str
  * A JSON number literal as HTX writes it (its server prints doubles the Java way): plain below
  * 10^7 and down to 10^-3, `9.2E-7` below that.
  */
-export function htxLiteral(units: number, decimals: number): string {
+export function huobiLiteral(units: number, decimals: number): string {
   if (units === 0) return '0';
   const digits = String(units);
   const exponent = digits.length - 1 - decimals;
@@ -353,7 +353,7 @@ const KLINE: Record<ExchangeId, KlineText> = {
   bybit: (m, b, time, closed) =>
     `{"topic":"${b.key}","data":[{"start":${b.openTime},"end":${b.openTime + INTERVAL_MS[b.interval] - 1},"interval":"${b.native}","open":"${okx(b.open, m.priceDecimals)}","close":"${okx(b.close, m.priceDecimals)}","high":"${okx(b.high, m.priceDecimals)}","low":"${okx(b.low, m.priceDecimals)}","volume":"${okx(b.volume, m.sizeDecimals)}","turnover":"${okx(b.quote, QUOTE_DECIMALS)}","confirm":${closed},"timestamp":${time}}],"ts":${time},"type":"snapshot"}`,
   huobi: (m, b, time) =>
-    `{"ch":"market.${m.native}.kline.${b.native}","ts":${time},"tick":{"id":${b.openTime / 1000},"open":${htxLiteral(b.open, m.priceDecimals)},"close":${htxLiteral(b.close, m.priceDecimals)},"low":${htxLiteral(b.low, m.priceDecimals)},"high":${htxLiteral(b.high, m.priceDecimals)},"amount":${htxLiteral(b.volume, m.sizeDecimals)},"vol":${htxLiteral(b.quote, QUOTE_DECIMALS)},"count":${b.trades}}}`,
+    `{"ch":"market.${m.native}.kline.${b.native}","ts":${time},"tick":{"id":${b.openTime / 1000},"open":${huobiLiteral(b.open, m.priceDecimals)},"close":${huobiLiteral(b.close, m.priceDecimals)},"low":${huobiLiteral(b.low, m.priceDecimals)},"high":${huobiLiteral(b.high, m.priceDecimals)},"amount":${huobiLiteral(b.volume, m.sizeDecimals)},"vol":${huobiLiteral(b.quote, QUOTE_DECIMALS)},"count":${b.trades}}}`,
 };
 
 const TICKER: Record<ExchangeId, TickerText> = {
@@ -370,5 +370,5 @@ const TICKER: Record<ExchangeId, TickerText> = {
   bybit: (m, time) =>
     `{"topic":"tickers.${m.native}","ts":${time},"type":"snapshot","cs":${m.tradeId},"data":{"symbol":"${m.native}","lastPrice":"${okx(m.price, m.priceDecimals)}","highPrice24h":"${okx(m.high24h, m.priceDecimals)}","lowPrice24h":"${okx(m.low24h, m.priceDecimals)}","prevPrice24h":"${okx(m.open24h, m.priceDecimals)}","volume24h":"${okx(m.volume24h, m.sizeDecimals)}","turnover24h":"${okx(m.quote24h, QUOTE_DECIMALS)}","price24hPcnt":"${((m.price - m.open24h) / m.open24h).toFixed(4)}","usdIndexPrice":"${okx(m.price, m.priceDecimals)}"}}`,
   huobi: (m, time) =>
-    `{"ch":"market.${m.native}.ticker","ts":${time},"tick":{"open":${htxLiteral(m.open24h, m.priceDecimals)},"high":${htxLiteral(m.high24h, m.priceDecimals)},"low":${htxLiteral(m.low24h, m.priceDecimals)},"close":${htxLiteral(m.price, m.priceDecimals)},"amount":${htxLiteral(m.volume24h, m.sizeDecimals)},"vol":${htxLiteral(m.quote24h, QUOTE_DECIMALS)},"count":${m.trades24h},"bid":${htxLiteral(Math.max(1, m.price - 1), m.priceDecimals)},"bidSize":${htxLiteral(m.baseStep * 3, m.sizeDecimals)},"ask":${htxLiteral(m.price + 1, m.priceDecimals)},"askSize":${htxLiteral(m.baseStep * 2, m.sizeDecimals)},"lastPrice":${htxLiteral(m.price, m.priceDecimals)},"lastSize":${htxLiteral(m.baseStep, m.sizeDecimals)}}}`,
+    `{"ch":"market.${m.native}.ticker","ts":${time},"tick":{"open":${huobiLiteral(m.open24h, m.priceDecimals)},"high":${huobiLiteral(m.high24h, m.priceDecimals)},"low":${huobiLiteral(m.low24h, m.priceDecimals)},"close":${huobiLiteral(m.price, m.priceDecimals)},"amount":${huobiLiteral(m.volume24h, m.sizeDecimals)},"vol":${huobiLiteral(m.quote24h, QUOTE_DECIMALS)},"count":${m.trades24h},"bid":${huobiLiteral(Math.max(1, m.price - 1), m.priceDecimals)},"bidSize":${huobiLiteral(m.baseStep * 3, m.sizeDecimals)},"ask":${huobiLiteral(m.price + 1, m.priceDecimals)},"askSize":${huobiLiteral(m.baseStep * 2, m.sizeDecimals)},"lastPrice":${huobiLiteral(m.price, m.priceDecimals)},"lastSize":${huobiLiteral(m.baseStep, m.sizeDecimals)}}}`,
 };

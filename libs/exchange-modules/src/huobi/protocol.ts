@@ -14,7 +14,7 @@ export const MAX_INFLATED_BYTES = 4 * 1024 * 1024;
 const PUSH_PREFIX = '{"ch":"';
 const PING_PREFIX = '{"ping":';
 
-export function inflateHtxFrame(data: Buffer): string {
+export function inflateHuobiFrame(data: Buffer): string {
   try {
     return gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
   } catch (error) {
@@ -48,7 +48,7 @@ export const huobiProtocol: ExchangeProtocol = {
       const id = String(nextId());
       return { id, keys: [topic], text: JSON.stringify({ sub: topic, id }) };
     }),
-  decode: (data, isBinary) => (isBinary ? inflateHtxFrame(data) : data.toString('utf8')),
+  decode: (data, isBinary) => (isBinary ? inflateHuobiFrame(data) : data.toString('utf8')),
   classify: classifyHuobiFrame,
   exchangeTimeOf: (text) => integerAfter(text, '"ts":'),
   maxMessagesPerSecond: huobiFacts.limits.maxClientMessagesPerSecond,
