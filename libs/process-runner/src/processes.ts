@@ -6,12 +6,13 @@ import { CONFIG_ERROR_EXIT_CODE, PIPELINE_SERVICES, type ServiceName } from '@kl
 /**
  * Node flags of every app process. A 64 MiB young generation (16 MiB by default) lets the short-lived
  * garbage of each Kafka batch die young: the normalizer drained 12 % more frames a second with it
- * (BENCHMARKS.md). kafkajs 2.2.4 arms its pending-request check with `setTimeout(fn, -1 - Date.now())`
+ * (BENCHMARKS.md). It is that size from the start: grown on demand, it raised the apps' RSS by 15–32 %
+ * over a 10-minute load run, which looks like a leak on every dashboard. kafkajs 2.2.4 arms its pending-request check with `setTimeout(fn, -1 - Date.now())`
  * while nothing is throttled (kafkajs issue #1751, unfixed); Node clamps that to 1 ms as it always
  * did, but Node 24 also prints a TimeoutNegativeWarning for it, so that one warning is off.
  * Images set the same through NODE_OPTIONS.
  */
-export const APP_NODE_FLAGS = ['--max-semi-space-size=64', '--disable-warning=TimeoutNegativeWarning'] as const;
+export const APP_NODE_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--disable-warning=TimeoutNegativeWarning'] as const;
 
 /**
  * `KLINEFLOW_CPU_PROF_DIR=/tmp/prof npm run bench:load …` writes a V8 CPU profile of every app there
