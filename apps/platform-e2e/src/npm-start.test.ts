@@ -33,7 +33,7 @@ test('npm start with the simulator config writes klines to Redis within a minute
   }
   const log = output.join('');
   assert.match(log, /stopping \(flushing batches, committing offsets\)/);
-  for (const app of ['exchange-sim', 'ingest-binance', 'ingest-okx', 'ingest-huobi', 'normalizer', 'redis-writer', 'clickhouse-sink']) {
+  for (const app of ['exchange-sim', 'ingest-binance', 'ingest-okx', 'ingest-huobi', 'ingest-bybit', 'normalizer', 'redis-writer', 'clickhouse-sink']) {
     assert.match(log, new RegExp(`"message":"shutting down","service":"${app}"`), `${app} shut down in order`);
   }
   assert.equal(spawnSync('pgrep', ['-f', 'dist/apps/.*/main.js']).status, 1, 'no service process is left behind');

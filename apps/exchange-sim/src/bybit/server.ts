@@ -53,7 +53,7 @@ export class BybitServer extends StreamServer<BybitState> {
     } catch {
       request = {};
     }
-    const op = request.op ?? ('' as BybitRequest['op']);
+    const op = typeof request.op === 'string' ? request.op : '';
     const reply = (success: boolean, retMsg: string) => {
       const body: BybitReply = { success, ret_msg: retMsg, conn_id: conn.state.connId, ...(request.req_id === undefined ? {} : { req_id: request.req_id }), op };
       conn.send(JSON.stringify(body));

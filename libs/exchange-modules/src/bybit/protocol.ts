@@ -52,6 +52,7 @@ export function classifyBybitFrame(text: string): FrameClass {
   } catch {
     return { kind: 'unknown' };
   }
+  // Replies to a request without req_id carry none, or an empty one.
   const id = reply.req_id || undefined;
   switch (reply.op) {
     case 'ping':

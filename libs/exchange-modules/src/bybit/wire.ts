@@ -84,7 +84,8 @@ export interface BybitReply {
   readonly ret_msg: string;
   readonly conn_id: string;
   readonly req_id?: string;
-  readonly op: BybitRequest['op'];
+  /** The request's `op`, echoed. */
+  readonly op: string;
 }
 
 /** The order-book depth klineflow subscribes to: the smallest spot depth that holds a top 20. */
