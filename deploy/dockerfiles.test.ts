@@ -21,18 +21,34 @@ for (const { app, defaultPort } of DEPLOYABLE_APPS) {
     assert.match(dockerfile, new RegExp(`^COPY --from=build /repo/dist/apps/${app} dist/apps/${app}$`, 'm'), 'copies its own dist folder');
     const stages = dockerfile.split(/^(?=FROM )/m);
     const deps = stages.find((stage) => /^FROM \S+ AS deps$/m.test(stage)) ?? '';
-    assert.match(deps, new RegExp(`^COPY --from=build /repo/dist/apps/${app}/package\\.json /repo/dist/apps/${app}/package-lock\\.json \\./$`, 'm'), "installs from its own bundle's package.json and lockfile");
-    assert.doesNotMatch(deps, /^COPY package/m, 'never from the root package.json, which lists every app\'s packages');
+    assert.match(
+      deps,
+      new RegExp(`^COPY --from=build /repo/dist/apps/${app}/package\\.json /repo/dist/apps/${app}/package-lock\\.json \\./$`, 'm'),
+      "installs from its own bundle's package.json and lockfile",
+    );
+    assert.doesNotMatch(deps, /^COPY package/m, "never from the root package.json, which lists every app's packages");
     assert.match(deps, /^RUN .*npm ci --omit=dev/m, 'exactly the locked versions, production only');
     const final = stages.at(-1) ?? '';
-    assert.deepEqual(final.match(/^COPY .*node_modules.*$/gm), ['COPY --from=deps /app/node_modules node_modules'], 'the final stage gets node_modules from the deps stage only');
+    assert.deepEqual(
+      final.match(/^COPY .*node_modules.*$/gm),
+      ['COPY --from=deps /app/node_modules node_modules'],
+      'the final stage gets node_modules from the deps stage only',
+    );
     assert.match(dockerfile, /^FROM \$\{NODE_IMAGE\}$/m, 'final stage on the Node image');
     assert.ok(RUNTIME_NODE, 'tools/node-runtime.mjs pins RUNTIME_NODE_VERSION');
     const [, major, minor] = RUNTIME_NODE;
     assert.equal(major, '24', 'the runtime is Node 24 LTS');
-    assert.match(dockerfile, new RegExp(`^ARG NODE_IMAGE=node:${major}\\.${minor}-[a-z]+-slim$`, 'm'), `Node ${major}.${minor} slim, the release npm start and npm test run on`);
+    assert.match(
+      dockerfile,
+      new RegExp(`^ARG NODE_IMAGE=node:${major}\\.${minor}-[a-z]+-slim$`, 'm'),
+      `Node ${major}.${minor} slim, the release npm start and npm test run on`,
+    );
     assert.match(dockerfile, new RegExp(`^EXPOSE ${defaultPort}$`, 'm'), `exposes metrics port ${defaultPort}`);
-    assert.match(dockerfile, new RegExp(`127\\.0\\.0\\.1:${defaultPort}/livez`), 'health check on its own port, liveness only: a store outage never marks it unhealthy');
+    assert.match(
+      dockerfile,
+      new RegExp(`127\\.0\\.0\\.1:${defaultPort}/livez`),
+      'health check on its own port, liveness only: a store outage never marks it unhealthy',
+    );
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', `dist/apps/${app}/main.js`, '--config', '/etc/klineflow/config.toml']);
     const user = /^USER (\S+)$/m.exec(dockerfile)?.[1] ?? 'root';
@@ -45,7 +61,11 @@ test('the apps with a Dockerfile are exactly the services of the catalogue, each
   const withDockerfile = readdirSync('apps').filter((dir) => existsSync(`apps/${dir}/Dockerfile`));
   assert.deepEqual(withDockerfile.sort(), DEPLOYABLE_APPS.map((a) => a.app).sort(), 'libs/config/src/services.ts SERVICES');
   for (const { app } of DEPLOYABLE_APPS) {
-    const project = JSON.parse(readFileSync(`apps/${app}/project.json`, 'utf8')) as { name: string; tags: string[]; targets: { build: { command: string } } };
+    const project = JSON.parse(readFileSync(`apps/${app}/project.json`, 'utf8')) as {
+      name: string;
+      tags: string[];
+      targets: { build: { command: string } };
+    };
     assert.equal(project.name, app, `apps/${app}/project.json: "name": "${app}"`);
     assert.ok(project.tags.includes('type:app'), `apps/${app}/project.json: tag type:app`);
     assert.equal(project.targets.build.command, `node tools/build.mjs ${app}`, `apps/${app}/project.json: build target`);
@@ -53,14 +73,22 @@ test('the apps with a Dockerfile are exactly the services of the catalogue, each
 });
 
 test('.dockerignore keeps host node_modules and dist out of the build context but lets build.mjs and its modules in', () => {
-  const ignore = readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());
+  const ignore = readFileSync('.dockerignore', 'utf8')
+    .split('\n')
+    .map((l) => l.trim());
   for (const entry of ['**/node_modules', '**/dist', '.git']) assert.ok(ignore.includes(entry), entry);
   // What tools/build.mjs imports from tools/ must reach the build stage: the exception in .dockerignore and the COPY.
-  const modules = [...readFileSync('tools/build.mjs', 'utf8').matchAll(/^import .* from '\.\/([\w-]+\.mjs)';$/gm)].map((m) => `tools/${m[1]}`);
+  const modules = [...readFileSync('tools/build.mjs', 'utf8').matchAll(/^import .* from '\.\/([\w-]+\.mjs)';$/gm)].map(
+    (m) => `tools/${m[1]}`,
+  );
   assert.deepEqual(modules, ['tools/app-deps.mjs']);
-  for (const file of ['tools/build.mjs', ...modules]) assert.ok(ignore.indexOf('tools') < ignore.indexOf(`!${file}`), `.dockerignore lets ${file} in, after excluding tools`);
+  for (const file of ['tools/build.mjs', ...modules])
+    assert.ok(ignore.indexOf('tools') < ignore.indexOf(`!${file}`), `.dockerignore lets ${file} in, after excluding tools`);
   for (const { app } of DEPLOYABLE_APPS) {
-    const copied = /^COPY ((?:tools\/\S+ )+)tools\/$/m.exec(readFileSync(`apps/${app}/Dockerfile`, 'utf8'))?.[1]?.trim().split(' ');
+    const copied = /^COPY ((?:tools\/\S+ )+)tools\/$/m
+      .exec(readFileSync(`apps/${app}/Dockerfile`, 'utf8'))?.[1]
+      ?.trim()
+      .split(' ');
     assert.deepEqual(copied, ['tools/build.mjs', ...modules], `apps/${app}/Dockerfile copies build.mjs and its modules`);
   }
 });
@@ -97,7 +125,7 @@ function bundleImports(bundle: string): string[] {
 /** Stores each app writes to; every other app's image must not carry their clients. */
 const STORE_CLIENTS: Record<string, string> = { 'redis-writer': 'ioredis', 'clickhouse-sink': '@clickhouse/client' };
 
-for (const { app, portKey } of DEPLOYABLE_APPS) {
+for (const { app } of DEPLOYABLE_APPS) {
   test(`${app}: its image installs exactly the packages its bundle imports, at the root lockfile's versions`, () => {
     const dir = join(out, 'apps', app);
     const { dependencies = {} } = read<PackageJson>(join(dir, 'package.json'));
@@ -123,7 +151,13 @@ for (const { app, portKey } of DEPLOYABLE_APPS) {
     const dir = assembleImageContent(app, out);
     const installed = read<PackageLock>(join(dir, 'node_modules', '.package-lock.json')).packages;
     const lock = read<PackageLock>(join(out, 'apps', app, 'package-lock.json')).packages;
-    assert.deepEqual(Object.keys(installed).sort(), Object.keys(lock).filter((p) => p !== '').sort(), 'npm ci installed the pruned lockfile, nothing more');
+    assert.deepEqual(
+      Object.keys(installed).sort(),
+      Object.keys(lock)
+        .filter((p) => p !== '')
+        .sort(),
+      'npm ci installed the pruned lockfile, nothing more',
+    );
     // Every static import is resolved and evaluated before the first line of the bundle runs, so reaching
     // config validation (an out-of-range key: exit 78 naming it) means no package is missing. Without
     // NODE_PATH and NODE_OPTIONS nothing outside the image content can be loaded.
@@ -132,6 +166,6 @@ for (const { app, portKey } of DEPLOYABLE_APPS) {
     delete env.NODE_OPTIONS;
     const run = spawnSync(process.execPath, [`dist/apps/${app}/main.js`], { cwd: dir, encoding: 'utf8', timeout: 30_000, env });
     assert.equal(run.status, CONFIG_ERROR_EXIT_CODE, `exit ${run.status}: ${run.stderr}`);
-    assert.match(run.stderr, new RegExp(`^${portKey}: invalid configuration[^]*tracing\\.sample_ratio`), run.stderr);
+    assert.match(run.stderr, new RegExp(`^${app}: invalid configuration[^]*tracing\\.sample_ratio`), run.stderr);
   });
 }

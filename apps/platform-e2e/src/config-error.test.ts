@@ -13,9 +13,15 @@ import { writeConfig } from './harness.js';
 
 /** Ports the OS had free a moment ago: nothing listens there (closed ports) unless we bind them. */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
@@ -78,9 +84,16 @@ ${SERVICES.map((s, i) => `${metricsPortKey(s.name)} = ${metrics[i]}`).join('\n')
   // The supervisor's own closing lines repeat the app's message in plain text: the key, the numbers and the fix.
   const closing = lines.filter((l) => l.startsWith('[start]')).join('\n');
   assert.match(closing, /ingest-huobi/);
-  assert.match(closing, /websocket\.huobi\.max_connections: this shard needs \d+ connections .* but max_connections is 2; raise it, add shards \(ingest\.shard_count\) or subscribe fewer streams/);
+  assert.match(
+    closing,
+    /websocket\.huobi\.max_connections: this shard needs \d+ connections .* but max_connections is 2; raise it, add shards \(ingest\.shard_count\) or subscribe fewer streams/,
+  );
   // It ran once: one plain message from the app, and no restart.
-  assert.equal(lines.filter((l) => l.startsWith('[ingest-huobi] ingest_huobi: websocket.huobi.max_connections')).length, 1, log.slice(-4000));
+  assert.equal(
+    lines.filter((l) => l.startsWith('[ingest-huobi] ingest-huobi: websocket.huobi.max_connections')).length,
+    1,
+    log.slice(-4000),
+  );
   assert.doesNotMatch(log, /ingest-huobi exited with code \d+; restarting/);
   // The JSON log line carries the message too, not `"error":{"name":"ConfigError"}` alone.
   assert.match(log, /"error":\{"message":"websocket\.huobi\.max_connections: [^"]+","name":"ConfigError"\}/);
