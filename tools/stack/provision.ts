@@ -4,9 +4,41 @@ import { existsSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics } from '@klineflow/kafka';
+import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import { clickhouseConnection } from '@klineflow/sink-runtime';
 
 const config = loadConfig();
+
+/** kafka-server.properties `offsets.topic.segment.bytes`: 8 MiB. */
+const OFFSETS_SEGMENT_BYTES = '8388608';
+/** kafkajs' ConfigResourceTypes.TOPIC and ConfigSource.TOPIC_CONFIG (enum values: types only may come from kafkajs here). */
+const TOPIC = 2 as ConfigResourceTypes;
+const TOPIC_CONFIG = 1;
+
+/**
+ * A restarted broker answers COORDINATOR_LOAD_IN_PROGRESS until it has read a group's partition of
+ * __consumer_offsets, and an 82 MB partition (hours of benchmark commits in its active segment, which
+ * the log cleaner never touches) kept the groups waiting over 5 s after a restart. Small segments let
+ * the cleaner compact it. Brokers provisioned before the setting get it on their existing topic;
+ * kafkajs' AlterConfigs replaces a topic's whole set of overrides, so the current ones go along.
+ */
+async function keepOffsetsTopicCompact(admin: Admin): Promise<void> {
+  const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC, name: '__consumer_offsets' }] });
+  const entries = resources[0]?.configEntries ?? [];
+  if (entries.some((e) => e.configName === 'segment.bytes' && e.configValue === OFFSETS_SEGMENT_BYTES)) return;
+  const overrides = entries
+    .filter((e) => e.configSource === TOPIC_CONFIG && e.configName !== 'segment.bytes')
+    .map((e) => ({ name: e.configName, value: e.configValue }));
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      { type: TOPIC, name: '__consumer_offsets', configEntries: [...overrides, { name: 'segment.bytes', value: OFFSETS_SEGMENT_BYTES }] },
+    ],
+  });
+  console.error(
+    `[stack] __consumer_offsets: segment.bytes ${OFFSETS_SEGMENT_BYTES} (was ${entries.find((e) => e.configName === 'segment.bytes')?.configValue})`,
+  );
+}
 
 async function provisionKafka(): Promise<void> {
   const kafka = createKafka(config.kafka, 'provision');
@@ -26,6 +58,7 @@ async function provisionKafka(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+    await keepOffsetsTopicCompact(admin);
   } finally {
     await admin.disconnect();
   }
