@@ -35,7 +35,10 @@ export default [
     files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.chaos-test.ts', 'apps/platform-e2e/**', 'libs/test-support/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@klineflow/test-support', message: 'test helpers are for tests only (*.test.ts)' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@klineflow/test-support', message: 'test helpers are for tests only (*.test.ts)' }] },
+      ],
     },
   },
 ];

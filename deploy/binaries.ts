@@ -26,7 +26,10 @@ export function helmPath(): string {
 }
 
 export function promtoolPath(): string {
-  const found = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'promtool')).find(executable);
+  const found = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'promtool'))
+    .find(executable);
   if (!found) throw new Error(`promtool not found on PATH (Debian package "prometheus"): ${INSTALL_HINT}`);
   return found;
 }

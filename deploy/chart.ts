@@ -35,7 +35,12 @@ export interface Render {
 /** `helm template` with `--set` for each of setArgs. */
 export function renderChart(...setArgs: string[]): Render {
   const result = run(helmPath(), [...RENDER_ARGS, ...setArgs.flatMap((s) => ['--set', s])]);
-  const objects = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as ChartObject | null).filter((o) => o !== null) : [];
+  const objects =
+    result.status === 0
+      ? parseAllDocuments(result.stdout)
+          .map((d) => d.toJS() as ChartObject | null)
+          .filter((o) => o !== null)
+      : [];
   return { ...result, objects };
 }
 

@@ -29,7 +29,11 @@ before(async () => {
   servers.push(
     { name: 'the local server (ClickHouse 18.16)', client: client('http://127.0.0.1:8123'), version: /^18\.16\./ },
     // chdb-core's version is the ClickHouse release it embeds.
-    { name: `chdb-core ${CHDB_VERSION}`, client: client(`http://127.0.0.1:${port}`), version: new RegExp(`^${CHDB_VERSION.split('.').slice(0, 2).join('\\.')}\\.`) },
+    {
+      name: `chdb-core ${CHDB_VERSION}`,
+      client: client(`http://127.0.0.1:${port}`),
+      version: new RegExp(`^${CHDB_VERSION.split('.').slice(0, 2).join('\\.')}\\.`),
+    },
   );
 });
 
@@ -42,18 +46,50 @@ after(async () => {
 });
 
 const bar = (over: Partial<StandardKline> = {}): StandardKline => ({
-  exchange: 'huobi', symbol: 'BTCUSDT', interval: '1m', open_time: 1_700_000_040_000, close_time: 1_700_000_099_999,
-  open: '37000.10', high: '37010.00', low: '36990.5', close: '37001.23', volume: '12.5', quote_volume: '456789.1',
-  trade_count: 7, is_closed: false, event_time: 1_700_000_050_000, recv_time: 1_700_000_050_005, ...over,
+  exchange: 'huobi',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  open_time: 1_700_000_040_000,
+  close_time: 1_700_000_099_999,
+  open: '37000.10',
+  high: '37010.00',
+  low: '36990.5',
+  close: '37001.23',
+  volume: '12.5',
+  quote_volume: '456789.1',
+  trade_count: 7,
+  is_closed: false,
+  event_time: 1_700_000_050_000,
+  recv_time: 1_700_000_050_005,
+  ...over,
 });
 let offset = 0;
 const records = (...klines: StandardKline[]): SinkRecord[] =>
-  klines.map((k) => ({ topic: 'kline-data', partition: 0, offset: String(offset++), key: `${k.exchange}:${k.symbol}:${k.interval}`, value: JSON.stringify(k) }));
+  klines.map((k) => ({
+    topic: 'kline-data',
+    partition: 0,
+    offset: String(offset++),
+    key: `${k.exchange}:${k.symbol}:${k.interval}`,
+    value: JSON.stringify(k),
+  }));
 
 const NEXT = 1_700_000_100_000;
 // The newest version of the first bar: closed, 18 decimal places, HTX's exponent form, the 38-digit edge.
-const newest = bar({ is_closed: true, event_time: 1_700_000_099_999, close: '37001.000000000000000001', low: '9.2E-7', quote_volume: '99999999999999999999.999999999999999999' });
-const second = bar({ open_time: NEXT, close_time: NEXT + 59_999, event_time: NEXT + 60_000, is_closed: true, trade_count: null, open: '10050.00' });
+const newest = bar({
+  is_closed: true,
+  event_time: 1_700_000_099_999,
+  close: '37001.000000000000000001',
+  low: '9.2E-7',
+  quote_volume: '99999999999999999999.999999999999999999',
+});
+const second = bar({
+  open_time: NEXT,
+  close_time: NEXT + 59_999,
+  event_time: NEXT + 60_000,
+  is_closed: true,
+  trade_count: null,
+  open: '10050.00',
+});
 
 for (const index of [0, 1]) {
   test(`the schema, the sink's TSV inserts and the FINAL read agree on ${index === 0 ? 'the local server (ClickHouse 18.16)' : `chdb-core ${CHDB_VERSION}`}`, async () => {
@@ -71,7 +107,14 @@ for (const index of [0, 1]) {
 
     const rows = await (await client.query({ query: closedBarsQuery(DATABASE, 'huobi'), format: 'JSONEachRow' })).json<StoredBar>();
     rows.sort((a, b) => Number(a.open_time) - Number(b.open_time));
-    assert.deepEqual(rows.map((r) => [r.open_time, r.trade_count]), [[String(newest.open_time), '7'], [String(NEXT), null]], 'one row per closed bar');
+    assert.deepEqual(
+      rows.map((r) => [r.open_time, r.trade_count]),
+      [
+        [String(newest.open_time), '7'],
+        [String(NEXT), null],
+      ],
+      'one row per closed bar',
+    );
     const [first, later] = rows as [StoredBar, StoredBar];
     // Text comparison, exact to the last of 18 places (a JSON number would round); 18.16 pads trailing zeros, 26 does not.
     for (const field of ['open', 'high', 'low', 'close', 'volume', 'quote_volume'] as const) {

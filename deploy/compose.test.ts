@@ -36,7 +36,13 @@ test("the apps' environment overrides give a valid config pointing at the compos
 test('the topics service creates exactly the topics of libs/kafka, compacting the compacted ones', () => {
   const script = compose.services['kafka-topics']!.command!.join('\n');
   const loopTopics = /for topic in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
-  const explicit = [...script.matchAll(/--topic (?!"\$\$topic")(\S+)[^\n]*/g)].map((m) => ({ topic: m[1]!, compacted: m[0].includes('cleanup.policy=compact') }));
+  const explicit = [...script.matchAll(/--topic (?!"\$\$topic")(\S+)[^\n]*/g)].map((m) => ({
+    topic: m[1]!,
+    compacted: m[0].includes('cleanup.policy=compact'),
+  }));
   const created = [...loopTopics.map((topic) => ({ topic, compacted: false })), ...explicit].sort((a, b) => a.topic.localeCompare(b.topic));
-  assert.deepEqual(created, ALL_TOPICS.map((t) => ({ topic: t.topic, compacted: t.compacted === true })).sort((a, b) => a.topic.localeCompare(b.topic)));
+  assert.deepEqual(
+    created,
+    ALL_TOPICS.map((t) => ({ topic: t.topic, compacted: t.compacted === true })).sort((a, b) => a.topic.localeCompare(b.topic)),
+  );
 });

@@ -35,7 +35,10 @@ test('dashboards are structurally valid: uid, title, panels with unique ids, tit
     const panels = allPanels(dashboard.panels ?? []);
     assert.ok(panels.length > 0, `${file}: has panels`);
     const ids = panels.map((p) => p.id);
-    assert.ok(ids.every((id) => Number.isInteger(id)), `${file}: every panel has an integer id`);
+    assert.ok(
+      ids.every((id) => Number.isInteger(id)),
+      `${file}: every panel has an integer id`,
+    );
     assert.equal(new Set(ids).size, ids.length, `${file}: panel ids are unique`);
     for (const panel of panels) assert.ok(panel.title, `${file}: panel ${panel.id} has a title`);
     for (const panel of queryPanels(dashboard)) {

@@ -14,7 +14,10 @@ const DASHBOARD = 'deploy/grafana/klineflow-overview.json';
 test('the chart copies of alerts.yml and the dashboard are identical to their sources', () => {
   for (const source of [ALERTS, DASHBOARD]) {
     const copy = `${CHART_DIR}/files/${source.split('/').pop()}`;
-    assert.ok(readFileSync(copy, 'utf8') === readFileSync(source, 'utf8'), `${copy} differs from ${source}: cp ${source} ${CHART_DIR}/files/`);
+    assert.ok(
+      readFileSync(copy, 'utf8') === readFileSync(source, 'utf8'),
+      `${copy} differs from ${source}: cp ${source} ${CHART_DIR}/files/`,
+    );
   }
 });
 

@@ -11,11 +11,19 @@ const workloads = (objects: ChartObject[]) => [...ofKind(objects, 'Deployment'),
 const podLabels = (w: ChartObject) => w.spec!.template!.metadata.labels;
 
 test('with every optional object switched on, the chart passes strict Kubernetes schema validation', async () => {
-  const all = renderChart('autoscaling.enabled=true', 'metrics.podMonitor.enabled=true', 'metrics.prometheusRule.enabled=true',
-    'metrics.grafanaDashboard.enabled=true', 'config.tracing.enabled=true', 'ingest.binance.replicas=3', 'ingest.binance.previousReplicas=2');
+  const all = renderChart(
+    'autoscaling.enabled=true',
+    'metrics.podMonitor.enabled=true',
+    'metrics.prometheusRule.enabled=true',
+    'metrics.grafanaDashboard.enabled=true',
+    'config.tracing.enabled=true',
+    'ingest.binance.replicas=3',
+    'ingest.binance.previousReplicas=2',
+  );
   assert.equal(all.status, 0, all.stderr);
   const kinds = new Set(all.objects.map((o) => o.kind));
-  for (const kind of ['ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy', 'ScaledObject', 'PrometheusRule', 'PodMonitor']) assert.ok(kinds.has(kind), kind);
+  for (const kind of ['ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy', 'ScaledObject', 'PrometheusRule', 'PodMonitor'])
+    assert.ok(kinds.has(kind), kind);
   assert.deepEqual(await manifestErrors(all.stdout), []);
 });
 
@@ -53,34 +61,54 @@ interface PolicyRule {
   to?: object[];
   from?: object[];
 }
-const tcpPorts = (rules: PolicyRule[] | undefined) => (rules ?? []).flatMap((r) => r.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)).sort((a, b) => a - b);
+const tcpPorts = (rules: PolicyRule[] | undefined) =>
+  (rules ?? []).flatMap((r) => r.ports.filter((p) => p.protocol === 'TCP').map((p) => p.port)).sort((a, b) => a - b);
 
 test('network policies: ingress only to the metrics port from config, egress only to DNS and what each app talks to', () => {
   // Non-default ports everywhere, so that each port below can only have come from config.
   const { objects } = renderChart(
-    'config.metrics.ports.normalizer=19404', 'config.metrics.ports.ingest_binance=19401',
-    'config.kafka.brokers={k1:19092,k2:19093}', 'config.storage.redis.url=rediss://r:16379/0', 'config.storage.clickhouse.url=https://ch',
-    'config.websocket.huobi.url=wss://api.huobi.pro:7443/ws', 'config.tracing.enabled=true', 'config.tracing.otlp_endpoint=http://otel:14318/v1/traces',
+    'config.metrics.ports.normalizer=19404',
+    'config.metrics.ports.ingest_binance=19401',
+    'config.kafka.brokers={k1:19092,k2:19093}',
+    'config.storage.redis.url=rediss://r:16379/0',
+    'config.storage.clickhouse.url=https://ch',
+    'config.websocket.huobi.url=wss://api.huobi.pro:7443/ws',
+    'config.tracing.enabled=true',
+    'config.tracing.otlp_endpoint=http://otel:14318/v1/traces',
     'networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.team=monitoring',
   );
   const policies = ofKind(objects, 'NetworkPolicy');
   assert.deepEqual(policies.map(componentOf).sort(), DEPLOYED);
   const expectedEgress: Record<string, number[]> = {
-    'ingest-binance': [443, 9443], 'ingest-okx': [8443], 'ingest-huobi': [7443], 'ingest-bybit': [443],
-    normalizer: [], 'redis-writer': [16379], 'clickhouse-sink': [443],
+    'ingest-binance': [443, 9443],
+    'ingest-okx': [8443],
+    'ingest-huobi': [7443],
+    'ingest-bybit': [443],
+    normalizer: [],
+    'redis-writer': [16379],
+    'clickhouse-sink': [443],
   };
   for (const w of workloads(objects)) {
     const app = componentOf(w)!;
-    const [policy, ...others] = policies.filter((p) => selects((p.spec!['podSelector'] as { matchLabels: Record<string, string> }).matchLabels, podLabels(w)));
+    const [policy, ...others] = policies.filter((p) =>
+      selects((p.spec!['podSelector'] as { matchLabels: Record<string, string> }).matchLabels, podLabels(w)),
+    );
     assert.equal(others.length, 0, `${app}: one policy`);
     assert.equal(componentOf(policy!), app);
     assert.deepEqual(policy!.spec!['policyTypes'], ['Ingress', 'Egress']);
     const ingress = policy!.spec!['ingress'] as PolicyRule[];
-    assert.deepEqual(tcpPorts(ingress), w.spec!.template!.spec.containers[0]!.ports!.map((p) => p.containerPort), `${app}: ingress = its metrics port`);
+    assert.deepEqual(
+      tcpPorts(ingress),
+      w.spec!.template!.spec.containers[0]!.ports!.map((p) => p.containerPort),
+      `${app}: ingress = its metrics port`,
+    );
     assert.deepEqual(ingress[0]!.from, [{ namespaceSelector: { matchLabels: { team: 'monitoring' } } }]);
     const egress = policy!.spec!['egress'] as PolicyRule[];
     const dns = egress.find((r) => r.ports.some((p) => p.protocol === 'UDP'))!;
-    assert.deepEqual(dns.ports, [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    assert.deepEqual(dns.ports, [
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
     const expected = [19092, 19093, 14318, ...expectedEgress[app]!].sort((a, b) => a - b);
     assert.deepEqual(tcpPorts(egress.filter((r) => r !== dns)), expected, `${app}: egress`);
   }
@@ -88,14 +116,22 @@ test('network policies: ingress only to the metrics port from config, egress onl
 });
 
 test('the exchanges egress goes to the configured CIDRs, the stores to the configured peers', () => {
-  const { objects } = renderChart('networkPolicy.egress.exchanges[0].ipBlock.cidr=203.0.113.0/24', 'networkPolicy.egress.redis[0].podSelector.matchLabels.app=redis');
+  const { objects } = renderChart(
+    'networkPolicy.egress.exchanges[0].ipBlock.cidr=203.0.113.0/24',
+    'networkPolicy.egress.redis[0].podSelector.matchLabels.app=redis',
+  );
   const egressOf = (app: string) => ofKind(objects, 'NetworkPolicy').find((p) => componentOf(p) === app)!.spec!['egress'] as PolicyRule[];
-  assert.deepEqual(egressOf('ingest-binance').find((r) => r.ports.some((p) => p.port === 9443))!.to, [{ ipBlock: { cidr: '203.0.113.0/24' } }]);
-  assert.deepEqual(egressOf('redis-writer').find((r) => r.ports.some((p) => p.port === 6379))!.to, [{ podSelector: { matchLabels: { app: 'redis' } } }]);
+  assert.deepEqual(egressOf('ingest-binance').find((r) => r.ports.some((p) => p.port === 9443))!.to, [
+    { ipBlock: { cidr: '203.0.113.0/24' } },
+  ]);
+  assert.deepEqual(egressOf('redis-writer').find((r) => r.ports.some((p) => p.port === 6379))!.to, [
+    { podSelector: { matchLabels: { app: 'redis' } } },
+  ]);
 });
 
 test('helm lint --strict refuses values that break the schema, naming the value', () => {
-  const lint = (...sets: string[]) => run(helmPath(), ['lint', CHART_DIR, '--strict', '--kube-version', '1.30.0', ...sets.flatMap((s) => ['--set', s])]);
+  const lint = (...sets: string[]) =>
+    run(helmPath(), ['lint', CHART_DIR, '--strict', '--kube-version', '1.30.0', ...sets.flatMap((s) => ['--set', s])]);
   const cases: [string, RegExp][] = [
     ['consumers.normalizer.replicas=two', /\/consumers\/normalizer\/replicas': got string, want integer/],
     ['podDisruptionBudgets.enabled=true', /additional properties 'podDisruptionBudgets' not allowed/],

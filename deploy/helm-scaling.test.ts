@@ -13,13 +13,16 @@ interface Trigger {
   authenticationRef?: { name: string };
 }
 const scaled = (objects: ChartObject[]) => ofKind(objects, 'ScaledObject');
-const spec = (o: ChartObject) => o.spec as { scaleTargetRef: { kind: string; name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: Trigger[] };
+const spec = (o: ChartObject) =>
+  o.spec as { scaleTargetRef: { kind: string; name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: Trigger[] };
 const deployment = (objects: ChartObject[], app: string) => ofKind(objects, 'Deployment').find((d) => componentOf(d) === app)!;
 
 /** The consumer group an app joins, read from its source (groupId: '...' or CONSUMER_GROUP = '...'). */
 function groupInCode(app: string): string {
   const dir = `apps/${app}/src`;
-  const sources = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.includes('.test.')).map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.includes('.test.'))
+    .map((f) => readFileSync(`${dir}/${f}`, 'utf8'));
   const groups = sources.flatMap((s) => [...s.matchAll(/(?:groupId: |CONSUMER_GROUP = )'([^']+)'/g)].map((m) => m[1]!));
   assert.equal(new Set(groups).size, 1, `${app} joins one group: ${groups.join(', ')}`);
   return groups[0]!;
@@ -32,7 +35,12 @@ test('off by default: no ScaledObject, the Deployments keep the chart replicas',
 });
 
 test('switched on: a ScaledObject per consumer on its group lag, up to the partition count the topics job creates', () => {
-  const { objects, stderr } = renderChart('autoscaling.enabled=true', 'config.kafka.partitions=12', 'config.kafka.brokers={k1:9092,k2:9092}', 'autoscaling.lagThreshold=5000');
+  const { objects, stderr } = renderChart(
+    'autoscaling.enabled=true',
+    'config.kafka.partitions=12',
+    'config.kafka.brokers={k1:9092,k2:9092}',
+    'autoscaling.lagThreshold=5000',
+  );
   assert.deepEqual(scaled(objects).map(componentOf).sort(), CONSUMERS, stderr);
   const script = ofKind(objects, 'Job')[0]!.spec!.template!.spec.containers[0]!.args!.join('\n');
   const partitions = new Set([...script.matchAll(/--partitions (\d+)/g)].map((m) => Number(m[1])));
@@ -46,7 +54,10 @@ test('switched on: a ScaledObject per consumer on its group lag, up to the parti
     assert.equal(triggers.length, 1);
     assert.equal(triggers[0]!.type, 'kafka');
     assert.deepEqual(triggers[0]!.metadata, {
-      bootstrapServers: 'k1:9092,k2:9092', consumerGroup: groupInCode(app), lagThreshold: '5000', allowIdleConsumers: 'false',
+      bootstrapServers: 'k1:9092,k2:9092',
+      consumerGroup: groupInCode(app),
+      lagThreshold: '5000',
+      allowIdleConsumers: 'false',
     });
     // The autoscaler owns the count: a replicas field would put it back on every helm upgrade.
     assert.equal(deployment(objects, app).spec!.replicas, undefined, app);
@@ -55,7 +66,10 @@ test('switched on: a ScaledObject per consumer on its group lag, up to the parti
 
 test('maxReplicas is bounded by the partitions: lower is kept, higher is refused', () => {
   const lower = renderChart('autoscaling.enabled=true', 'autoscaling.maxReplicas=4');
-  assert.ok(scaled(lower.objects).every((o) => spec(o).maxReplicaCount === 4), lower.stderr);
+  assert.ok(
+    scaled(lower.objects).every((o) => spec(o).maxReplicaCount === 4),
+    lower.stderr,
+  );
   const higher = renderChart('autoscaling.enabled=true', 'autoscaling.maxReplicas=7', 'config.kafka.partitions=6');
   assert.notEqual(higher.status, 0);
   assert.match(higher.stderr, /maxReplicas \(7\) exceeds config\.kafka\.partitions \(6\)/);
@@ -64,8 +78,13 @@ test('maxReplicas is bounded by the partitions: lower is kept, higher is refused
 });
 
 test('one consumer can be scaled alone, and a secured Kafka gets its TriggerAuthentication', () => {
-  const { objects, stderr } = renderChart('consumers.normalizer.autoscaling.enabled=true', 'consumers.normalizer.autoscaling.maxReplicas=3',
-    'autoscaling.authenticationRef=kafka-auth', 'autoscaling.triggerMetadata.sasl=scram_sha512', 'autoscaling.triggerMetadata.tls=enable');
+  const { objects, stderr } = renderChart(
+    'consumers.normalizer.autoscaling.enabled=true',
+    'consumers.normalizer.autoscaling.maxReplicas=3',
+    'autoscaling.authenticationRef=kafka-auth',
+    'autoscaling.triggerMetadata.sasl=scram_sha512',
+    'autoscaling.triggerMetadata.tls=enable',
+  );
   assert.deepEqual(scaled(objects).map(componentOf), ['normalizer'], stderr);
   const [trigger] = spec(scaled(objects)[0]!).triggers;
   assert.equal(spec(scaled(objects)[0]!).maxReplicaCount, 3);

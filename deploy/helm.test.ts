@@ -40,7 +40,12 @@ interface Manifest {
 
 function render(...setArgs: string[]): { status: number | null; manifests: Manifest[]; stderr: string } {
   const result = run(helmPath(), [...RENDER_ARGS, ...setArgs.flatMap((s) => ['--set', s])]);
-  const manifests = result.status === 0 ? parseAllDocuments(result.stdout).map((d) => d.toJS() as Manifest).filter(Boolean) : [];
+  const manifests =
+    result.status === 0
+      ? parseAllDocuments(result.stdout)
+          .map((d) => d.toJS() as Manifest)
+          .filter(Boolean)
+      : [];
   return { status: result.status, manifests, stderr: result.stderr };
 }
 
@@ -164,7 +169,10 @@ test('the topics job creates exactly the topics of libs/kafka, compacting the co
   const { manifests } = render();
   const job = byKind(manifests, 'Job')[0]!;
   const script = job.spec!.template!.spec.containers[0]!.args!.join('\n');
-  const created = [...script.matchAll(/--topic (\S+)[^\n]*/g)].map((m) => ({ topic: m[1]!, compacted: m[0].includes('cleanup.policy=compact') }));
+  const created = [...script.matchAll(/--topic (\S+)[^\n]*/g)].map((m) => ({
+    topic: m[1]!,
+    compacted: m[0].includes('cleanup.policy=compact'),
+  }));
   assert.deepEqual(
     created.sort((a, b) => a.topic.localeCompare(b.topic)),
     ALL_TOPICS.map((t) => ({ topic: t.topic, compacted: t.compacted === true })).sort((a, b) => a.topic.localeCompare(b.topic)),
@@ -181,17 +189,46 @@ test('values.yaml and values.schema.json have an entry for every app of the cata
     config: { metrics: { ports: Record<string, number> } };
   };
   const schema = JSON.parse(readFileSync(`${CHART_DIR}/values.schema.json`, 'utf8')) as {
-    properties: { ingest: PortsSchema; consumers: PortsSchema; config: { properties: { metrics: { properties: { ports: PortsSchema } } } } };
+    properties: {
+      ingest: PortsSchema;
+      consumers: PortsSchema;
+      config: { properties: { metrics: { properties: { ports: PortsSchema } } } };
+    };
   };
   for (const { app, exchange } of INGEST_APPS) {
-    assert.equal(values.ingest[exchange!]?.image.repository, `klineflow/${app}`, `values.yaml: ingest.${exchange}.image.repository: klineflow/${app}`);
+    assert.equal(
+      values.ingest[exchange!]?.image.repository,
+      `klineflow/${app}`,
+      `values.yaml: ingest.${exchange}.image.repository: klineflow/${app}`,
+    );
   }
-  assert.deepEqual(Object.keys(values.ingest).sort(), INGEST_APPS.map((a) => a.exchange).sort(), 'values.yaml: ingest.<exchange> for exactly the ingest apps');
-  assert.deepEqual(Object.keys(schema.properties.ingest.properties).sort(), Object.keys(values.ingest).sort(), 'values.schema.json: properties.ingest');
-  for (const { app } of CONSUMER_APPS) assert.equal(values.consumers[app]?.image.repository, `klineflow/${app}`, `values.yaml: consumers.${app}.image.repository`);
-  assert.deepEqual(Object.keys(values.consumers).sort(), CONSUMER_APPS.map((a) => a.app).sort(), 'values.yaml: consumers.<app> for exactly the consumers');
-  assert.deepEqual(Object.keys(schema.properties.consumers.properties).sort(), Object.keys(values.consumers).sort(), 'values.schema.json: properties.consumers');
+  assert.deepEqual(
+    Object.keys(values.ingest).sort(),
+    INGEST_APPS.map((a) => a.exchange).sort(),
+    'values.yaml: ingest.<exchange> for exactly the ingest apps',
+  );
+  assert.deepEqual(
+    Object.keys(schema.properties.ingest.properties).sort(),
+    Object.keys(values.ingest).sort(),
+    'values.schema.json: properties.ingest',
+  );
+  for (const { app } of CONSUMER_APPS)
+    assert.equal(values.consumers[app]?.image.repository, `klineflow/${app}`, `values.yaml: consumers.${app}.image.repository`);
+  assert.deepEqual(
+    Object.keys(values.consumers).sort(),
+    CONSUMER_APPS.map((a) => a.app).sort(),
+    'values.yaml: consumers.<app> for exactly the consumers',
+  );
+  assert.deepEqual(
+    Object.keys(schema.properties.consumers.properties).sort(),
+    Object.keys(values.consumers).sort(),
+    'values.schema.json: properties.consumers',
+  );
   const ports = Object.fromEntries(DEPLOYABLE_APPS.map((a) => [a.portKey, a.defaultPort]));
   assert.deepEqual(values.config.metrics.ports, ports, 'values.yaml: config.metrics.ports');
-  assert.deepEqual(Object.keys(schema.properties.config.properties.metrics.properties.ports.properties).sort(), Object.keys(ports).sort(), 'values.schema.json: config.metrics.ports');
+  assert.deepEqual(
+    Object.keys(schema.properties.config.properties.metrics.properties.ports.properties).sort(),
+    Object.keys(ports).sort(),
+    'values.schema.json: config.metrics.ports',
+  );
 });

@@ -47,7 +47,10 @@ test('every alert carries a severity that routes: critical or warning', () => {
 test('alert expressions use only catalogued metrics and their labels', () => {
   const problems = rules.flatMap((r) => promqlProblems(r.expr).map((p) => `${r.alert}: ${p}`));
   assert.deepEqual(problems, []);
-  assert.ok(rules.every((r) => /klineflow_|\bup\{/.test(r.expr)), 'each rule queries klineflow metrics or up');
+  assert.ok(
+    rules.every((r) => /klineflow_|\bup\{/.test(r.expr)),
+    'each rule queries klineflow metrics or up',
+  );
 });
 
 test('the alert on unscrapable services and the scrape config agree on job names', () => {
@@ -85,7 +88,9 @@ test('the processing-latency alert covers every stage, and lag alerts collapse r
 
 test('every stage the apps report processing latency for has a promtool case in which the latency alert fires for it', () => {
   const sources = readdirSync('apps', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
-  const emitted = new Set(sources.flatMap((f) => [...readFileSync(`apps/${f}`, 'utf8').matchAll(/observe\(\{ stage: '(\w+)' \}/g)].map((m) => m[1]!)));
+  const emitted = new Set(
+    sources.flatMap((f) => [...readFileSync(`apps/${f}`, 'utf8').matchAll(/observe\(\{ stage: '(\w+)' \}/g)].map((m) => m[1]!)),
+  );
   assert.deepEqual([...emitted].sort(), ['clickhouse', 'normalize', 'redis']);
   const cases = unitTests.tests.flatMap((t) => t.alert_rule_test).filter((c) => c.alertname === 'KlineflowProcessingLatencyHigh');
   const fired = new Set(cases.flatMap((c) => (c.exp_alerts as { exp_labels?: { stage?: string } }[]).map((a) => a.exp_labels?.stage)));

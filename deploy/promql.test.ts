@@ -3,8 +3,16 @@ import assert from 'node:assert/strict';
 import { promqlProblems } from './promql.js';
 
 test('catalogued metrics, their labels and histogram series pass', () => {
-  assert.deepEqual(promqlProblems('histogram_quantile(0.99, sum by (exchange, le) (rate(klineflow_exchange_latency_seconds_bucket{exchange=~"$exchange"}[5m])))'), []);
-  assert.deepEqual(promqlProblems('(klineflow_ws_last_message_age_seconds > 30) and on (exchange, conn_id) (klineflow_ws_connection_up == 1)'), []);
+  assert.deepEqual(
+    promqlProblems(
+      'histogram_quantile(0.99, sum by (exchange, le) (rate(klineflow_exchange_latency_seconds_bucket{exchange=~"$exchange"}[5m])))',
+    ),
+    [],
+  );
+  assert.deepEqual(
+    promqlProblems('(klineflow_ws_last_message_age_seconds > 30) and on (exchange, conn_id) (klineflow_ws_connection_up == 1)'),
+    [],
+  );
 });
 
 test('an unknown metric name is reported', () => {

@@ -38,9 +38,13 @@ export function promqlProblems(expr: string): string[] {
     }
   }
   for (const clause of expr.matchAll(/\b(?:by|without|on|ignoring)\s*\(([^)]*)\)/g)) {
-    const labels = clause[1]!.split(',').map((l) => l.trim()).filter(Boolean);
+    const labels = clause[1]!
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
     for (const label of labels) {
-      for (const use of uses) if (!use.labels.has(label)) problems.push(`${use.name} has no label "${label}" (grouped on in: ${expr.trim()})`);
+      for (const use of uses)
+        if (!use.labels.has(label)) problems.push(`${use.name} has no label "${label}" (grouped on in: ${expr.trim()})`);
     }
   }
   return [...new Set(problems)];

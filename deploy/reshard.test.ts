@@ -24,7 +24,9 @@ interface Rendered {
 function render(...setArgs: string[]): Rendered {
   const result = run(helmPath(), [...RENDER_ARGS, ...setArgs.flatMap((s) => ['--set', s])]);
   assert.equal(result.status, 0, result.stderr);
-  const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as StatefulSet & { data?: Record<string, string> }).filter(Boolean);
+  const docs = parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as StatefulSet & { data?: Record<string, string> })
+    .filter(Boolean);
   const toml = docs.find((d) => d.kind === 'ConfigMap')!.data!['config.toml']!;
   const symbols = resolveExchange(parseConfig(toml, {}, 'chart ConfigMap'), 'binance')!.symbols.map((s) => s.canonical);
   const sets = docs.filter((d) => d.kind === 'StatefulSet' && d.metadata.labels?.['app.kubernetes.io/component'] === 'ingest-binance');
@@ -79,12 +81,16 @@ function assertUpgradeKeepsOwners(before: Rendered, after: Rendered, step: strin
       if (up) running.set(pod.name, pod);
       else running.delete(pod.name);
       const gap = unowned([...running.values()], after.symbols);
-      assert.deepEqual(gap, [], `${step}: after ${order.map((e) => `${e.up ? '+' : '-'}${e.pod.name}`).join(' ')} up to ${up ? '+' : '-'}${pod.name}`);
+      assert.deepEqual(
+        gap,
+        [],
+        `${step}: after ${order.map((e) => `${e.up ? '+' : '-'}${e.pod.name}`).join(' ')} up to ${up ? '+' : '-'}${pod.name}`,
+      );
     }
   }
 }
 
-test('resharding 2 → 3 with the chart\'s two steps leaves no symbol without an owner at any moment', () => {
+test("resharding 2 → 3 with the chart's two steps leaves no symbol without an owner at any moment", () => {
   const two = render('ingest.binance.replicas=2');
   const transition = render('ingest.binance.replicas=3', 'ingest.binance.previousReplicas=2');
   const three = render('ingest.binance.replicas=3');
@@ -102,18 +108,37 @@ test('why: rolling one StatefulSet from 2 to 3 shards in place leaves symbols wi
   const { symbols } = render();
   // The StatefulSet controller adds ordinal 2, then replaces 1 and then 0, one pod down at a time.
   const states: Pod[][] = [
-    [{ name: 'p0', index: 0, count: 2 }, { name: 'p1', index: 1, count: 2 }, { name: 'p2', index: 2, count: 3 }],
-    [{ name: 'p0', index: 0, count: 2 }, { name: 'p2', index: 2, count: 3 }],
-    [{ name: 'p0', index: 0, count: 2 }, { name: 'p1', index: 1, count: 3 }, { name: 'p2', index: 2, count: 3 }],
-    [{ name: 'p1', index: 1, count: 3 }, { name: 'p2', index: 2, count: 3 }],
+    [
+      { name: 'p0', index: 0, count: 2 },
+      { name: 'p1', index: 1, count: 2 },
+      { name: 'p2', index: 2, count: 3 },
+    ],
+    [
+      { name: 'p0', index: 0, count: 2 },
+      { name: 'p2', index: 2, count: 3 },
+    ],
+    [
+      { name: 'p0', index: 0, count: 2 },
+      { name: 'p1', index: 1, count: 3 },
+      { name: 'p2', index: 2, count: 3 },
+    ],
+    [
+      { name: 'p1', index: 1, count: 3 },
+      { name: 'p2', index: 2, count: 3 },
+    ],
   ];
-  assert.ok(states.some((pods) => unowned(pods, symbols).length > 0), 'an in-place roll has a gap');
+  assert.ok(
+    states.some((pods) => unowned(pods, symbols).length > 0),
+    'an in-place roll has a gap',
+  );
 });
 
 test('each shard count is its own StatefulSet; the headless service selects every generation', () => {
   const result = run(helmPath(), [...RENDER_ARGS, '--set', 'ingest.binance.replicas=3', '--set', 'ingest.binance.previousReplicas=2']);
   assert.equal(result.status, 0, result.stderr);
-  const docs = parseAllDocuments(result.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> }).filter(Boolean);
+  const docs = parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: Record<string, unknown> })
+    .filter(Boolean);
   const sets = docs.filter((d) => d.kind === 'StatefulSet' && d.metadata.name.includes('ingest-binance'));
   for (const set of sets) {
     const count = /-n(\d+)$/.exec(set.metadata.name)![1];
@@ -127,8 +152,17 @@ test('each shard count is its own StatefulSet; the headless service selects ever
 });
 
 test('previousReplicas must name another shard count', () => {
-  for (const [value, message] of [['3', /previousReplicas \(3\) equals replicas/], ['-1', /\/ingest\/binance\/previousReplicas': minimum: got -1, want 1/]] as const) {
-    const result = run(helmPath(), [...RENDER_ARGS, '--set', 'ingest.binance.replicas=3', '--set', `ingest.binance.previousReplicas=${value}`]);
+  for (const [value, message] of [
+    ['3', /previousReplicas \(3\) equals replicas/],
+    ['-1', /\/ingest\/binance\/previousReplicas': minimum: got -1, want 1/],
+  ] as const) {
+    const result = run(helmPath(), [
+      ...RENDER_ARGS,
+      '--set',
+      'ingest.binance.replicas=3',
+      '--set',
+      `ingest.binance.previousReplicas=${value}`,
+    ]);
     assert.notEqual(result.status, 0);
     assert.match(result.stderr, message);
   }
@@ -149,11 +183,28 @@ test('with a cluster to look at, the chart refuses to drop a running generation 
     const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as { properties: Record<string, object> };
     writeFileSync(schemaFile, JSON.stringify({ ...schema, properties: { ...schema.properties, fakeCluster: { type: 'object' } } }));
     const sts = (count: number, ready: number) => ({
-      metadata: { labels: { 'app.kubernetes.io/instance': 'klineflow', 'app.kubernetes.io/component': 'ingest-binance', 'klineflow.io/shard-count': String(count) } },
+      metadata: {
+        labels: {
+          'app.kubernetes.io/instance': 'klineflow',
+          'app.kubernetes.io/component': 'ingest-binance',
+          'klineflow.io/shard-count': String(count),
+        },
+      },
       status: { readyReplicas: ready },
     });
     const upgrade = (cluster: object[], ...sets: string[]) =>
-      run(helmPath(), ['template', 'klineflow', dir, '--namespace', 'klineflow', '--kube-version', '1.30.0', '--set-json', `fakeCluster=${JSON.stringify({ items: cluster })}`, ...sets.flatMap((s) => ['--set', s])]);
+      run(helmPath(), [
+        'template',
+        'klineflow',
+        dir,
+        '--namespace',
+        'klineflow',
+        '--kube-version',
+        '1.30.0',
+        '--set-json',
+        `fakeCluster=${JSON.stringify({ items: cluster })}`,
+        ...sets.flatMap((s) => ['--set', s]),
+      ]);
     const oneStep = upgrade([sts(2, 2)], 'ingest.binance.replicas=3');
     assert.notEqual(oneStep.status, 0, 'a reshard in one step is refused');
     assert.match(oneStep.stderr, /ingest\.binance\.previousReplicas=2/);

@@ -105,7 +105,9 @@ function podsOf(manifests: readonly Manifest[]): Pod[] {
 function render(...setArgs: string[]): Manifest[] {
   const result = run(helmPath(), [...RENDER_ARGS, ...setArgs.flatMap((s) => ['--set', s])]);
   assert.equal(result.status, 0, result.stderr);
-  return parseAllDocuments(result.stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+  return parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 }
 
 /** Targets and their labels after a scrape config's relabelling (every port of every pod is a candidate). */
@@ -139,7 +141,14 @@ function podMonitorTargets(monitor: Manifest, pods: readonly Pod[]): Labels[] {
       { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: endpoint.port, action: 'keep' },
       { target_label: 'job', replacement: `${NAMESPACE}/${monitor.metadata.name}` },
       ...(monitor.spec!.jobLabel
-        ? [{ source_labels: [`__meta_kubernetes_pod_label_${sanitize(monitor.spec!.jobLabel)}`], regex: '(.+)', target_label: 'job', replacement: '$1' }]
+        ? [
+            {
+              source_labels: [`__meta_kubernetes_pod_label_${sanitize(monitor.spec!.jobLabel)}`],
+              regex: '(.+)',
+              target_label: 'job',
+              replacement: '$1',
+            },
+          ]
         : []),
       ...(endpoint.relabelings ?? []).map(camel),
     ];
@@ -148,7 +157,9 @@ function podMonitorTargets(monitor: Manifest, pods: readonly Pod[]): Labels[] {
 }
 
 const jobsOf = (targets: readonly Labels[]) => [...new Set(targets.map((t) => t.get('job')!))].sort();
-const rules = (parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+const rules = (
+  parse(readFileSync('deploy/prometheus/alerts.yml', 'utf8')) as { groups: { rules: { alert?: string; expr: string }[] }[] }
+).groups.flatMap((g) => g.rules);
 const kubernetesConfig = parse(readFileSync('deploy/prometheus/prometheus-kubernetes.yml', 'utf8')) as { scrape_configs: ScrapeConfig[] };
 const annotationJob = kubernetesConfig.scrape_configs.find((c) => c.kubernetes_sd_configs?.some((sd) => sd.role === 'pod'))!;
 
@@ -162,7 +173,9 @@ test('the service alerts watch exactly the pipeline apps, by job', () => {
 
 test('prometheus.yml (npm start, docker compose) names each static job after its app', () => {
   const config = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: ScrapeConfig[] };
-  const targets = config.scrape_configs.flatMap((c) => (c.static_configs ?? []).flatMap((s) => s.targets.map(() => relabel(new Map([['job', c.job_name]]), c.relabel_configs ?? []))));
+  const targets = config.scrape_configs.flatMap((c) =>
+    (c.static_configs ?? []).flatMap((s) => s.targets.map(() => relabel(new Map([['job', c.job_name]]), c.relabel_configs ?? []))),
+  );
   const jobs = jobsOf(targets.filter((t): t is Labels => t !== undefined));
   for (const app of PIPELINE_JOBS) assert.ok(jobs.includes(app), `no static job ${app}`);
 });
@@ -171,7 +184,11 @@ test('prometheus.yml scrapes every service of the catalogue, and nothing else, o
   const config = parse(readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: ScrapeConfig[] };
   const scraped = Object.fromEntries(config.scrape_configs.map((c) => [c.job_name, (c.static_configs ?? []).flatMap((s) => s.targets)]));
   for (const { app, defaultPort } of DEPLOYABLE_APPS) {
-    assert.deepEqual(scraped[app], [`127.0.0.1:${defaultPort}`], `deploy/prometheus/prometheus.yml: job_name: ${app} with targets: ["127.0.0.1:${defaultPort}"]`);
+    assert.deepEqual(
+      scraped[app],
+      [`127.0.0.1:${defaultPort}`],
+      `deploy/prometheus/prometheus.yml: job_name: ${app} with targets: ["127.0.0.1:${defaultPort}"]`,
+    );
   }
   assert.deepEqual(Object.keys(scraped).sort(), DEPLOYABLE_APPS.map((a) => a.app).sort(), 'one static job per service');
 });
@@ -179,7 +196,12 @@ test('prometheus.yml scrapes every service of the catalogue, and nothing else, o
 test('annotation-based scraping gives each pod of the chart job = its app, on its annotated port and path', () => {
   for (const [source, manifests] of [
     ['helm template', render()],
-    [RENDERED_MANIFESTS, parseAllDocuments(readFileSync(RENDERED_MANIFESTS, 'utf8')).map((d) => d.toJS() as Manifest).filter(Boolean)],
+    [
+      RENDERED_MANIFESTS,
+      parseAllDocuments(readFileSync(RENDERED_MANIFESTS, 'utf8'))
+        .map((d) => d.toJS() as Manifest)
+        .filter(Boolean),
+    ],
   ] as const) {
     const pods = podsOf(manifests);
     const targets = scrapeTargets(annotationJob, pods);
@@ -195,7 +217,12 @@ test('annotation-based scraping gives each pod of the chart job = its app, on it
     assert.equal(new Set(targets.map((t) => t.get('pod'))).size, targets.length, `${source}: one target per pod`);
   }
   assert.deepEqual(scrapeTargets(annotationJob, podsOf(render('metrics.podAnnotations=false'))), [], 'no annotations, no targets');
-  const stranger: Pod = { name: 'other-0', labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'normalizer' }, annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' }, ports: [{ name: 'http', containerPort: 8080 }] };
+  const stranger: Pod = {
+    name: 'other-0',
+    labels: { 'app.kubernetes.io/name': 'other', 'app.kubernetes.io/component': 'normalizer' },
+    annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' },
+    ports: [{ name: 'http', containerPort: 8080 }],
+  };
   assert.deepEqual(scrapeTargets(annotationJob, [stranger]), [], "another chart's pods are not klineflow's");
 });
 
@@ -208,7 +235,14 @@ test('the PodMonitor gives each pod of the chart job = its app, by jobLabel and 
   const withoutJobLabel = { ...monitor, spec: { ...monitor.spec!, jobLabel: undefined } };
   assert.deepEqual(jobsOf(podMonitorTargets(withoutJobLabel, pods)), [...PIPELINE_JOBS].sort());
   // And without either, the operator's default would not match the alerts: the reason for both.
-  const bare = { ...monitor, spec: { ...monitor.spec!, jobLabel: undefined, podMetricsEndpoints: monitor.spec!.podMetricsEndpoints!.map((e) => ({ ...e, relabelings: [] })) } };
+  const bare = {
+    ...monitor,
+    spec: {
+      ...monitor.spec!,
+      jobLabel: undefined,
+      podMetricsEndpoints: monitor.spec!.podMetricsEndpoints!.map((e) => ({ ...e, relabelings: [] })),
+    },
+  };
   assert.deepEqual(jobsOf(podMonitorTargets(bare, pods)), [`${NAMESPACE}/${monitor.metadata.name}`]);
 });
 
@@ -231,6 +265,9 @@ test('the chart renders a PodMonitor whose endpoint port exists on every app pod
   const monitor = manifests.find((m) => m.kind === 'PodMonitor')!;
   const port = monitor.spec!.podMetricsEndpoints![0]!.port;
   for (const pod of podsOf(manifests).filter((p) => PIPELINE_JOBS.includes(p.labels['app.kubernetes.io/component'] ?? ''))) {
-    assert.ok(pod.ports.some((p) => p.name === port), `${pod.name} has a ${port} port`);
+    assert.ok(
+      pod.ports.some((p) => p.name === port),
+      `${pod.name} has a ${port} port`,
+    );
   }
 });

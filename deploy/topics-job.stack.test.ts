@@ -27,14 +27,33 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Rendered { kind: string; data?: Record<string, string>; spec?: { template?: { spec: { containers: Array<{ args: string[] }> } } } }
+interface Rendered {
+  kind: string;
+  data?: Record<string, string>;
+  spec?: { template?: { spec: { containers: Array<{ args: string[] }> } } };
+}
 
 /** The Job's shell script and the chart Secret's files, rendered for the private broker. */
 function renderJob(): { script: string; files: Record<string, string> } {
-  const result = run(helmPath(), [...RENDER_ARGS, '--set-string', `config.kafka.brokers[0]=${kafka.address}`, '--set', 'topics.replicationFactor=1', '--set', 'config.kafka.partitions=2',
-    '--set', 'auth.kafka.mechanism=scram-sha-512', '--set-string', `auth.kafka.username=${USER.username}`, '--set-string', `auth.kafka.password=${USER.password}`]);
+  const result = run(helmPath(), [
+    ...RENDER_ARGS,
+    '--set-string',
+    `config.kafka.brokers[0]=${kafka.address}`,
+    '--set',
+    'topics.replicationFactor=1',
+    '--set',
+    'config.kafka.partitions=2',
+    '--set',
+    'auth.kafka.mechanism=scram-sha-512',
+    '--set-string',
+    `auth.kafka.username=${USER.username}`,
+    '--set-string',
+    `auth.kafka.password=${USER.password}`,
+  ]);
   assert.equal(result.status, 0, result.stderr);
-  const objects = parseAllDocuments(result.stdout).map((d) => d.toJS() as Rendered | null).filter((o) => o !== null);
+  const objects = parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as Rendered | null)
+    .filter((o) => o !== null);
   const secret = objects.find((o) => o.kind === 'Secret')!;
   const files = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
   return { script: objects.find((o) => o.kind === 'Job')!.spec!.template!.spec.containers[0]!.args[0]!, files };
@@ -48,30 +67,48 @@ function runJob(script: string, password: string): { status: number | null; outp
   const topicsSh = join(work, 'kafka-topics.sh');
   writeFileSync(topicsSh, `#!/bin/sh\nexec java -Xmx128m -cp '${KAFKA_CLASSPATH}' org.apache.kafka.tools.TopicCommand "$@"\n`);
   chmodSync(topicsSh, 0o755);
-  const local = script.replaceAll('/opt/kafka/bin/kafka-topics.sh', topicsSh).replaceAll('/etc/klineflow-secrets', join(work, 'secrets')).replaceAll('/tmp/client.properties', join(work, 'client.properties'));
+  const local = script
+    .replaceAll('/opt/kafka/bin/kafka-topics.sh', topicsSh)
+    .replaceAll('/etc/klineflow-secrets', join(work, 'secrets'))
+    .replaceAll('/tmp/client.properties', join(work, 'client.properties'));
   const result = spawnSync('/bin/sh', ['-ec', local], { encoding: 'utf8' });
   return { status: result.status, output: result.stdout + result.stderr };
 }
 
-test('the topics Job creates every topic over SASL/SCRAM with the chart-managed password, and stops on a wrong one', { timeout: 300_000 }, async () => {
-  const { script, files } = renderJob();
-  assert.equal(files['kafka-password'], USER.password);
+test(
+  'the topics Job creates every topic over SASL/SCRAM with the chart-managed password, and stops on a wrong one',
+  { timeout: 300_000 },
+  async () => {
+    const { script, files } = renderJob();
+    assert.equal(files['kafka-password'], USER.password);
 
-  const refused = runJob(script, 'not-the-password');
-  assert.notEqual(refused.status, 0);
-  assert.match(refused.output, /SaslAuthenticationException|Authentication failed/);
+    const refused = runJob(script, 'not-the-password');
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.output, /SaslAuthenticationException|Authentication failed/);
 
-  const done = runJob(script, files['kafka-password']!);
-  assert.equal(done.status, 0, done.output);
-  const config = parseConfig('', { KLINEFLOW__KAFKA__BROKERS: kafka.address, KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512', KLINEFLOW__KAFKA__SASL__USERNAME: USER.username, KLINEFLOW__KAFKA__SASL__PASSWORD: USER.password });
-  const admin = createKafka(config.kafka, 'topics-job-test').admin();
-  await admin.connect();
-  try {
-    const topics = new Set(await admin.listTopics());
-    assert.deepEqual(ALL_TOPICS.map((t) => t.topic).filter((t) => !topics.has(t)), [], 'every topic klineflow uses exists');
-    const [state] = await admin.describeConfigs({ resources: [{ type: 2, name: 'normalizer-state', configNames: ['cleanup.policy'] }], includeSynonyms: false }).then((r) => r.resources);
-    assert.equal(state!.configEntries[0]!.configValue, 'compact');
-  } finally {
-    await admin.disconnect();
-  }
-});
+    const done = runJob(script, files['kafka-password']!);
+    assert.equal(done.status, 0, done.output);
+    const config = parseConfig('', {
+      KLINEFLOW__KAFKA__BROKERS: kafka.address,
+      KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512',
+      KLINEFLOW__KAFKA__SASL__USERNAME: USER.username,
+      KLINEFLOW__KAFKA__SASL__PASSWORD: USER.password,
+    });
+    const admin = createKafka(config.kafka, 'topics-job-test').admin();
+    await admin.connect();
+    try {
+      const topics = new Set(await admin.listTopics());
+      assert.deepEqual(
+        ALL_TOPICS.map((t) => t.topic).filter((t) => !topics.has(t)),
+        [],
+        'every topic klineflow uses exists',
+      );
+      const [state] = await admin
+        .describeConfigs({ resources: [{ type: 2, name: 'normalizer-state', configNames: ['cleanup.policy'] }], includeSynonyms: false })
+        .then((r) => r.resources);
+      assert.equal(state!.configEntries[0]!.configValue, 'compact');
+    } finally {
+      await admin.disconnect();
+    }
+  },
+);

@@ -1,6 +1,10 @@
 // Types of tools/app-deps.mjs (plain JavaScript, so that the image build runs it without TypeScript).
 export function packageOf(specifier: string): string | undefined;
-export function bundlePackages(metafile: { outputs: Record<string, { imports: { path: string; external?: boolean }[] }> }, outfile: string, bundleText: string): string[];
+export function bundlePackages(
+  metafile: { outputs: Record<string, { imports: { path: string; external?: boolean }[] }> },
+  outfile: string,
+  bundleText: string,
+): string[];
 export interface LockEntry {
   version?: string;
   link?: boolean;
@@ -23,4 +27,9 @@ export interface PackageJson {
   devDependencies?: Record<string, string>;
   [key: string]: unknown;
 }
-export function appManifest(app: string, packages: string[], rootPackage: PackageJson, rootLock: PackageLock): { packageJson: PackageJson; packageLock: PackageLock };
+export function appManifest(
+  app: string,
+  packages: string[],
+  rootPackage: PackageJson,
+  rootLock: PackageLock,
+): { packageJson: PackageJson; packageLock: PackageLock };

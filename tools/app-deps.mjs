@@ -54,7 +54,8 @@ export function appManifest(app, packages, rootPackage, rootLock) {
       throw new Error(`${app} imports ${name}, which is ${where} of package.json: images install dependencies only`);
     }
     const entry = lockPackages[`node_modules/${name}`];
-    if (!entry?.version || entry.link) throw new Error(`${app} imports ${name}, which package-lock.json does not lock to a registry version`);
+    if (!entry?.version || entry.link)
+      throw new Error(`${app} imports ${name}, which package-lock.json does not lock to a registry version`);
     dependencies[name] = entry.version;
   }
 
@@ -67,10 +68,16 @@ export function appManifest(app, packages, rootPackage, rootLock) {
     if (kept[path]) continue;
     const entry = lockPackages[path];
     kept[path] = entry;
-    const optionalPeers = new Set(Object.entries(entry.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([n]) => n));
+    const optionalPeers = new Set(
+      Object.entries(entry.peerDependenciesMeta ?? {})
+        .filter(([, m]) => m.optional)
+        .map(([n]) => n),
+    );
     const wanted = [
       ...Object.keys(entry.dependencies ?? {}).map((n) => [n, true]),
-      ...Object.keys(entry.peerDependencies ?? {}).filter((n) => !optionalPeers.has(n)).map((n) => [n, true]),
+      ...Object.keys(entry.peerDependencies ?? {})
+        .filter((n) => !optionalPeers.has(n))
+        .map((n) => [n, true]),
       ...Object.keys(entry.optionalDependencies ?? {}).map((n) => [n, false]),
     ];
     for (const [name, required] of wanted) {

@@ -44,7 +44,10 @@ const job = (name: string): Job => {
 };
 const runs = (j: Job) => j.steps.map((s) => s.run ?? '').join('\n');
 const needs = (j: Job) => [j.needs ?? []].flat();
-const targets = (project: string) => Object.keys((JSON.parse(readFileSync(path.join(REPO, PROJECTS.get(project)!.dir, 'project.json'), 'utf8')) as { targets: object }).targets);
+const targets = (project: string) =>
+  Object.keys(
+    (JSON.parse(readFileSync(path.join(REPO, PROJECTS.get(project)!.dir, 'project.json'), 'utf8')) as { targets: object }).targets,
+  );
 
 test('ci.yml runs on pull requests and on pushes to main, with Node 24 wherever it sets up Node', () => {
   assert.ok('pull_request' in CI.on, 'on: pull_request');
@@ -53,7 +56,11 @@ test('ci.yml runs on pull requests and on pushes to main, with Node 24 wherever 
   assert.ok(setups.length >= 3, 'the jobs that run node set it up');
   for (const s of setups) assert.equal(String(s.with?.['node-version']), '24');
   for (const j of Object.values(CI.jobs)) {
-    if (/\b(npm|npx|node)\b|\.ci\/run/.test(runs(j))) assert.ok(j.steps.some((s) => s.uses?.startsWith('actions/setup-node@')), `a job running ${runs(j).slice(0, 60)}… sets up Node`);
+    if (/\b(npm|npx|node)\b|\.ci\/run/.test(runs(j)))
+      assert.ok(
+        j.steps.some((s) => s.uses?.startsWith('actions/setup-node@')),
+        `a job running ${runs(j).slice(0, 60)}… sets up Node`,
+      );
   }
 });
 
@@ -63,19 +70,26 @@ test('pull requests lint, typecheck, test and build the affected projects, which
   const command = /npx nx affected -t ([\w ]+?) --base=/.exec(runs(affected));
   assert.ok(command, `an "nx affected -t …" step in:\n${runs(affected)}`);
   assert.deepEqual(command[1]!.split(' ').sort(), ['build', 'lint', 'test', 'typecheck']);
-  assert.ok(affected.steps.some((s) => s.uses?.startsWith('actions/checkout@') && s.with?.['fetch-depth'] === 0), 'full history, for the merge base');
+  assert.ok(
+    affected.steps.some((s) => s.uses?.startsWith('actions/checkout@') && s.with?.['fetch-depth'] === 0),
+    'full history, for the merge base',
+  );
   for (const [name, { dir }] of PROJECTS) {
     for (const t of ['lint', 'typecheck']) assert.ok(targets(name).includes(t), `${name} has a ${t} target`);
-    if (existsSync(path.join(REPO, dir, 'src/main.ts'))) for (const t of ['build', 'test']) assert.ok(targets(name).includes(t), `${name} has a ${t} target`);
+    if (existsSync(path.join(REPO, dir, 'src/main.ts')))
+      for (const t of ['build', 'test']) assert.ok(targets(name).includes(t), `${name} has a ${t} target`);
   }
 });
 
-test('main runs the full test command through .ci/run, which runs the README\'s `npm test`', () => {
+test("main runs the full test command through .ci/run, which runs the README's `npm test`", () => {
   const full = job('test');
   assert.match(full.if ?? '', /github\.event_name == 'push'/);
   assert.match(full.if ?? '', /refs\/heads\/main/);
   assert.match(runs(full), /^bash \.ci\/run$/m);
-  const script = readFileSync(path.join(REPO, '.ci/run'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const script = readFileSync(path.join(REPO, '.ci/run'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   assert.equal(script.at(-1), 'npm test');
   assert.match(readFileSync(path.join(REPO, 'README.md'), 'utf8'), /^npm test\s/m);
 });
@@ -111,29 +125,51 @@ test('images: a matrix over the affected apps, each built from its own apps/<app
   }
 });
 
-test('the matrix step, run after a commit to libs/kafka, lists the apps that use libs/kafka and have a Dockerfile', { skip: INNER && 'inside the clone test', timeout: 120_000 }, () => {
-  const producer = Object.values(CI.jobs).find((j) => j.steps.some((s) => s.run?.includes('nx show projects --affected --type app')))!;
-  const step = producer.steps.find((s) => s.run?.includes('nx show projects --affected --type app'))!;
-  const clone = cloneHead('klineflow-ci-');
-  const out = mkdtempSync(path.join(tmpdir(), 'klineflow-ci-out-'));
-  try {
-    appendFileSync(path.join(clone.root, 'libs/kafka/src/client.ts'), '\n// a change to libs/kafka\n');
-    git(clone.root, ['-c', 'user.name=ci test', '-c', 'user.email=ci@test.invalid', 'commit', '--quiet', '-am', 'a change to libs/kafka']);
-    const output = path.join(out, 'github-output');
-    const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', BASE: 'HEAD~1', GITHUB_OUTPUT: output };
-    env.PATH = `${path.join(clone.root, 'node_modules/.bin')}${path.delimiter}${env.PATH}`;
-    const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', step.run!], { cwd: clone.root, env, encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stdout + result.stderr);
-    const line = readFileSync(output, 'utf8').split('\n').find((l) => l.startsWith('apps='));
-    const listed = (JSON.parse(line!.slice('apps='.length)) as string[]).sort();
+test(
+  'the matrix step, run after a commit to libs/kafka, lists the apps that use libs/kafka and have a Dockerfile',
+  { skip: INNER && 'inside the clone test', timeout: 120_000 },
+  () => {
+    const producer = Object.values(CI.jobs).find((j) => j.steps.some((s) => s.run?.includes('nx show projects --affected --type app')))!;
+    const step = producer.steps.find((s) => s.run?.includes('nx show projects --affected --type app'))!;
+    const clone = cloneHead('klineflow-ci-');
+    const out = mkdtempSync(path.join(tmpdir(), 'klineflow-ci-out-'));
+    try {
+      appendFileSync(path.join(clone.root, 'libs/kafka/src/client.ts'), '\n// a change to libs/kafka\n');
+      git(clone.root, [
+        '-c',
+        'user.name=ci test',
+        '-c',
+        'user.email=ci@test.invalid',
+        'commit',
+        '--quiet',
+        '-am',
+        'a change to libs/kafka',
+      ]);
+      const output = path.join(out, 'github-output');
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        BASE: 'HEAD~1',
+        GITHUB_OUTPUT: output,
+      };
+      env.PATH = `${path.join(clone.root, 'node_modules/.bin')}${path.delimiter}${env.PATH}`;
+      const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', step.run!], { cwd: clone.root, env, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      const line = readFileSync(output, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('apps='));
+      const listed = (JSON.parse(line!.slice('apps='.length)) as string[]).sort();
 
-    const users = dependents(importEdges(clone.root), 'kafka');
-    const expected = APPS.filter((app) => users.has(app) && existsSync(path.join(clone.root, 'apps', app, 'Dockerfile'))).sort();
-    assert.ok(expected.length >= 4, `apps using libs/kafka with an image: ${expected.join(', ')}`);
-    assert.deepEqual(listed, expected);
-    assert.ok(users.has('platform-e2e') && !listed.includes('platform-e2e'), 'platform-e2e is affected but has no image');
-  } finally {
-    clone.dispose();
-    rmSync(out, { recursive: true, force: true });
-  }
-});
+      const users = dependents(importEdges(clone.root), 'kafka');
+      const expected = APPS.filter((app) => users.has(app) && existsSync(path.join(clone.root, 'apps', app, 'Dockerfile'))).sort();
+      assert.ok(expected.length >= 4, `apps using libs/kafka with an image: ${expected.join(', ')}`);
+      assert.deepEqual(listed, expected);
+      assert.ok(users.has('platform-e2e') && !listed.includes('platform-e2e'), 'platform-e2e is affected but has no image');
+    } finally {
+      clone.dispose();
+      rmSync(out, { recursive: true, force: true });
+    }
+  },
+);

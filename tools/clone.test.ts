@@ -34,28 +34,35 @@ function runToEnd(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessE
   });
 }
 
-test('a clone of HEAD with nothing beside it passes the unit tests and reads nothing outside itself', { skip: INNER && 'inside the clone', timeout: DEADLINE_MS + 60_000 }, async () => {
-  const { parent: empty, root: clone, dispose } = cloneHead('klineflow-clone-', false);
-  try {
-    assert.deepEqual(readdirSync(empty), ['klineflow'], 'nothing beside the clone');
+test(
+  'a clone of HEAD with nothing beside it passes the unit tests and reads nothing outside itself',
+  { skip: INNER && 'inside the clone', timeout: DEADLINE_MS + 60_000 },
+  async () => {
+    const { parent: empty, root: clone, dispose } = cloneHead('klineflow-clone-', false);
+    try {
+      assert.deepEqual(readdirSync(empty), ['klineflow'], 'nothing beside the clone');
 
-    // No tracked file points outside the repository at the design folder next to it (its fixtures/ or
-    // design/; tools/bench/shared is a folder of the repository). The pattern is assembled so that this
-    // file does not match it.
-    const designFolder = ['\\.\\.', 'shared', '(fixtures|design)'].join('/');
-    const outside = spawnSync('git', ['grep', '-n', '-I', '-E', designFolder], { cwd: clone, encoding: 'utf8' });
-    assert.equal(outside.status, 1, `files refer to the design folder outside the repository:\n${outside.stdout}`);
-    assert.ok(git(clone, ['ls-files', 'fixtures/SOURCES.md', 'docs/PROTOCOLS.md']).trim().split('\n').length === 2, 'fixtures/SOURCES.md and docs/PROTOCOLS.md are committed');
+      // No tracked file points outside the repository at the design folder next to it (its fixtures/ or
+      // design/; tools/bench/shared is a folder of the repository). The pattern is assembled so that this
+      // file does not match it.
+      const designFolder = ['\\.\\.', 'shared', '(fixtures|design)'].join('/');
+      const outside = spawnSync('git', ['grep', '-n', '-I', '-E', designFolder], { cwd: clone, encoding: 'utf8' });
+      assert.equal(outside.status, 1, `files refer to the design folder outside the repository:\n${outside.stdout}`);
+      assert.ok(
+        git(clone, ['ls-files', 'fixtures/SOURCES.md', 'docs/PROTOCOLS.md']).trim().split('\n').length === 2,
+        'fixtures/SOURCES.md and docs/PROTOCOLS.md are committed',
+      );
 
-    linkNodeModules(clone);
-    const env: NodeJS.ProcessEnv = { ...process.env, KLINEFLOW_CLONE_TEST: '1', NX_DAEMON: 'false' };
-    // Inherited node:test variables would make the inner runner report to this one instead of running.
-    delete env.NODE_TEST_CONTEXT;
-    const { code, output } = await runToEnd(process.execPath, ['tools/test.mjs', '--unit'], clone, env);
-    assert.doesNotMatch(output, /ENOENT/, 'a file the tests read is missing from the clone');
-    assert.equal(code, 0, `unit tests failed in the clone:\n${output.slice(-8000)}`);
-    assert.match(output, /ℹ pass [1-9]\d*/, 'the unit tests ran');
-  } finally {
-    dispose();
-  }
-});
+      linkNodeModules(clone);
+      const env: NodeJS.ProcessEnv = { ...process.env, KLINEFLOW_CLONE_TEST: '1', NX_DAEMON: 'false' };
+      // Inherited node:test variables would make the inner runner report to this one instead of running.
+      delete env.NODE_TEST_CONTEXT;
+      const { code, output } = await runToEnd(process.execPath, ['tools/test.mjs', '--unit'], clone, env);
+      assert.doesNotMatch(output, /ENOENT/, 'a file the tests read is missing from the clone');
+      assert.equal(code, 0, `unit tests failed in the clone:\n${output.slice(-8000)}`);
+      assert.match(output, /ℹ pass [1-9]\d*/, 'the unit tests ran');
+    } finally {
+      dispose();
+    }
+  },
+);

@@ -22,8 +22,15 @@ const FILE_NAME = /^\w[\w.-]*\.(md|ts|mjs|js|json|toml|ya?ml|sh|xml|properties)$
 
 function docFiles(): string[] {
   const under = (dir: string, keep: (name: string) => boolean): string[] =>
-    existsSync(path.join(REPO, dir)) ? readdirSync(path.join(REPO, dir)).filter(keep).map((name) => path.posix.join(dir, name)) : [];
-  const readmes = (dir: string): string[] => under(dir, () => true).map((d) => `${d}/README.md`).filter((f) => existsSync(path.join(REPO, f)));
+    existsSync(path.join(REPO, dir))
+      ? readdirSync(path.join(REPO, dir))
+          .filter(keep)
+          .map((name) => path.posix.join(dir, name))
+      : [];
+  const readmes = (dir: string): string[] =>
+    under(dir, () => true)
+      .map((d) => `${d}/README.md`)
+      .filter((f) => existsSync(path.join(REPO, f)));
   const toolReadmes = (dir: string): string[] =>
     readdirSync(path.join(REPO, dir), { withFileTypes: true }).flatMap((e) => {
       if (!e.isDirectory()) return e.name === 'README.md' ? [`${dir}/README.md`] : [];
@@ -62,8 +69,19 @@ function pathExists(base: string, relative: string): boolean {
       dirs = dirs.map((d) => path.join(d, segment)).filter((p) => existsSync(p));
       continue;
     }
-    const pattern = new RegExp(`^${segment.split(/(<[^>]*>|\*)/).map((part) => (/^(<[^>]*>|\*)$/.test(part) ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')}$`);
-    dirs = dirs.flatMap((d) => (existsSync(d) && statSync(d).isDirectory() ? readdirSync(d).filter((n) => pattern.test(n)).map((n) => path.join(d, n)) : []));
+    const pattern = new RegExp(
+      `^${segment
+        .split(/(<[^>]*>|\*)/)
+        .map((part) => (/^(<[^>]*>|\*)$/.test(part) ? '[^/]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+        .join('')}$`,
+    );
+    dirs = dirs.flatMap((d) =>
+      existsSync(d) && statSync(d).isDirectory()
+        ? readdirSync(d)
+            .filter((n) => pattern.test(n))
+            .map((n) => path.join(d, n))
+        : [],
+    );
   }
   return dirs.length > 0;
 }
@@ -78,13 +96,21 @@ export function checkDoc(repo: string, doc: string, markdown: string, scripts: R
       if (!(script in scripts)) problems.push(`${doc}: \`${match[0]}\`: package.json has no script "${script}"`);
     }
     for (const raw of code.split(/\s+/)) {
-      const word = raw.replace(/^['"(]+|['"),;:.]+$/g, '').replace(/:\d+$/, '').replace(/#.*$/, '');
+      const word = raw
+        .replace(/^['"(]+|['"),;:.]+$/g, '')
+        .replace(/:\d+$/, '')
+        .replace(/#.*$/, '');
       if (word === '' || /^[a-z]+:\/\//.test(word) || word.startsWith('@')) continue;
       if (word.includes('/')) {
         const first = word.split('/')[0]!;
         if (ROOT_FOLDERS.includes(first)) {
           if (!pathExists(repo, word)) problems.push(`${doc}: \`${word}\` does not exist`);
-        } else if (path.resolve(docDir) !== path.resolve(repo) && !['', '.', '..', 'dist'].includes(first) && !/[<*]/.test(first) && existsSync(path.join(docDir, first))) {
+        } else if (
+          path.resolve(docDir) !== path.resolve(repo) &&
+          !['', '.', '..', 'dist'].includes(first) &&
+          !/[<*]/.test(first) &&
+          existsSync(path.join(docDir, first))
+        ) {
           if (!pathExists(docDir, word)) problems.push(`${doc}: \`${word}\` (beside the doc) does not exist`);
         }
       } else if (FILE_NAME.test(word) && word === raw.replace(/[,;:]$/, '')) {
@@ -100,14 +126,18 @@ const scripts = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8'
 
 test('every npm script and repository path written in the docs exists', () => {
   const docs = docFiles();
-  assert.ok(docs.includes('README.md') && docs.includes('docs/PROTOCOLS.md') && docs.includes('libs/ingest-runtime/README.md'), docs.join(', '));
+  assert.ok(
+    docs.includes('README.md') && docs.includes('docs/PROTOCOLS.md') && docs.includes('libs/ingest-runtime/README.md'),
+    docs.join(', '),
+  );
   const problems = docs.flatMap((doc) => checkDoc(REPO, doc, readFileSync(path.join(REPO, doc), 'utf8'), scripts));
   assert.deepEqual(problems, []);
 });
 
 test('the README quick start commands are npm scripts', () => {
   const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
-  for (const command of ['npm start', 'npm test', 'npm start -- --config config/local-sim.toml']) assert.ok(readme.includes(command), command);
+  for (const command of ['npm start', 'npm test', 'npm start -- --config config/local-sim.toml'])
+    assert.ok(readme.includes(command), command);
 });
 
 test('a missing npm script or path in a doc is reported', () => {

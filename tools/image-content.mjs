@@ -23,13 +23,21 @@ export function contentBytes(path) {
 /** `npm ci --omit=dev` of the given package.json and lockfile text into `dir`, unless `dir` already holds that install. */
 function installLocked(dir, packageJson, packageLock) {
   const done = join(dir, 'node_modules', '.package-lock.json');
-  if (existsSync(done) && existsSync(join(dir, 'package-lock.json')) && readFileSync(join(dir, 'package-lock.json'), 'utf8') === packageLock) return;
+  if (
+    existsSync(done) &&
+    existsSync(join(dir, 'package-lock.json')) &&
+    readFileSync(join(dir, 'package-lock.json'), 'utf8') === packageLock
+  )
+    return;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), packageJson);
   writeFileSync(join(dir, 'package-lock.json'), packageLock);
   // As the Dockerfile's deps stage does it.
-  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /**
@@ -64,9 +72,12 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   };
   const distRoot = option('--dist') ?? 'dist';
   const baselineRev = option('--baseline');
-  const apps = args.length > 0 ? args : readdirSync(join(distRoot, 'apps')).filter((a) => existsSync(join(distRoot, 'apps', a, 'package-lock.json')));
+  const apps =
+    args.length > 0 ? args : readdirSync(join(distRoot, 'apps')).filter((a) => existsSync(join(distRoot, 'apps', a, 'package-lock.json')));
   const baseline = baselineRev ? contentBytes(baselineNodeModules(baselineRev)) : undefined;
-  console.log(`| app | bundle MB | node_modules MB | total MB |${baseline ? ` before (${baselineRev}, whole root node_modules) MB |` : ''} packages |`);
+  console.log(
+    `| app | bundle MB | node_modules MB | total MB |${baseline ? ` before (${baselineRev}, whole root node_modules) MB |` : ''} packages |`,
+  );
   console.log(`|---|---|---|---|${baseline ? '---|' : ''}---|`);
   for (const app of apps) {
     const dir = assembleImageContent(app, distRoot);

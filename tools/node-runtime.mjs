@@ -78,12 +78,18 @@ export function ensureRuntimeNode(prefix) {
   console.error(`${prefix} installing Node ${RUNTIME_NODE_VERSION} (npm package ${pkg}) into ${target}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const result = spawnSync('npm', ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--no-update-notifier', `${pkg}@${RUNTIME_NODE_VERSION}`], {
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    'npm',
+    ['install', '--prefix', staging, '--no-audit', '--no-fund', '--no-save', '--no-update-notifier', `${pkg}@${RUNTIME_NODE_VERSION}`],
+    {
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    console.error(`${prefix} failed: npm install ${pkg}@${RUNTIME_NODE_VERSION} (Node ${RUNTIME_NODE_MAJOR} is the runtime; install it yourself and run this again with it)`);
+    console.error(
+      `${prefix} failed: npm install ${pkg}@${RUNTIME_NODE_VERSION} (Node ${RUNTIME_NODE_MAJOR} is the runtime; install it yourself and run this again with it)`,
+    );
     process.exit(result.status ?? 1);
   }
   if (existsSync(target) && !existsSync(binary)) {

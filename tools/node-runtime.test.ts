@@ -39,27 +39,31 @@ function olderNode(): string | undefined {
 }
 
 const older = olderNode();
-test('a script started by an older Node runs again on the pinned Node 24, with its arguments and exit code', { skip: !older && 'no Node other than 24 on PATH' }, () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'klineflow-node-runtime-'));
-  try {
-    const script = path.join(dir, 'probe.mjs');
-    writeFileSync(
-      script,
-      [
-        `import { runOnRuntimeNode } from ${JSON.stringify(pathToFileURL(path.join(REPO, 'tools/node-runtime.mjs')).href)};`,
-        `await runOnRuntimeNode('[probe]');`,
-        `const onPath = (await import('node:child_process')).spawnSync('node', ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();`,
-        `console.log(JSON.stringify({ version: process.version, args: process.argv.slice(2), onPath }));`,
-        `process.exit(7);`,
-      ].join('\n'),
-    );
-    const env = { ...process.env };
-    delete env.KLINEFLOW_RUNTIME_NODE;
-    const result = spawnSync(older!, [script, 'a', '--b'], { encoding: 'utf8', env });
-    assert.equal(result.status, 7, result.stderr);
-    const seen = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { version: string; args: string[]; onPath: string };
-    assert.deepEqual(seen, { version: `v${PINNED}`, args: ['a', '--b'], onPath: `v${PINNED}` });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'a script started by an older Node runs again on the pinned Node 24, with its arguments and exit code',
+  { skip: !older && 'no Node other than 24 on PATH' },
+  () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'klineflow-node-runtime-'));
+    try {
+      const script = path.join(dir, 'probe.mjs');
+      writeFileSync(
+        script,
+        [
+          `import { runOnRuntimeNode } from ${JSON.stringify(pathToFileURL(path.join(REPO, 'tools/node-runtime.mjs')).href)};`,
+          `await runOnRuntimeNode('[probe]');`,
+          `const onPath = (await import('node:child_process')).spawnSync('node', ['-p', 'process.version'], { encoding: 'utf8' }).stdout.trim();`,
+          `console.log(JSON.stringify({ version: process.version, args: process.argv.slice(2), onPath }));`,
+          `process.exit(7);`,
+        ].join('\n'),
+      );
+      const env = { ...process.env };
+      delete env.KLINEFLOW_RUNTIME_NODE;
+      const result = spawnSync(older!, [script, 'a', '--b'], { encoding: 'utf8', env });
+      assert.equal(result.status, 7, result.stderr);
+      const seen = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { version: string; args: string[]; onPath: string };
+      assert.deepEqual(seen, { version: `v${PINNED}`, args: ['a', '--b'], onPath: `v${PINNED}` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

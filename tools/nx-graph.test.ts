@@ -47,7 +47,10 @@ test('the Nx graph has an edge for every @klineflow import between projects', ()
     }
     // Non-vacuous: apps import libs and libs import libs.
     assert.ok(count >= 20, `only ${count} imports between projects found`);
-    assert.ok([...edges].some(([p, d]) => p.startsWith('ingest-') && d.has('ingest-runtime')), 'an app -> lib edge');
+    assert.ok(
+      [...edges].some(([p, d]) => p.startsWith('ingest-') && d.has('ingest-runtime')),
+      'an app -> lib edge',
+    );
     assert.ok(edges.get('ingest-runtime')?.has('kafka'), 'a lib -> lib edge');
   } finally {
     rmSync(data, { recursive: true, force: true });
@@ -60,7 +63,9 @@ test('a change in libs/kafka makes every project that imports it, directly or th
     const users = dependents(importEdges(REPO), 'kafka');
     const apps = [...users].filter((p) => projects(REPO).get(p)!.dir.startsWith('apps'));
     assert.ok(apps.length >= 5, `apps that use libs/kafka: ${apps.join(', ')}`);
-    const out = nx(REPO, ['show', 'projects', '--affected', '--files=libs/kafka/src/client.ts', '--json'], { NX_WORKSPACE_DATA_DIRECTORY: data });
+    const out = nx(REPO, ['show', 'projects', '--affected', '--files=libs/kafka/src/client.ts', '--json'], {
+      NX_WORKSPACE_DATA_DIRECTORY: data,
+    });
     const affected = new Set(JSON.parse(out) as string[]);
     const missing = [...users].filter((p) => !affected.has(p));
     assert.deepEqual(missing, [], `not affected by libs/kafka although they use it: ${missing.join(', ')}`);
@@ -71,36 +76,49 @@ test('a change in libs/kafka makes every project that imports it, directly or th
   }
 });
 
-test('after an edit of a lib or of tools/build.mjs the build runs again instead of serving the cached bundle', { skip: INNER && 'inside the clone test', timeout: 180_000 }, () => {
-  const clone = cloneHead('klineflow-nx-cache-');
-  try {
-    // ingest-binance imports @klineflow/kafka; ingest-okx reaches it only through ingest-runtime.
-    const apps = ['ingest-binance', 'ingest-okx'];
-    const bundle = (app: string) => readFileSync(path.join(clone.root, 'dist/apps', app, 'main.js'), 'utf8');
-    const build = () => {
-      // Nx keeps its cache outside the workspace, under ~/.nx, shared by every clone of this repository: a private one here.
-      const out = nx(clone.root, ['run-many', '-t', 'build', `--projects=${apps.join(',')}`, '--output-style=static'], { NX_CACHE_DIRECTORY: path.join(clone.root, '.nx-test-cache') });
-      // Nx colours its output when it thinks a terminal or CI is watching (CI=true does): read it plain.
-      const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
-      return { out, bundles: apps.map(bundle), cached: apps.filter((app) => new RegExp(`nx run ${app}:build\\s+\\[(local|remote) cache\\]`).test(plain)) };
-    };
+test(
+  'after an edit of a lib or of tools/build.mjs the build runs again instead of serving the cached bundle',
+  { skip: INNER && 'inside the clone test', timeout: 180_000 },
+  () => {
+    const clone = cloneHead('klineflow-nx-cache-');
+    try {
+      // ingest-binance imports @klineflow/kafka; ingest-okx reaches it only through ingest-runtime.
+      const apps = ['ingest-binance', 'ingest-okx'];
+      const bundle = (app: string) => readFileSync(path.join(clone.root, 'dist/apps', app, 'main.js'), 'utf8');
+      const build = () => {
+        // Nx keeps its cache outside the workspace, under ~/.nx, shared by every clone of this repository: a private one here.
+        const out = nx(clone.root, ['run-many', '-t', 'build', `--projects=${apps.join(',')}`, '--output-style=static'], {
+          NX_CACHE_DIRECTORY: path.join(clone.root, '.nx-test-cache'),
+        });
+        // Nx colours its output when it thinks a terminal or CI is watching (CI=true does): read it plain.
+        const plain = out.replace(/\u001b\[[0-9;]*m/g, '');
+        return {
+          out,
+          bundles: apps.map(bundle),
+          cached: apps.filter((app) => new RegExp(`nx run ${app}:build\\s+\\[(local|remote) cache\\]`).test(plain)),
+        };
+      };
 
-    const first = build();
-    assert.deepEqual(first.cached, [], `a fresh clone has no cache:\n${first.out}`);
-    const second = build();
-    assert.deepEqual(second.cached, apps, `the cache is in use, so the checks below mean something:\n${second.out}`);
-    assert.deepEqual(second.bundles, first.bundles);
+      const first = build();
+      assert.deepEqual(first.cached, [], `a fresh clone has no cache:\n${first.out}`);
+      const second = build();
+      assert.deepEqual(second.cached, apps, `the cache is in use, so the checks below mean something:\n${second.out}`);
+      assert.deepEqual(second.bundles, first.bundles);
 
-    const marker = `nx-cache-probe-${process.pid}-${Date.now()}`;
-    appendFileSync(path.join(clone.root, 'libs/kafka/src/index.ts'), `\n(globalThis as Record<string, unknown>).nxCacheProbe = '${marker}';\n`);
-    const afterLib = build();
-    assert.deepEqual(afterLib.cached, [], `a lib edit must rebuild its apps:\n${afterLib.out}`);
-    afterLib.bundles.forEach((text, i) => assert.ok(text.includes(marker), `dist/apps/${apps[i]}/main.js lacks the edit of libs/kafka`));
+      const marker = `nx-cache-probe-${process.pid}-${Date.now()}`;
+      appendFileSync(
+        path.join(clone.root, 'libs/kafka/src/index.ts'),
+        `\n(globalThis as Record<string, unknown>).nxCacheProbe = '${marker}';\n`,
+      );
+      const afterLib = build();
+      assert.deepEqual(afterLib.cached, [], `a lib edit must rebuild its apps:\n${afterLib.out}`);
+      afterLib.bundles.forEach((text, i) => assert.ok(text.includes(marker), `dist/apps/${apps[i]}/main.js lacks the edit of libs/kafka`));
 
-    appendFileSync(path.join(clone.root, 'tools/build.mjs'), '\n// a build script edit\n');
-    const afterTool = build();
-    assert.deepEqual(afterTool.cached, [], `a tools/build.mjs edit must rebuild:\n${afterTool.out}`);
-  } finally {
-    clone.dispose();
-  }
-});
+      appendFileSync(path.join(clone.root, 'tools/build.mjs'), '\n// a build script edit\n');
+      const afterTool = build();
+      assert.deepEqual(afterTool.cached, [], `a tools/build.mjs edit must rebuild:\n${afterTool.out}`);
+    } finally {
+      clone.dispose();
+    }
+  },
+);

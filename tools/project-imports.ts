@@ -37,7 +37,9 @@ export function importEdges(root: string): Map<string, Set<string>> {
   for (const [name, { dir }] of all) {
     const deps = new Set<string>();
     for (const file of tsFiles(path.join(root, dir))) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](@klineflow\/[a-z0-9-]+)(?:\/[a-z0-9-]+)?['"]/g)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(
+        /(?:from\s+|import\s*\(\s*|import\s+)['"](@klineflow\/[a-z0-9-]+)(?:\/[a-z0-9-]+)?['"]/g,
+      )) {
         const dep = byPackage.get(match[1]!);
         assert.ok(dep, `${file} imports ${match[1]}, which is no project`);
         if (dep !== name) deps.add(dep);
@@ -51,7 +53,7 @@ export function importEdges(root: string): Map<string, Set<string>> {
 /** Every project that reaches `lib` through imports, `lib` included. */
 export function dependents(edges: Map<string, Set<string>>, lib: string): Set<string> {
   const reached = new Set([lib]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [project, deps] of edges) {
       if (!reached.has(project) && [...deps].some((d) => reached.has(d))) {

@@ -19,11 +19,19 @@ test('lint passes, with module boundaries enforced from the Nx project graph', (
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });
 
+test('the code is formatted (Prettier, .prettierrc.json; `npm run format` fixes it)', () => {
+  const result = run('npx', ['prettier', '--check', '.']);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+});
+
 test('a library importing an app is a lint error', async () => {
   const eslint = new ESLint();
-  const [report] = await eslint.lintText("import { startSimulator } from '../../../apps/exchange-sim/src/main.js';\nexport const x = startSimulator;\n", {
-    filePath: 'libs/kafka/src/boundary-probe.ts',
-  });
+  const [report] = await eslint.lintText(
+    "import { startSimulator } from '../../../apps/exchange-sim/src/main.js';\nexport const x = startSimulator;\n",
+    {
+      filePath: 'libs/kafka/src/boundary-probe.ts',
+    },
+  );
   const rules = report!.messages.map((m) => m.ruleId);
   assert.ok(rules.includes('@nx/enforce-module-boundaries'), `expected a boundary violation, got ${JSON.stringify(report!.messages)}`);
 });

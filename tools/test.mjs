@@ -65,7 +65,10 @@ let status = 0;
 if (unitOnly || stack.length === 0) {
   status = run(process.execPath, [...NODE_FLAGS, '--test', '--test-reporter=spec', ...unit]);
 } else {
-  for (const [cmd, argv] of [[process.execPath, ['tools/build.mjs']], ['bash', ['tools/stack/stack.sh', 'up']]]) {
+  for (const [cmd, argv] of [
+    [process.execPath, ['tools/build.mjs']],
+    ['bash', ['tools/stack/stack.sh', 'up']],
+  ]) {
     if (run(cmd, argv) !== 0) {
       console.error(`${cmd} ${argv.join(' ')} failed`);
       process.exit(1);

@@ -15,7 +15,8 @@ const T0 = 1_786_538_760_000;
 const N = 64;
 
 /** Deterministic price-like decimal text around `base` with `scale` places, as exchanges print them. */
-const dec = (base: number, i: number, scale: number) => `${base + (i % 7)}.${String(((i + 1) * 2_654_435_761) % 10 ** scale).padStart(scale, '0')}`;
+const dec = (base: number, i: number, scale: number) =>
+  `${base + (i % 7)}.${String(((i + 1) * 2_654_435_761) % 10 ** scale).padStart(scale, '0')}`;
 
 const klines: StandardKline[] = Array.from({ length: N }, (_, i) => ({
   exchange: (['binance', 'okx', 'huobi'] as const)[i % 3]!,
@@ -146,16 +147,57 @@ function casesFor(kind: Kind): BenchCase[] {
   const bytes = `JSON ${avg(jsonBuffers.map((b) => b.length))} B, msgpack ${avg(mapBuffers.map((b) => b.length))} B, records ${avg(recordBuffers.map((b) => b.length))} B`;
   const n = values.length;
   const jsonEncode = { name: 'JSON.stringify + UTF-8', opsPerCall: n, fn: () => values.map((v) => Buffer.from(JSON.stringify(v))) };
-  const jsonDecode = { name: 'toString + JSON.parse', opsPerCall: n, fn: () => jsonBuffers.map((b) => JSON.parse(b.toString()) as unknown) };
+  const jsonDecode = {
+    name: 'toString + JSON.parse',
+    opsPerCall: n,
+    fn: () => jsonBuffers.map((b) => JSON.parse(b.toString()) as unknown),
+  };
   // Redis: parse to validate and key, store the consumed text.
-  const jsonRedis = { name: 'toString + JSON.parse, text kept', opsPerCall: n, fn: () => jsonBuffers.map((b) => { const text = b.toString(); return [JSON.parse(text), text]; }) };
+  const jsonRedis = {
+    name: 'toString + JSON.parse, text kept',
+    opsPerCall: n,
+    fn: () =>
+      jsonBuffers.map((b) => {
+        const text = b.toString();
+        return [JSON.parse(text), text];
+      }),
+  };
   return [
-    { name: `${kind.name} msgpack encode (${bytes})`, opsPerCall: n, fn: () => values.map((v) => maps.packr.pack(v)), baseline: jsonEncode },
-    { name: `${kind.name} msgpack decode`, opsPerCall: n, fn: () => mapBuffers.map((b) => maps.unpackr.unpack(b) as unknown), baseline: jsonDecode },
-    { name: `${kind.name} msgpack decode + JSON for Redis`, opsPerCall: n, fn: () => mapBuffers.map((b) => { const v = maps.unpackr.unpack(b) as unknown; return [v, JSON.stringify(v)]; }), baseline: jsonRedis },
+    {
+      name: `${kind.name} msgpack encode (${bytes})`,
+      opsPerCall: n,
+      fn: () => values.map((v) => maps.packr.pack(v)),
+      baseline: jsonEncode,
+    },
+    {
+      name: `${kind.name} msgpack decode`,
+      opsPerCall: n,
+      fn: () => mapBuffers.map((b) => maps.unpackr.unpack(b) as unknown),
+      baseline: jsonDecode,
+    },
+    {
+      name: `${kind.name} msgpack decode + JSON for Redis`,
+      opsPerCall: n,
+      fn: () =>
+        mapBuffers.map((b) => {
+          const v = maps.unpackr.unpack(b) as unknown;
+          return [v, JSON.stringify(v)];
+        }),
+      baseline: jsonRedis,
+    },
     { ...endToEnd(kind), opsPerCall: n },
-    { name: `${kind.name} msgpack records encode (shared structures)`, opsPerCall: n, fn: () => values.map((v) => records.packr.pack(v)), baseline: jsonEncode },
-    { name: `${kind.name} msgpack records decode (shared structures)`, opsPerCall: n, fn: () => recordBuffers.map((b) => records.unpackr.unpack(b) as unknown), baseline: jsonDecode },
+    {
+      name: `${kind.name} msgpack records encode (shared structures)`,
+      opsPerCall: n,
+      fn: () => values.map((v) => records.packr.pack(v)),
+      baseline: jsonEncode,
+    },
+    {
+      name: `${kind.name} msgpack records decode (shared structures)`,
+      opsPerCall: n,
+      fn: () => recordBuffers.map((b) => records.unpackr.unpack(b) as unknown),
+      baseline: jsonDecode,
+    },
   ];
 }
 

@@ -14,5 +14,9 @@ const frame: RecordFields = {
 };
 
 export const cases: BenchCase[] = [
-  { name: 'raw frame → Kafka record (one-pass encoder)', fn: () => encodeRecord(frame), baseline: { name: 'kafkajs record encoder', fn: () => kafkajsCodec.encoder(frame) } },
+  {
+    name: 'raw frame → Kafka record (one-pass encoder)',
+    fn: () => encodeRecord(frame),
+    baseline: { name: 'kafkajs record encoder', fn: () => kafkajsCodec.encoder(frame) },
+  },
 ];

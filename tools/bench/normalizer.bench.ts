@@ -17,7 +17,10 @@ const okxCandle = (t: number, confirm = '0') =>
 const huobiTick = (t: number, ts: number) =>
   `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${t / 1000},"open":64040.20,"close":64033.50,"low":64025.70,"high":64050.00,"amount":2.16787395,"vol":138825.265446816,"count":100}}`;
 const capturedHuobiDepth = readFileSync(path.resolve('fixtures/captured/huobi.jsonl'), 'utf8')
-  .split('\n').filter((l) => l.includes('depth.step0') && l.includes('"raw"')).slice(0, 20).map((l) => (JSON.parse(l) as { raw: string }).raw);
+  .split('\n')
+  .filter((l) => l.includes('depth.step0') && l.includes('"raw"'))
+  .slice(0, 20)
+  .map((l) => (JSON.parse(l) as { raw: string }).raw);
 
 function mapAndValidate(result: MapResult): number {
   let valid = 0;
@@ -37,12 +40,29 @@ for (let i = 0; i < 1000; i++) {
   const bar = T0 + Math.floor(i / 100) * MIN;
   const E = bar + (i % 100) * 500;
   const closing = i % 100 === 99;
-  const [exchange, value] = i % 3 === 0 ? ['binance', binanceKline(bar, E, closing)] : i % 3 === 1 ? ['okx', okxCandle(bar, closing ? '1' : '0').replace('64033.5', `64033.${i}`)] : ['huobi', huobiTick(bar, E)];
-  BATCH.push({ topic: `raw.${exchange}`, partition: 0, offset: String(i), key: STREAM_KEYS[exchange], value, headers: { exchange, conn_id: 'b', recv_ts: String(E + 3), kind: 'live' } });
+  const [exchange, value] =
+    i % 3 === 0
+      ? ['binance', binanceKline(bar, E, closing)]
+      : i % 3 === 1
+        ? ['okx', okxCandle(bar, closing ? '1' : '0').replace('64033.5', `64033.${i}`)]
+        : ['huobi', huobiTick(bar, E)];
+  BATCH.push({
+    topic: `raw.${exchange}`,
+    partition: 0,
+    offset: String(i),
+    key: STREAM_KEYS[exchange],
+    value,
+    headers: { exchange, conn_id: 'b', recv_ts: String(E + 3), kind: 'live' },
+  });
 }
 const policy = integrityPolicy({
-  price_jump_percent: 20, price_jump_policy: 'flag', volume_spike_multiple: 50, volume_median_window: 30, volume_spike_policy: 'flag',
-  inferred_close_grace_ms: 3000, open_bar_gap_grace_ms: 10_000,
+  price_jump_percent: 20,
+  price_jump_policy: 'flag',
+  volume_spike_multiple: 50,
+  volume_median_window: 30,
+  volume_spike_policy: 'flag',
+  inferred_close_grace_ms: 3000,
+  open_bar_gap_grace_ms: 10_000,
 });
 
 export const cases: BenchCase[] = [

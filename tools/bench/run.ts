@@ -9,7 +9,9 @@ const dir = path.dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2];
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
 
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort()) {
   const { cases } = (await import(pathToFileURL(path.join(dir, file)).href)) as { cases: BenchCase[] };
   console.log(`\n${file}`);
   for (const bench of cases) {

@@ -6,7 +6,9 @@ import { AppProcess, isFatalExit, type AppName, type AppProcessOptions } from '@
 
 /** The simulator when the config enables it, then every platform app whose exchange is enabled. */
 export function appsFor(config: KlineflowConfig): AppName[] {
-  return SERVICES.filter((s) => (s.role === 'simulator' ? config.simulator.enabled : !s.exchange || config.websocket[s.exchange]?.enabled)).map((s) => s.name);
+  return SERVICES.filter((s) =>
+    s.role === 'simulator' ? config.simulator.enabled : !s.exchange || config.websocket[s.exchange]?.enabled,
+  ).map((s) => s.name);
 }
 
 export interface SupervisorOptions extends AppProcessOptions {
@@ -22,7 +24,10 @@ export class Supervisor {
   private stopping = false;
   private readonly started = new Set<AppProcess>();
 
-  constructor(apps: readonly AppName[], private readonly options: SupervisorOptions) {
+  constructor(
+    apps: readonly AppName[],
+    private readonly options: SupervisorOptions,
+  ) {
     this.processes = new Map(apps.map((app) => [app, new AppProcess(app, options)]));
   }
 

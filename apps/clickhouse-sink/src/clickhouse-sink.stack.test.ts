@@ -24,9 +24,22 @@ const proxy = new TcpProxy(8123);
 const running: BatchingSinkConsumer[] = [];
 
 const bar = (i: number, over: Partial<StandardKline> = {}): StandardKline => ({
-  exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', open_time: 1_700_000_040_000 + i * 60_000, close_time: 1_700_000_099_999 + i * 60_000,
-  open: '37000.10000000', high: '37010.00', low: '36990.5', close: '37001.23456789', volume: '12.345678901234567890', quote_volume: '456789.123456789012345678',
-  trade_count: 100 + i, is_closed: true, event_time: 1_700_000_100_000 + i * 60_000, recv_time: 1_700_000_100_005 + i * 60_000, ...over,
+  exchange: 'binance',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  open_time: 1_700_000_040_000 + i * 60_000,
+  close_time: 1_700_000_099_999 + i * 60_000,
+  open: '37000.10000000',
+  high: '37010.00',
+  low: '36990.5',
+  close: '37001.23456789',
+  volume: '12.345678901234567890',
+  quote_volume: '456789.123456789012345678',
+  trade_count: 100 + i,
+  is_closed: true,
+  event_time: 1_700_000_100_000 + i * 60_000,
+  recv_time: 1_700_000_100_005 + i * 60_000,
+  ...over,
 });
 
 async function newTopic(name: string): Promise<string> {
@@ -36,15 +49,31 @@ async function newTopic(name: string): Promise<string> {
 }
 
 async function produce(topic: string, klines: StandardKline[]): Promise<void> {
-  await producer.send({ topic, acks: -1, messages: klines.map((k) => ({ key: `${k.exchange}:${k.symbol}:${k.interval}`, value: JSON.stringify(k) })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: klines.map((k) => ({ key: `${k.exchange}:${k.symbol}:${k.interval}`, value: JSON.stringify(k) })),
+  });
 }
 
-function startSink(topic: string, group: string, options: { maxBatch: number; maxDelayMs: number }, write?: (records: readonly SinkRecord[]) => Promise<void>) {
+function startSink(
+  topic: string,
+  group: string,
+  options: { maxBatch: number; maxDelayMs: number },
+  write?: (records: readonly SinkRecord[]) => Promise<void>,
+) {
   const registry = new Registry();
   const health = new HealthRegistry();
   const client = createClient({ url: `http://${proxy.url}`, request_timeout: 2_000 });
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry, health, logger: createLogger('clickhouse-sink-test', 'error'), sink: 'clickhouse', groupId: group, topics: [topic],
+    kafka,
+    brokers: [BROKER],
+    registry,
+    health,
+    logger: createLogger('clickhouse-sink-test', 'error'),
+    sink: 'clickhouse',
+    groupId: group,
+    topics: [topic],
     ...options,
     retry: { initialMs: 50, maxMs: 300 },
     onFatal: (reason, error) => assert.fail(`${reason}: ${String(error)}`),
@@ -105,7 +134,15 @@ test('decimals round-trip exactly and every bar is stored once after FINAL, even
   const topic = await newTopic('exact');
   const klines = [
     bar(0),
-    bar(1, { symbol: 'TRIOETH', open: '9.2E-7', high: '9.3E-7', low: '9.1E-7', close: '9.2E-7', volume: '188358.0', quote_volume: '0.173289' }),
+    bar(1, {
+      symbol: 'TRIOETH',
+      open: '9.2E-7',
+      high: '9.3E-7',
+      low: '9.1E-7',
+      close: '9.2E-7',
+      volume: '188358.0',
+      quote_volume: '0.173289',
+    }),
     bar(2, { symbol: 'BTCUSDT', open: '10050.00', high: '10058.00', low: '10050.00', close: '10058.00', volume: '0.000000000000000001' }),
   ];
   const open = bar(0, { is_closed: false, event_time: bar(0).event_time - 1000, close: '1.0' });
@@ -114,10 +151,13 @@ test('decimals round-trip exactly and every bar is stored once after FINAL, even
   startSink(topic, `g-exact-${RUN}`, { maxBatch: 1000, maxDelayMs: 200 }).sink.start();
 
   const btc = await until('BTCUSDT bars', async () => ((await stored('BTCUSDT')).length === 2 ? stored('BTCUSDT') : undefined));
-  assert.deepEqual(btc.map((r) => [r.open, r.close, r.volume, r.quote_volume, r.is_closed]), [
-    ['37000.1', '37001.23456789', '12.34567890123456789', '456789.123456789012345678', '1'],
-    ['10050', '10058', '0.000000000000000001', '456789.123456789012345678', '1'],
-  ]);
+  assert.deepEqual(
+    btc.map((r) => [r.open, r.close, r.volume, r.quote_volume, r.is_closed]),
+    [
+      ['37000.1', '37001.23456789', '12.34567890123456789', '456789.123456789012345678', '1'],
+      ['10050', '10058', '0.000000000000000001', '456789.123456789012345678', '1'],
+    ],
+  );
   const trio = await until('TRIOETH bar', async () => ((await stored('TRIOETH')).length === 1 ? stored('TRIOETH') : undefined));
   assert.deepEqual([trio[0]!.open, trio[0]!.volume], ['0.00000092', '188358']);
   assert.equal(await count('FINAL'), 3, 'three bars, each once, after FINAL');
@@ -133,7 +173,10 @@ test('decimals round-trip exactly and every bar is stored once after FINAL, even
 test('a full batch flushes at once; a partial one after the flush interval', async () => {
   const bySize = await newTopic('size');
   startSink(bySize, `g-size-${RUN}`, { maxBatch: 5, maxDelayMs: 60_000 }).sink.start();
-  await produce(bySize, [0, 1, 2, 3, 4].map((i) => bar(i, { symbol: 'SIZEUSDT' })));
+  await produce(
+    bySize,
+    [0, 1, 2, 3, 4].map((i) => bar(i, { symbol: 'SIZEUSDT' })),
+  );
   await until('size-triggered flush', async () => ((await stored('SIZEUSDT')).length === 5 ? true : undefined), 15_000);
 
   const byTime = await newTopic('time');
@@ -148,10 +191,16 @@ test('while ClickHouse is unreachable nothing is committed; when it returns ever
   const { sink, health } = startSink(topic, group, { maxBatch: 1000, maxDelayMs: 100 });
   await sink.start();
   await proxy.cut();
-  await produce(topic, [0, 1, 2, 3].map((i) => bar(i, { symbol: 'OUTAGEUSDT' })));
+  await produce(
+    topic,
+    [0, 1, 2, 3].map((i) => bar(i, { symbol: 'OUTAGEUSDT' })),
+  );
   await until('the sink to notice the outage', async () => (health.get('sink:clickhouse')?.status === 'down' ? true : undefined));
   const committed = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-  assert.ok(committed[0]!.partitions.every((p) => p.offset === '-1'), `no offset committed during the outage: ${JSON.stringify(committed)}`);
+  assert.ok(
+    committed[0]!.partitions.every((p) => p.offset === '-1'),
+    `no offset committed during the outage: ${JSON.stringify(committed)}`,
+  );
 
   await proxy.open();
   await until('rows after recovery', async () => ((await stored('OUTAGEUSDT')).length === 4 ? true : undefined));
@@ -164,7 +213,10 @@ test('stop (SIGTERM) writes the buffered partial batch and commits it before lea
   const group = `g-shutdown-${RUN}`;
   const { sink, registry } = startSink(topic, group, { maxBatch: 1000, maxDelayMs: 60_000 });
   await sink.start();
-  await produce(topic, [0, 1, 2].map((i) => bar(i, { symbol: 'STOPUSDT' })));
+  await produce(
+    topic,
+    [0, 1, 2].map((i) => bar(i, { symbol: 'STOPUSDT' })),
+  );
   const consumed = async () => (await registry.getSingleMetric('klineflow_consumed_total')!.get()).values.reduce((n, v) => n + v.value, 0);
   await until('the records to be buffered', async () => ((await consumed()) === 3 ? true : undefined));
   assert.equal((await stored('STOPUSDT')).length, 0, 'nothing written before the flush interval');
@@ -208,12 +260,27 @@ test('records ClickHouse refuses are dead-lettered with its error; the rest of t
   try {
     await produce(topic, [...valid.slice(0, 3), ...refused, ...valid.slice(3)]);
     await sink.start();
-    await until('every offset committed', async () => ((await committedSum(group, topic)) === valid.length + refused.length ? true : undefined));
-    assert.deepEqual((await stored(symbol)).map((r) => [Number(r.open_time), r.close]), valid.map((k) => [k.open_time, withoutPadding(k.close)]), 'every valid bar stored, exact');
-    const letters = await until('three dead letters', async () => (tail.letters.filter((l) => l.raw.includes(symbol)).length >= 3 ? tail.letters.filter((l) => l.raw.includes(symbol)) : undefined));
-    assert.deepEqual(letters.map((l) => [l.reason, l.service, l.source_topic]), refused.map(() => ['clickhouse_rejected', 'clickhouse-sink', topic]));
-    assert.deepEqual(letters.map((l) => l.raw).sort(), refused.map((k) => JSON.stringify(k)).sort(), 'the refused records exactly as consumed');
-    for (const letter of letters) assert.match(letter.detail, /Code: 27.*Cannot parse input/s, 'ClickHouse\'s own error text');
+    await until('every offset committed', async () =>
+      (await committedSum(group, topic)) === valid.length + refused.length ? true : undefined,
+    );
+    assert.deepEqual(
+      (await stored(symbol)).map((r) => [Number(r.open_time), r.close]),
+      valid.map((k) => [k.open_time, withoutPadding(k.close)]),
+      'every valid bar stored, exact',
+    );
+    const letters = await until('three dead letters', async () =>
+      tail.letters.filter((l) => l.raw.includes(symbol)).length >= 3 ? tail.letters.filter((l) => l.raw.includes(symbol)) : undefined,
+    );
+    assert.deepEqual(
+      letters.map((l) => [l.reason, l.service, l.source_topic]),
+      refused.map(() => ['clickhouse_rejected', 'clickhouse-sink', topic]),
+    );
+    assert.deepEqual(
+      letters.map((l) => l.raw).sort(),
+      refused.map((k) => JSON.stringify(k)).sort(),
+      'the refused records exactly as consumed',
+    );
+    for (const letter of letters) assert.match(letter.detail, /Code: 27.*Cannot parse input/s, "ClickHouse's own error text");
     assert.equal(health.get('sink:clickhouse')?.status, 'up', 'never paused as an outage');
     const errors = (await registry.getSingleMetric('klineflow_sink_errors_total')!.get()).values.reduce((n, v) => n + v.value, 0);
     assert.equal(errors, 0, 'no failed write, no retry');

@@ -4,8 +4,23 @@ export const KLINE_TABLE = 'klines';
 
 /** Insert column order; the TSV rows of rows.ts follow it. */
 export const KLINE_COLUMNS = [
-  'exchange', 'symbol', 'interval', 'interval_ms', 'open_time', 'close_time', 'open', 'high', 'low', 'close', 'volume', 'quote_volume',
-  'trade_count', 'is_closed', 'event_time', 'recv_time', 'version',
+  'exchange',
+  'symbol',
+  'interval',
+  'interval_ms',
+  'open_time',
+  'close_time',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'quote_volume',
+  'trade_count',
+  'is_closed',
+  'event_time',
+  'recv_time',
+  'version',
 ] as const;
 
 /**

@@ -39,7 +39,13 @@ export function prepareBatch(records: readonly SinkRecord[]): PreparedBatch {
       rejected.push({ record: byKline.get(kline)!, reason: 'decimal_precision', detail: error.message, exchange: kline.exchange });
     }
   }
-  return { tsv: lines.length > 0 ? `${lines.join('\n')}\n` : '', rows: lines.length, rejected, recvTimes: klines.map((k) => k.kline.recv_time), klines };
+  return {
+    tsv: lines.length > 0 ? `${lines.join('\n')}\n` : '',
+    rows: lines.length,
+    rejected,
+    recvTimes: klines.map((k) => k.kline.recv_time),
+    klines,
+  };
 }
 
 export interface WriteResult {
@@ -107,7 +113,12 @@ async function isolate(rows: readonly Row[], insert: (rows: readonly Row[]) => P
     if (!isDataError(error)) throw error;
     if (rows.length === 1) {
       const row = rows[0]!;
-      rejected.push({ record: row.record, reason: 'clickhouse_rejected', detail: abbreviate((error as Error).message, REFUSAL_DETAIL_CHARS), exchange: row.exchange });
+      rejected.push({
+        record: row.record,
+        reason: 'clickhouse_rejected',
+        detail: abbreviate((error as Error).message, REFUSAL_DETAIL_CHARS),
+        exchange: row.exchange,
+      });
       return 0;
     }
     const half = rows.length >> 1;

@@ -32,7 +32,10 @@ await runService('clickhouse-sink', async (ctx) => {
   const rejects = counter(registry, METRICS.deadLetters);
   const latency = histogram(registry, METRICS.processingLatency);
   const sink = new BatchingSinkConsumer({
-    kafka, registry, health, logger,
+    kafka,
+    registry,
+    health,
+    logger,
     brokers: config.kafka.brokers,
     security: kafkaSecurity(config.kafka),
     sink: 'clickhouse',
@@ -50,7 +53,12 @@ await runService('clickhouse-sink', async (ctx) => {
     write: async (records) => {
       const batch = await writeKlines(client, settings.database, records);
       await deadLetters.publish(batch.rejected);
-      if (batch.refused > 0) logger.warn('rows ClickHouse refused were dead-lettered; the rest of the batch is stored', { refused: batch.refused, stored: batch.rows, first: batch.rejected.find((r) => r.reason === 'clickhouse_rejected')?.detail.slice(0, 300) });
+      if (batch.refused > 0)
+        logger.warn('rows ClickHouse refused were dead-lettered; the rest of the batch is stored', {
+          refused: batch.refused,
+          stored: batch.rows,
+          first: batch.rejected.find((r) => r.reason === 'clickhouse_rejected')?.detail.slice(0, 300),
+        });
       writes.inc({ sink: 'clickhouse', kind: 'kline' }, batch.rows);
       for (const r of batch.rejected) rejects.inc({ exchange: r.exchange ?? 'unknown', reason: r.reason });
       const now = Date.now();

@@ -26,15 +26,37 @@ const direct = createClient({ url: 'http://127.0.0.1:8123' });
 const SAME_MS = 1786538761000;
 /** The OKX candle1m push of docs/PROTOCOLS.md and the next update of its bar (apps/normalizer/src/ordering.test.ts). */
 const first = (symbol: string): StandardKline => ({
-  exchange: 'okx', symbol, interval: '1m', open_time: 1786538760000, close_time: 1786538819999,
-  open: '64040.2', high: '64040.2', low: '64025.7', close: '64033.5', volume: '2.16787395', quote_volume: '138825.265446816',
-  trade_count: null, is_closed: false, event_time: SAME_MS, recv_time: SAME_MS,
+  exchange: 'okx',
+  symbol,
+  interval: '1m',
+  open_time: 1786538760000,
+  close_time: 1786538819999,
+  open: '64040.2',
+  high: '64040.2',
+  low: '64025.7',
+  close: '64033.5',
+  volume: '2.16787395',
+  quote_volume: '138825.265446816',
+  trade_count: null,
+  is_closed: false,
+  event_time: SAME_MS,
+  recv_time: SAME_MS,
 });
-const second = (symbol: string): StandardKline => ({ ...first(symbol), close: '64038.2', volume: '2.25101046', quote_volume: '144149.177901498' });
+const second = (symbol: string): StandardKline => ({
+  ...first(symbol),
+  close: '64038.2',
+  volume: '2.25101046',
+  quote_volume: '144149.177901498',
+});
 
 let offset = 0;
 const record = (kline: StandardKline): SinkRecord => ({
-  topic: 'kline-data', partition: 0, offset: String(offset++), key: `okx:${kline.symbol}:1m`, value: JSON.stringify(kline), order: arrivalOrder(String(offset), 0),
+  topic: 'kline-data',
+  partition: 0,
+  offset: String(offset++),
+  key: `okx:${kline.symbol}:1m`,
+  value: JSON.stringify(kline),
+  order: arrivalOrder(String(offset), 0),
 });
 
 /** 18.16 prints a Decimal with all 18 places. */
@@ -81,8 +103,15 @@ test('separate inserts: ClickHouse keeps the last inserted of equal versions, un
   await writeKlines(direct, DATABASE, [record(second('BTCUSDT'))]);
   assert.deepEqual(await finalRow('BTCUSDT'), { close: '64038.2', volume: '2.25101046', rows: 1 });
   await direct.command({ query: `OPTIMIZE TABLE ${DATABASE}.klines FINAL` });
-  const merged = await direct.query({ query: `SELECT toString(close) AS close FROM ${DATABASE}.klines WHERE symbol = 'BTCUSDT'`, format: 'JSONEachRow' });
-  assert.deepEqual(((await merged.json()) as Array<{ close: string }>).map((r) => plain(r.close)), ['64038.2'], 'the merge kept the later row');
+  const merged = await direct.query({
+    query: `SELECT toString(close) AS close FROM ${DATABASE}.klines WHERE symbol = 'BTCUSDT'`,
+    format: 'JSONEachRow',
+  });
+  assert.deepEqual(
+    ((await merged.json()) as Array<{ close: string }>).map((r) => plain(r.close)),
+    ['64038.2'],
+    'the merge kept the later row',
+  );
 });
 
 test('one batch: the later record of a tie is the row inserted', async () => {
@@ -97,18 +126,35 @@ test('through Kafka: the sink writes a partition in order, one write after the o
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   const group = `g-ch-order-${RUN}`;
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry: new Registry(), health: new HealthRegistry(), logger: createLogger('clickhouse-sink-order-test', 'error'),
-    sink: 'clickhouse', groupId: group, topics: [topic], maxBatch: 1, maxDelayMs: 0, onFatal: (reason) => assert.fail(reason),
+    kafka,
+    brokers: [BROKER],
+    registry: new Registry(),
+    health: new HealthRegistry(),
+    logger: createLogger('clickhouse-sink-order-test', 'error'),
+    sink: 'clickhouse',
+    groupId: group,
+    topics: [topic],
+    maxBatch: 1,
+    maxDelayMs: 0,
+    onFatal: (reason) => assert.fail(reason),
     write: async (records) => void (await writeKlines(direct, DATABASE, records)),
   });
   await sink.start();
   try {
-    const message = (kline: StandardKline, rawOffset: number) => ({ key: `okx:${kline.symbol}:1m`, value: JSON.stringify(kline), headers: { [ORDER_HEADER]: arrivalOrder(String(rawOffset), 0) } });
+    const message = (kline: StandardKline, rawOffset: number) => ({
+      key: `okx:${kline.symbol}:1m`,
+      value: JSON.stringify(kline),
+      headers: { [ORDER_HEADER]: arrivalOrder(String(rawOffset), 0) },
+    });
     await producer.send({ topic, acks: -1, messages: [message(first('SOLUSDT'), 1), message(second('SOLUSDT'), 2)] });
-    await until('both records committed', async () => {
-      const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      return offsets[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === 2 ? true : undefined;
-    }, 60_000);
+    await until(
+      'both records committed',
+      async () => {
+        const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return offsets[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) === 2 ? true : undefined;
+      },
+      60_000,
+    );
     assert.deepEqual(await finalRow('SOLUSDT'), { close: '64038.2', volume: '2.25101046', rows: 1 });
   } finally {
     await sink.stop();

@@ -20,10 +20,23 @@ export function escapeTsv(text: string): string {
 /** One TabSeparated line in KLINE_COLUMNS order. */
 export function klineTsvRow(k: StandardKline): string {
   return [
-    escapeTsv(k.exchange), escapeTsv(k.symbol), escapeTsv(k.interval), INTERVAL_MS[k.interval], k.open_time, k.close_time,
-    toPlainDecimal(k.open), toPlainDecimal(k.high), toPlainDecimal(k.low), toPlainDecimal(k.close),
-    toPlainDecimal(k.volume), toPlainDecimal(k.quote_volume),
-    k.trade_count === null ? '\\N' : k.trade_count, k.is_closed ? 1 : 0, k.event_time, k.recv_time, rowVersion(k),
+    escapeTsv(k.exchange),
+    escapeTsv(k.symbol),
+    escapeTsv(k.interval),
+    INTERVAL_MS[k.interval],
+    k.open_time,
+    k.close_time,
+    toPlainDecimal(k.open),
+    toPlainDecimal(k.high),
+    toPlainDecimal(k.low),
+    toPlainDecimal(k.close),
+    toPlainDecimal(k.volume),
+    toPlainDecimal(k.quote_volume),
+    k.trade_count === null ? '\\N' : k.trade_count,
+    k.is_closed ? 1 : 0,
+    k.event_time,
+    k.recv_time,
+    rowVersion(k),
   ].join('\t');
 }
 

@@ -4,7 +4,6 @@ import { EXCHANGE_IDS, isExchangeId, type ExchangeId } from '@klineflow/exchange
 import type { Simulator } from './simulator.js';
 import { listenOn } from './listen.js';
 
-
 class BadRequest extends Error {}
 
 /** HTTP control of the simulator for tests: fault injection, clock, state and the closed-bar record. */
@@ -26,7 +25,8 @@ export class ControlApi {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://control');
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const reply = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     try {
       const body = this.route(req.method ?? 'GET', url);
       if (body === undefined) reply(404, { error: `no route ${req.method} ${url.pathname}` });
@@ -97,11 +97,14 @@ export class ControlApi {
     const exchanges = Object.fromEntries(
       EXCHANGE_IDS.map((exchange) => {
         const { streams, all } = sim.exchanges[exchange];
-        return [exchange, {
-          connections: all.reduce((n, e) => n + e.connections.size, 0),
-          streams: streams.subscriptionCount(),
-          messagesSent: all.reduce((n, e) => n + e.messagesSent, 0),
-        }];
+        return [
+          exchange,
+          {
+            connections: all.reduce((n, e) => n + e.connections.size, 0),
+            streams: streams.subscriptionCount(),
+            messagesSent: all.reduce((n, e) => n + e.messagesSent, 0),
+          },
+        ];
       }),
     ) as Record<ExchangeId, ExchangeState>;
     return { virtualNow: sim.ctx.clock.now(), speed: sim.ctx.clock.speed, exchanges };

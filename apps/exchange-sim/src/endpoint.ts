@@ -60,7 +60,12 @@ export abstract class Endpoint<S> {
     const state = this.accept(new URL(req.url ?? '/', 'http://sim'));
     if (typeof state === 'number') return refuse(state);
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const conn = new SimConnection(ws, state, (text) => this.encode(text), () => this.messagesSent++);
+      const conn = new SimConnection(
+        ws,
+        state,
+        (text) => this.encode(text),
+        () => this.messagesSent++,
+      );
       this.connections.add(conn);
       ws.on('close', () => this.connections.delete(conn));
       ws.on('error', () => ws.terminate());
@@ -92,7 +97,8 @@ export abstract class Endpoint<S> {
   /** Terminates the open connections, or only the first `limit` of them that carry a kline subscription. */
   drop(limit?: number): number {
     let targets = [...this.connections].filter((conn) => conn.open);
-    if (limit !== undefined) targets = targets.filter((conn) => [...conn.subscriptions.values()].some((s) => s.channel === 'kline')).slice(0, limit);
+    if (limit !== undefined)
+      targets = targets.filter((conn) => [...conn.subscriptions.values()].some((s) => s.channel === 'kline')).slice(0, limit);
     for (const conn of targets) conn.ws.terminate();
     return targets.length;
   }

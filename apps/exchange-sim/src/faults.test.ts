@@ -34,7 +34,7 @@ test('a limited drop terminates only that many connections, and only ones that c
   const klinesB = await binance('btcusdt@kline_1m');
   await waitFor('three connections', 2000, async () => ((await control.state()).exchanges.binance.connections === 3 ? true : undefined));
   assert.equal((await control.drop('binance', 1)).connections, 1);
-  await waitFor('one kline connection closed', 2000, () => (klinesA.closeCode ?? klinesB.closeCode));
+  await waitFor('one kline connection closed', 2000, () => klinesA.closeCode ?? klinesB.closeCode);
   assert.equal([klinesA.closeCode, klinesB.closeCode].filter((c) => c === 1006).length, 1, 'exactly one of the two kline connections');
   assert.equal(tickers.closeCode, undefined, 'the ticker-only connection untouched');
   tickers.close();
@@ -74,7 +74,8 @@ test('blackout refuses new connections for the window', async () => {
   await control.blackout('okx', 300);
   await assert.rejects(TestClient.open(`ws://127.0.0.1:${ports.okx}/ws/v5/public`), /503/);
   const reopened = await waitFor('a connection after the blackout', 2000, () =>
-    TestClient.open(`ws://127.0.0.1:${ports.okx}/ws/v5/public`).catch(() => undefined));
+    TestClient.open(`ws://127.0.0.1:${ports.okx}/ws/v5/public`).catch(() => undefined),
+  );
   reopened.close();
 });
 
@@ -82,9 +83,23 @@ test('malformed, impossible-candle and duplicate reach subscribed clients; HTX m
   const client = await binance('solusdt@kline_1m');
   await client.next('data', (m) => m.stream === 'solusdt@kline_1m');
   await control.malformed('binance');
-  await waitFor('a frame that is not JSON', 2000, () => (client.frames.some((f) => { try { JSON.parse(f); return false; } catch { return true; } }) ? true : undefined));
+  await waitFor('a frame that is not JSON', 2000, () =>
+    client.frames.some((f) => {
+      try {
+        JSON.parse(f);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+      ? true
+      : undefined,
+  );
   await control.impossibleCandle('binance');
-  await client.next('high < low', (m: { data?: { k?: { h: string; l: string } } }) => !!m.data?.k && Number(m.data.k.h) < Number(m.data.k.l));
+  await client.next(
+    'high < low',
+    (m: { data?: { k?: { h: string; l: string } } }) => !!m.data?.k && Number(m.data.k.h) < Number(m.data.k.l),
+  );
   const before = client.frames.length;
   await control.duplicate('binance');
   await waitFor('the last data frame again', 2000, () => {
@@ -95,7 +110,9 @@ test('malformed, impossible-candle and duplicate reach subscribed clients; HTX m
 
   const huobi = await TestClient.open(`ws://127.0.0.1:${ports.huobi}/ws`, { gzip: true });
   await control.malformed('huobi');
-  await waitFor('a gzip frame that is not JSON', 2000, () => (huobi.frames.some((f) => f.startsWith('{"e":"kline","E":1672515782136,"k":{"t":')) ? true : undefined));
+  await waitFor('a gzip frame that is not JSON', 2000, () =>
+    huobi.frames.some((f) => f.startsWith('{"e":"kline","E":1672515782136,"k":{"t":')) ? true : undefined,
+  );
   huobi.close();
 });
 
@@ -121,7 +138,10 @@ test('closed bars are recorded after the subscriber is gone, so a consumer can c
     return recorded.length >= 3 ? recorded : undefined;
   });
   assert.ok(Date.now() - closedAfter >= 100, 'bars kept closing with nobody connected');
-  assert.ok(bars.every((b, i) => i === 0 || b.open_time === bars[i - 1]!.open_time + 60_000), 'consecutive');
+  assert.ok(
+    bars.every((b, i) => i === 0 || b.open_time === bars[i - 1]!.open_time + 60_000),
+    'consecutive',
+  );
   assert.ok(bars.every((b) => typeof b.trade_count === 'number' && /^\d+\.\d{8}$/.test(b.volume)));
 });
 
@@ -133,11 +153,23 @@ test('hostile: every kind of bad frame, built from a subscribed kline stream, re
   assert.equal(result.connections, 1);
   await waitFor('every hostile frame', 5000, () => (client.frames.length - from >= result.frames ? true : undefined));
   const sent = client.frames.slice(from);
-  assert.ok(sent.some((f) => f.includes('"stream":"xrpusdt@kline_1m"') && f.includes('"s":"XRPGUSDT"')), 'the subscribed stream naming another symbol');
-  assert.ok(sent.some((f) => f.startsWith('{"stream":"xrpgusdt@kline_1m"')), 'a stream nobody subscribed');
-  assert.ok(sent.some((f) => f.includes('"E":100000000000000000000000')), 'a 23-digit time');
+  assert.ok(
+    sent.some((f) => f.includes('"stream":"xrpusdt@kline_1m"') && f.includes('"s":"XRPGUSDT"')),
+    'the subscribed stream naming another symbol',
+  );
+  assert.ok(
+    sent.some((f) => f.startsWith('{"stream":"xrpgusdt@kline_1m"')),
+    'a stream nobody subscribed',
+  );
+  assert.ok(
+    sent.some((f) => f.includes('"E":100000000000000000000000')),
+    'a 23-digit time',
+  );
   assert.ok(sent.some((f) => f.includes('"c":"1e400"')));
-  assert.ok(sent.some((f) => f.length > 1024 * 1024), 'a frame over 1 MiB');
+  assert.ok(
+    sent.some((f) => f.length > 1024 * 1024),
+    'a frame over 1 MiB',
+  );
   client.close();
 
   // HTX frames kept as bytes: the bomb must be seen compressed, as the ingest sees it.

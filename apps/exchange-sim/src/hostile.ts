@@ -35,8 +35,15 @@ type Json = Record<string, unknown>;
 
 const SHAPES: Record<ExchangeId, Shape> = {
   binance: {
-    times: [['data', 'E'], ['data', 'k', 't']],
-    decimals: [['data', 'k', 'c'], ['data', 'k', 'v'], ['data', 'k', 'h']],
+    times: [
+      ['data', 'E'],
+      ['data', 'k', 't'],
+    ],
+    decimals: [
+      ['data', 'k', 'c'],
+      ['data', 'k', 'v'],
+      ['data', 'k', 'h'],
+    ],
     counts: [['data', 'k', 'n']],
     quoted: false,
     envelope: (f) => `{"stream":${JSON.stringify(f.stream)},"data":`,
@@ -52,7 +59,11 @@ const SHAPES: Record<ExchangeId, Shape> = {
   },
   okx: {
     times: [['data', 0, 0]],
-    decimals: [['data', 0, 4], ['data', 0, 5], ['data', 0, 2]],
+    decimals: [
+      ['data', 0, 4],
+      ['data', 0, 5],
+      ['data', 0, 2],
+    ],
     counts: [],
     quoted: true,
     envelope: (f) => `{"arg":${JSON.stringify(f.arg)},"data":`,
@@ -62,12 +73,19 @@ const SHAPES: Record<ExchangeId, Shape> = {
       const mangled = `${instId.split('-')[0]}G-${instId.split('-')[1]}`;
       const text = JSON.stringify(f);
       // A second instId in the same arg: a scanner reads the first, JSON.parse keeps the last.
-      return [text.replace(`"instId":"${instId}"`, `"instId":"${mangled}"`), text.replace(`"instId":"${instId}"`, `"instId":"${instId}","instId":"${mangled}"`)];
+      return [
+        text.replace(`"instId":"${instId}"`, `"instId":"${mangled}"`),
+        text.replace(`"instId":"${instId}"`, `"instId":"${instId}","instId":"${mangled}"`),
+      ];
     },
   },
   huobi: {
     times: [['ts'], ['tick', 'id']],
-    decimals: [['tick', 'close'], ['tick', 'amount'], ['tick', 'high']],
+    decimals: [
+      ['tick', 'close'],
+      ['tick', 'amount'],
+      ['tick', 'high'],
+    ],
     counts: [['tick', 'count']],
     quoted: false,
     envelope: (f) => `{"ch":${JSON.stringify(f.ch)},"ts":${String(f.ts)},"tick":`,
@@ -75,16 +93,24 @@ const SHAPES: Record<ExchangeId, Shape> = {
     mismatched(base, f) {
       const ch = String(f.ch);
       const mangled = mangledSymbol(base.symbol).toLowerCase();
-      return [JSON.stringify({ ...f, ch: ch.replace(base.native, mangled) }), JSON.stringify({ ...f, ch: ch.replace(/kline\.[a-z0-9]+$/, 'kline.5min') })];
+      return [
+        JSON.stringify({ ...f, ch: ch.replace(base.native, mangled) }),
+        JSON.stringify({ ...f, ch: ch.replace(/kline\.[a-z0-9]+$/, 'kline.5min') }),
+      ];
     },
   },
   bybit: {
     times: [['ts'], ['data', 0, 'start']],
-    decimals: [['data', 0, 'close'], ['data', 0, 'volume'], ['data', 0, 'high']],
+    decimals: [
+      ['data', 0, 'close'],
+      ['data', 0, 'volume'],
+      ['data', 0, 'high'],
+    ],
     counts: [],
     quoted: false,
     envelope: (f) => `{"topic":${JSON.stringify(f.topic)},"data":`,
-    hugeBody: (f, text) => `[{"start":${String(((f.data as Json[])[0] ?? {}).start)},"open":"${text}"}],"ts":${String(f.ts)},"type":"snapshot"}`,
+    hugeBody: (f, text) =>
+      `[{"start":${String(((f.data as Json[])[0] ?? {}).start)},"open":"${text}"}],"ts":${String(f.ts)},"type":"snapshot"}`,
     mismatched(base, f) {
       const topic = String(f.topic);
       const mangled = mangledSymbol(base.symbol);
@@ -116,7 +142,9 @@ export function hostileFrames(exchange: ExchangeId, base: HostileBase): HostileF
   const frames: HostileFrame[] = [];
   const mutate = (path: Path, raw: string) => frames.push({ text: withRaw(frame, path, raw) });
   for (const path of shape.times) for (const raw of [q(BIG), 'null', '"NaN"', q('-5')]) mutate(path, raw);
-  for (const path of shape.decimals) for (const raw of ['"1e400"', '"-5"', '"NaN"', 'null', `"${BIG}0"`]) mutate(path, shape.quoted ? raw : raw.replace(/^"(.*)"$/, exchange === 'huobi' ? '$1' : '"$1"'));
+  for (const path of shape.decimals)
+    for (const raw of ['"1e400"', '"-5"', '"NaN"', 'null', `"${BIG}0"`])
+      mutate(path, shape.quoted ? raw : raw.replace(/^"(.*)"$/, exchange === 'huobi' ? '$1' : '"$1"'));
   for (const path of shape.counts) for (const raw of [BIG, '-5', 'null', '"NaN"']) mutate(path, raw);
   for (const text of shape.mismatched(base, frame)) frames.push({ text });
   const envelope = shape.envelope(frame);

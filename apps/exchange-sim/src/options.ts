@@ -3,7 +3,14 @@ import type { KlineflowConfig } from '@klineflow/config';
 /** Everything the simulator needs, in milliseconds; port 0 picks an ephemeral port (tests). */
 export interface SimOptions {
   readonly host: string;
-  readonly ports: { readonly binance: number; readonly binanceApi: number; readonly okx: number; readonly huobi: number; readonly bybit: number; readonly control: number };
+  readonly ports: {
+    readonly binance: number;
+    readonly binanceApi: number;
+    readonly okx: number;
+    readonly huobi: number;
+    readonly bybit: number;
+    readonly control: number;
+  };
   readonly speed: number;
   /** Virtual time at start; defaults to the real clock. */
   readonly virtualStart?: number;
@@ -23,7 +30,14 @@ export function optionsFromConfig(config: KlineflowConfig): SimOptions {
   const sim = config.simulator;
   return {
     host: sim.host,
-    ports: { binance: sim.ports.binance, binanceApi: sim.ports.binance_api, okx: sim.ports.okx, huobi: sim.ports.huobi, bybit: sim.ports.bybit, control: sim.ports.control },
+    ports: {
+      binance: sim.ports.binance,
+      binanceApi: sim.ports.binance_api,
+      okx: sim.ports.okx,
+      huobi: sim.ports.huobi,
+      bybit: sim.ports.bybit,
+      control: sim.ports.control,
+    },
     speed: sim.speed,
     updateIntervalMs: sim.update_interval_ms,
     binancePingIntervalMs: sim.ping_interval * 1000,

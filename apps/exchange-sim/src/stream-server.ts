@@ -21,7 +21,13 @@ export abstract class StreamServer<S> extends Endpoint<S> {
   }
 
   /** A subscription for a symbol in any native spelling; unknown or unparseable symbols stay silent. */
-  protected subscription(key: string, channel: StreamChannel, nativeChannel: string, nativeSymbol: string, timeframe?: Timeframe): Subscription {
+  protected subscription(
+    key: string,
+    channel: StreamChannel,
+    nativeChannel: string,
+    nativeSymbol: string,
+    timeframe?: Timeframe,
+  ): Subscription {
     return { key, exchange: this.exchange, channel, nativeChannel, timeframe, market: this.liveMarket(nativeSymbol) };
   }
 
@@ -53,13 +59,20 @@ export abstract class StreamServer<S> extends Endpoint<S> {
               sub.lastOpen = current;
               if (sub.channel === 'kline') this.ctx.recorders[this.exchange].track(sub.market, sub.timeframe, now);
             }
-            if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs) sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
+            if (sub.lastOpen < current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs)
+              sub.lastOpen = current - MAX_FINALS_PER_TICK * sub.timeframe.sizeMs;
             for (; sub.lastOpen < current; sub.lastOpen += sub.timeframe.sizeMs) {
               if (!stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, sub.lastOpen, now)));
             }
             if (update && !stalled) conn.sendData(this.frameFor(conn, sub, this.klinePayload(sub, sub.market, current, now)));
           } else if (update && !stalled) {
-            conn.sendData(this.frameFor(conn, sub, this.memo(sub.key, () => this.renderChannel(sub, sub.market!, now))));
+            conn.sendData(
+              this.frameFor(
+                conn,
+                sub,
+                this.memo(sub.key, () => this.renderChannel(sub, sub.market!, now)),
+              ),
+            );
           }
         }
       });
@@ -97,7 +110,9 @@ export abstract class StreamServer<S> extends Endpoint<S> {
   }
 
   private klinePayload(sub: Subscription, market: LiveMarket, openTime: number, now: number): string {
-    return this.memo(`${sub.key}|${openTime}`, () => this.renderKline(sub, market, this.ctx.market.bar(market.profile, sub.timeframe!, openTime, now), now));
+    return this.memo(`${sub.key}|${openTime}`, () =>
+      this.renderKline(sub, market, this.ctx.market.bar(market.profile, sub.timeframe!, openTime, now), now),
+    );
   }
 
   /** Connections share a stream's frame within one tick: it is rendered once. */
@@ -134,7 +149,11 @@ export abstract class StreamServer<S> extends Endpoint<S> {
       const sub = [...conn.subscriptions.values()].find((s) => s.channel === 'kline' && s.market && s.timeframe);
       if (!sub?.market || !sub.timeframe || !conn.open) continue;
       const bar = this.ctx.market.bar(sub.market.profile, sub.timeframe, openOf(sub.timeframe, now), now);
-      const base = { frame: this.frameFor(conn, sub, this.renderKline(sub, sub.market, bar, now)), symbol: sub.market.symbol.canonical, native: sub.market.native };
+      const base = {
+        frame: this.frameFor(conn, sub, this.renderKline(sub, sub.market, bar, now)),
+        symbol: sub.market.symbol.canonical,
+        native: sub.market.native,
+      };
       const list = hostileFrames(this.exchange, base);
       for (let round = 0; round < rounds; round++) {
         for (const frame of list) {

@@ -4,7 +4,9 @@ import { WebSocket, type ClientOptions } from 'ws';
 import { testOptions, type SimOptions } from './options.js';
 import { Simulator, type SimPorts } from './simulator.js';
 
-export async function startSim(overrides: Partial<SimOptions> = {}): Promise<{ sim: Simulator; ports: SimPorts; stop: () => Promise<void> }> {
+export async function startSim(
+  overrides: Partial<SimOptions> = {},
+): Promise<{ sim: Simulator; ports: SimPorts; stop: () => Promise<void> }> {
   const sim = new Simulator(testOptions(overrides));
   const ports = await sim.start();
   return { sim, ports, stop: () => sim.stop() };
@@ -52,7 +54,12 @@ export class TestClient {
   }
 
   /** The first frame, from index `from` on, for which `match` holds (parsed as JSON when possible). */
-  async next<T = Record<string, unknown>>(what: string, match: (frame: T & Record<string, unknown>, text: string) => boolean, timeoutMs = 5000, from = 0): Promise<T> {
+  async next<T = Record<string, unknown>>(
+    what: string,
+    match: (frame: T & Record<string, unknown>, text: string) => boolean,
+    timeoutMs = 5000,
+    from = 0,
+  ): Promise<T> {
     return waitFor(what, timeoutMs, () => {
       for (let i = from; i < this.frames.length; i++) {
         const text = this.frames[i]!;

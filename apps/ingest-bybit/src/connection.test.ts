@@ -23,7 +23,15 @@ async function bybitBook() {
     let u = 0;
     let subscribed = false;
     const push = (type: 'snapshot' | 'delta', b: BybitLevel[], a: BybitLevel[]) =>
-      ws.send(JSON.stringify({ topic: TOPIC, ts: Date.now(), type, data: { s: 'BTCUSDT', b, a, u, seq: 1000 + u }, cts: Date.now() } satisfies BybitPush<BybitBook>));
+      ws.send(
+        JSON.stringify({
+          topic: TOPIC,
+          ts: Date.now(),
+          type,
+          data: { s: 'BTCUSDT', b, a, u, seq: 1000 + u },
+          cts: Date.now(),
+        } satisfies BybitPush<BybitBook>),
+      );
     ws.on('message', (data) => {
       const request = JSON.parse(data.toString()) as BybitRequest;
       requests.push(request);
@@ -31,7 +39,8 @@ async function bybitBook() {
       subscribed = request.op === 'subscribe';
       if (!subscribed) return;
       u++;
-      const ladder = (first: number, step: number) => Array.from({ length: 30 }, (_, i): BybitLevel => [(first + step * i).toFixed(2), '1.5']);
+      const ladder = (first: number, step: number) =>
+        Array.from({ length: 30 }, (_, i): BybitLevel => [(first + step * i).toFixed(2), '1.5']);
       push('snapshot', ladder(64_000, -0.5), ladder(64_000.5, 0.5));
     });
     const timer = setInterval(() => {
@@ -41,18 +50,37 @@ async function bybitBook() {
     }, 20);
     ws.on('close', () => clearInterval(timer));
   });
-  return { requests, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/v5/public/spot`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+  return {
+    requests,
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/v5/public/spot`,
+    stop: () => new Promise<void>((r) => wss.close(() => r())),
+  };
 }
 
-test('the ingest publishes its local book\'s top 20 as snapshots, never a delta; after a lost delta it resubscribes for a fresh snapshot', async () => {
+test("the ingest publishes its local book's top 20 as snapshots, never a delta; after a lost delta it resubscribes for a fresh snapshot", async () => {
   const server = await bybitBook();
-  const config = resolveExchange(parseConfig([
-    '[websocket.bybit]', `url = "${server.url}"`, `api_url = "${server.url}"`, 'symbols = ["BTCUSDT"]', 'channels = ["depth"]', 'stale_after = 0.3',
-  ].join('\n')), 'bybit') as ResolvedExchangeConfig;
+  const config = resolveExchange(
+    parseConfig(
+      [
+        '[websocket.bybit]',
+        `url = "${server.url}"`,
+        `api_url = "${server.url}"`,
+        'symbols = ["BTCUSDT"]',
+        'channels = ["depth"]',
+        'stale_after = 0.3',
+      ].join('\n'),
+    ),
+    'bybit',
+  ) as ResolvedExchangeConfig;
   const [plan] = planConnections(config, bybitProtocol, { shard_index: 0, shard_count: 1 });
   const published: BybitPush<BybitBook>[] = [];
   const slot = new ConnectionSlot({
-    slotId: 'bybit-test', plan: plan!, config, protocol: bybitProtocol, metrics: createIngestMetrics(new Registry(), 'bybit'), logger,
+    slotId: 'bybit-test',
+    plan: plan!,
+    config,
+    protocol: bybitProtocol,
+    metrics: createIngestMetrics(new Registry(), 'bybit'),
+    logger,
     sink: (_connId, key, text) => {
       assert.equal(key, TOPIC);
       published.push(JSON.parse(text) as BybitPush<BybitBook>);
@@ -62,13 +90,22 @@ test('the ingest publishes its local book\'s top 20 as snapshots, never a delta;
   try {
     const deadline = Date.now() + 10_000;
     while (published.filter((p) => p.data.u > SKIPPED_U).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(published.every((p) => p.type === 'snapshot' && p.data.b.length === 20 && p.data.a.length === 20), 'top-20 snapshots only');
+    assert.ok(
+      published.every((p) => p.type === 'snapshot' && p.data.b.length === 20 && p.data.a.length === 20),
+      'top-20 snapshots only',
+    );
     assert.deepEqual(published[1]!.data.b[0], ['64002.00', '0.2'], 'the first delta applied: its level is the best bid');
     const us = published.map((p) => p.data.u);
-    assert.ok(us.every((u) => u < SKIPPED_U || u > SKIPPED_U + 1), `nothing published from the gap until the fresh snapshot: ${us.join(',')}`);
+    assert.ok(
+      us.every((u) => u < SKIPPED_U || u > SKIPPED_U + 1),
+      `nothing published from the gap until the fresh snapshot: ${us.join(',')}`,
+    );
     const subscribes = server.requests.filter((r) => r.op === 'subscribe');
     assert.ok(subscribes.length >= 2, 'subscribed again after the book fell out of step');
-    assert.deepEqual(server.requests.slice(0, 2).map((r) => r.op), ['unsubscribe', 'subscribe']);
+    assert.deepEqual(
+      server.requests.slice(0, 2).map((r) => r.op),
+      ['unsubscribe', 'subscribe'],
+    );
   } finally {
     slot.stop();
     await server.stop();

@@ -1,5 +1,12 @@
 import { INTERVAL_MS } from '@klineflow/exchanges';
-import { abbreviate, decimalRangeProblem, type StandardDepth, type StandardKline, type StandardTicker, type StandardTrade } from '@klineflow/schemas';
+import {
+  abbreviate,
+  decimalRangeProblem,
+  type StandardDepth,
+  type StandardKline,
+  type StandardTicker,
+  type StandardTrade,
+} from '@klineflow/schemas';
 import { EXCHANGES, type MappedRecord } from '@klineflow/exchange-modules';
 import type { Violation } from './validation.js';
 
@@ -38,10 +45,16 @@ export function checkBounds(mapped: MappedRecord, bounds: Bounds, fromBackfill: 
 }
 
 function checkKline(k: StandardKline, bounds: Bounds, fromBackfill: boolean): Violation | undefined {
-  const problem = decimals(k, KLINE_DECIMALS) ?? count('trade_count', k.trade_count) ?? times(k, bounds, ['event_time']) ?? epoch('open_time', k.open_time) ?? epoch('close_time', k.close_time);
+  const problem =
+    decimals(k, KLINE_DECIMALS) ??
+    count('trade_count', k.trade_count) ??
+    times(k, bounds, ['event_time']) ??
+    epoch('open_time', k.open_time) ??
+    epoch('close_time', k.close_time);
   if (problem) return problem;
   // Binance and HTX always publish the count; only OKX has none (README), so a null elsewhere is a corrupt field.
-  if (k.trade_count === null && EXCHANGES[k.exchange].mapper.klineTradeCount) return violation('trade_count', null, `is missing, but ${k.exchange} always sends one`);
+  if (k.trade_count === null && EXCHANGES[k.exchange].mapper.klineTradeCount)
+    return violation('trade_count', null, `is missing, but ${k.exchange} always sends one`);
   // A bar cannot open after the event that reports it. History bars are legitimately old, so only
   // a live update is also held to the bar it belongs to: no earlier than one interval before it.
   if (k.open_time > k.event_time + bounds.maxClockSkewMs) return violation('open_time', k.open_time, `after event_time ${k.event_time}`);
@@ -71,8 +84,17 @@ function checkTrade(t: StandardTrade, bounds: Bounds): Violation | undefined {
 
 const KLINE_DECIMALS = ['open', 'high', 'low', 'close', 'volume', 'quote_volume'] as const;
 const TICKER_DECIMALS = [
-  'last_price', 'last_quantity', 'best_bid_price', 'best_bid_quantity', 'best_ask_price', 'best_ask_quantity',
-  'open_24h', 'high_24h', 'low_24h', 'volume_24h', 'quote_volume_24h',
+  'last_price',
+  'last_quantity',
+  'best_bid_price',
+  'best_bid_quantity',
+  'best_ask_price',
+  'best_ask_quantity',
+  'open_24h',
+  'high_24h',
+  'low_24h',
+  'volume_24h',
+  'quote_volume_24h',
 ] as const;
 
 function decimals<T>(record: T, fields: readonly (keyof T & string)[]): Violation | undefined {
@@ -89,7 +111,9 @@ function decimalProblem(value: string): string | undefined {
 }
 
 function text(field: string, value: string | null): Violation | undefined {
-  return value !== null && value.length > MAX_FIELD_CHARS ? violation(field, value, `is longer than ${MAX_FIELD_CHARS} characters`) : undefined;
+  return value !== null && value.length > MAX_FIELD_CHARS
+    ? violation(field, value, `is longer than ${MAX_FIELD_CHARS} characters`)
+    : undefined;
 }
 
 /** Counts stay exact in JSON and in a UInt64 column. */
@@ -106,7 +130,8 @@ function times<T extends { recv_time: number }>(record: T, bounds: Bounds, field
     const value = record[field] as number;
     const invalid = epoch(field, value);
     if (invalid) return invalid;
-    if (Math.abs(value - recv) > bounds.maxClockSkewMs) return violation(field, value, `more than ${bounds.maxClockSkewMs} ms from recv_time ${recv}`);
+    if (Math.abs(value - recv) > bounds.maxClockSkewMs)
+      return violation(field, value, `more than ${bounds.maxClockSkewMs} ms from recv_time ${recv}`);
   }
   return undefined;
 }

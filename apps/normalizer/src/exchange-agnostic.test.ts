@@ -12,8 +12,13 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
  * `EXCHANGES` (libs/exchange-modules), where it declares what it needs (facts, bar closing, ordering).
  */
 const GENERIC_DIRS = [
-  'apps/normalizer/src', 'apps/redis-writer/src', 'apps/clickhouse-sink/src',
-  'libs/ingest-runtime/src', 'libs/sink-runtime/src', 'libs/kafka/src', 'libs/config/src',
+  'apps/normalizer/src',
+  'apps/redis-writer/src',
+  'apps/clickhouse-sink/src',
+  'libs/ingest-runtime/src',
+  'libs/sink-runtime/src',
+  'libs/kafka/src',
+  'libs/config/src',
 ];
 
 /** Where libs/config is keyed by exchange on purpose: per-exchange config sections, ingest ports, and the old key names. */

@@ -21,11 +21,26 @@ function on<T>(drained: Drained, topic: string): T[] {
 
 /** A valid Binance kline frame with one field of `k` (or E) replaced by raw JSON text. */
 function binance(field: string, json: string, stream = 'btcusdt@kline_1m', s = 'BTCUSDT', i = '1m'): string {
-  const k: Record<string, string> = { t: String(T0), T: String(T0 + MIN - 1), s: `"${s}"`, i: `"${i}"`, o: '"100"', c: '"105"', h: '"110"', l: '"90"', v: '"10"', n: '5', x: 'false', q: '"1000.5"' };
+  const k: Record<string, string> = {
+    t: String(T0),
+    T: String(T0 + MIN - 1),
+    s: `"${s}"`,
+    i: `"${i}"`,
+    o: '"100"',
+    c: '"105"',
+    h: '"110"',
+    l: '"90"',
+    v: '"10"',
+    n: '5',
+    x: 'false',
+    q: '"1000.5"',
+  };
   let E = String(T0 + 1000);
   if (field === 'E') E = json;
   else k[field] = json;
-  const body = Object.entries(k).map(([name, value]) => `"${name}":${value}`).join(',');
+  const body = Object.entries(k)
+    .map(([name, value]) => `"${name}":${value}`)
+    .join(',');
   return `{"stream":"${stream}","data":{"e":"kline","E":${E},"s":"${s}","k":{${body}}}}`;
 }
 
@@ -61,12 +76,18 @@ test('every field out of bounds is dead-lettered with reason and count; the vali
   n.process(rawMessage('binance', valid, T0));
   const drained = n.drain();
   const letters = on<DeadLetter>(drained, TOPICS.deadLetter);
-  assert.deepEqual(letters.map((l) => l.reason), hostile.map(([, , reason]) => reason));
+  assert.deepEqual(
+    letters.map((l) => l.reason),
+    hostile.map(([, , reason]) => reason),
+  );
   assert.match(letters[0]!.detail, /event_time 1e\+23 is not a safe integer/);
   assert.match(letters[5]!.detail, /volume: 1e400 has more than 20 integer digits/);
   assert.equal(n.counts.get(METRICS.deadLetters, ['binance', 'bounds']), 11);
   const klines = on<StandardKline>(drained, TOPICS.klines);
-  assert.deepEqual(klines.map((k) => [k.open_time, k.close, k.event_time]), [[T0, '105.00000000', T0 + 1000]]);
+  assert.deepEqual(
+    klines.map((k) => [k.open_time, k.close, k.event_time]),
+    [[T0, '105.00000000', T0 + 1000]],
+  );
 });
 
 test('history bars may be old, but not before 2009 nor after the exchange clock', () => {
@@ -76,8 +97,14 @@ test('history bars may be old, but not before 2009 nor after the exchange clock'
   const old = T0 - 400 * 86_400_000;
   const reply = JSON.stringify({ id: 'b', status: 200, result: [row(old), row(Date.UTC(2008, 11, 31, 23, 59)), row(T0 + 20 * MIN)] });
   const drained = (n.process(rawMessage('binance', reply, T0, headers)), n.drain());
-  assert.deepEqual(on<StandardKline>(drained, TOPICS.klines).map((k) => k.open_time), [old]);
-  assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.detail.replace(/ \d+.*/, '')), ['kline: open_time', 'kline: open_time']);
+  assert.deepEqual(
+    on<StandardKline>(drained, TOPICS.klines).map((k) => k.open_time),
+    [old],
+  );
+  assert.deepEqual(
+    on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.detail.replace(/ \d+.*/, '')),
+    ['kline: open_time', 'kline: open_time'],
+  );
 });
 
 test('a frame whose symbol or interval is not the stream it was keyed by is dead-lettered and creates no stream', () => {
@@ -89,16 +116,32 @@ test('a frame whose symbol or interval is not the stream it was keyed by is dead
     // The ingest could not place it on a subscribed stream: keyed by its connection id.
     rawMessage('binance', binance('o', '"100"', 'btcgusdt@kline_1m', 'BTCGUSDT'), T0, {}, 'binance-s0-main-0-r0-g1'),
     // OKX: a duplicate instId, the classifier reads the first, JSON.parse keeps the last.
-    rawMessage('okx', `{"arg":{"channel":"candle1m","instId":"BTC-USDT","instId":"BTCG-USDT"},"data":[["${T0}","1","2","0.5","1.5","1","1","1","0"]]}`, T0, {}, 'candle1m:BTC-USDT'),
+    rawMessage(
+      'okx',
+      `{"arg":{"channel":"candle1m","instId":"BTC-USDT","instId":"BTCG-USDT"},"data":[["${T0}","1","2","0.5","1.5","1","1","1","0"]]}`,
+      T0,
+      {},
+      'candle1m:BTC-USDT',
+    ),
     // HTX: a topic that is not a subscribed stream, keyed by the connection id.
-    rawMessage('huobi', `{"ch":"market.btcusnt.kline.1min","ts":${T0 + 1000},"tick":{"id":${T0 / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`, T0, {}, 'huobi-s0-main-0-r0-g1'),
+    rawMessage(
+      'huobi',
+      `{"ch":"market.btcusnt.kline.1min","ts":${T0 + 1000},"tick":{"id":${T0 / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`,
+      T0,
+      {},
+      'huobi-s0-main-0-r0-g1',
+    ),
   ];
   for (const message of cases) n.process(message);
   const drained = n.drain();
-  assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), cases.map(() => 'stream_mismatch'));
+  assert.deepEqual(
+    on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason),
+    cases.map(() => 'stream_mismatch'),
+  );
   assert.equal(on(drained, TOPICS.klines).length, 0);
   assert.equal(on(drained, TOPICS.normalizerState).length, 0, 'no stream state for a symbol nobody subscribed');
-  for (const key of ['binance:BTCGUSDT:1m', 'binance:BTCUSDT:1m', 'okx:BTCGUSDT:1m', 'huobi:BTCUSNT:1m']) assert.equal(n.stateOf(key), undefined, key);
+  for (const key of ['binance:BTCGUSDT:1m', 'binance:BTCUSDT:1m', 'okx:BTCGUSDT:1m', 'huobi:BTCUSNT:1m'])
+    assert.equal(n.stateOf(key), undefined, key);
   assert.equal(n.counts.get(METRICS.deadLetters, ['okx', 'stream_mismatch']), 1);
 });
 
@@ -107,19 +150,38 @@ test('stream keys of every exchange read back to symbol, channel and interval; a
   assert.deepEqual(EXCHANGES.binance.protocol.streamOfKey('ethusdt@depth20@100ms'), { symbol: 'ETHUSDT', channel: 'depth' });
   assert.deepEqual(EXCHANGES.okx.protocol.streamOfKey('candle1Dutc:BTC-USDT'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1d' });
   assert.deepEqual(EXCHANGES.okx.protocol.streamOfKey('books5:SOL-USDT'), { symbol: 'SOLUSDT', channel: 'depth' });
-  assert.deepEqual(EXCHANGES.huobi.protocol.streamOfKey('market.btcusdt.kline.60min'), { symbol: 'BTCUSDT', channel: 'kline', interval: '1h' });
+  assert.deepEqual(EXCHANGES.huobi.protocol.streamOfKey('market.btcusdt.kline.60min'), {
+    symbol: 'BTCUSDT',
+    channel: 'kline',
+    interval: '1h',
+  });
   assert.deepEqual(EXCHANGES.huobi.protocol.streamOfKey('market.btcusdt.trade.detail'), { symbol: 'BTCUSDT', channel: 'trade' });
-  for (const [exchange, key] of [['binance', 'btcusdt@kline_1D'], ['binance', 'binance-s0-main-0-r0-g1'], ['okx', 'candle1D:BTC-USDT'], ['okx', 'constructor:BTC-USDT'], ['huobi', 'market.btcusdt.kline.1min.x']] as const) {
+  for (const [exchange, key] of [
+    ['binance', 'btcusdt@kline_1D'],
+    ['binance', 'binance-s0-main-0-r0-g1'],
+    ['okx', 'candle1D:BTC-USDT'],
+    ['okx', 'constructor:BTC-USDT'],
+    ['huobi', 'market.btcusdt.kline.1min.x'],
+  ] as const) {
     assert.equal(EXCHANGES[exchange].protocol.streamOfKey(key), undefined, key);
   }
 });
 
 test('an HTX count of null is refused, not read as 0', () => {
   const n = normalizer();
-  n.process(rawMessage('huobi', `{"ch":"market.btcusdt.kline.1min","ts":${T0 + 1000},"tick":{"id":${T0 / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":null}}`, T0));
+  n.process(
+    rawMessage(
+      'huobi',
+      `{"ch":"market.btcusdt.kline.1min","ts":${T0 + 1000},"tick":{"id":${T0 / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":null}}`,
+      T0,
+    ),
+  );
   const drained = n.drain();
   assert.equal(on(drained, TOPICS.klines).length, 0);
-  assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), ['schema']);
+  assert.deepEqual(
+    on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason),
+    ['schema'],
+  );
 });
 
 test('a hostile exchange time is no latency sample (a NaN would make the histogram throw)', () => {
@@ -134,13 +196,21 @@ test('a hostile exchange time is no latency sample (a NaN would make the histogr
 
 test('a hostile exchange time does not move the exchange clock: HTX bars are not closed by it', () => {
   const n = normalizer();
-  const tick = (ts: string, id: number) => `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${id / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;
+  const tick = (ts: string, id: number) =>
+    `{"ch":"market.btcusdt.kline.1min","ts":${ts},"tick":{"id":${id / 1000},"open":1.0,"close":1.0,"low":1.0,"high":1.0,"amount":1.0,"vol":1.0,"count":1}}`;
   n.process(rawMessage('huobi', tick(String(T0 + 1000), T0), T0));
   n.process(rawMessage('huobi', tick('100000000000000000000000', T0), T0));
   n.closeDueInferredBars();
   const drained = n.drain();
-  assert.deepEqual(on<StandardKline>(drained, TOPICS.klines).map((k) => k.is_closed), [false], 'the open bar stays open');
-  assert.deepEqual(on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason), ['bounds']);
+  assert.deepEqual(
+    on<StandardKline>(drained, TOPICS.klines).map((k) => k.is_closed),
+    [false],
+    'the open bar stays open',
+  );
+  assert.deepEqual(
+    on<DeadLetter>(drained, TOPICS.deadLetter).map((l) => l.reason),
+    ['bounds'],
+  );
 });
 
 test('dead letters quote at most a slice of a huge frame, and a flood stays within one batch budget', () => {

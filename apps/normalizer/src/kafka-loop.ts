@@ -1,5 +1,15 @@
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer, TopicPartitionOffset } from 'kafkajs';
-import { CompressionTypes, groupConsumerConfig, keepConsuming, MemoPartitioner, OffsetCommitter, PrefetchQueue, RAW_TOPICS, SerialPump, splitTopicMessages } from '@klineflow/kafka';
+import {
+  CompressionTypes,
+  groupConsumerConfig,
+  keepConsuming,
+  MemoPartitioner,
+  OffsetCommitter,
+  PrefetchQueue,
+  RAW_TOPICS,
+  SerialPump,
+  splitTopicMessages,
+} from '@klineflow/kafka';
 import { gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
 import { CounterSink } from './counts.js';
@@ -61,7 +71,12 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
   const exchangeLatency = histogram(registry, METRICS.exchangeLatency);
   const consumerUp = gauge(registry, METRICS.consumerUp);
   // One request in flight (idempotent): snapshots of a stream reach the compacted state topic in order.
-  const producer: Producer = kafka.producer({ createPartitioner: MemoPartitioner, allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer: Producer = kafka.producer({
+    createPartitioner: MemoPartitioner,
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
   const component = `consumer:${groupId}`;
   let stopping = false;
   let current: Consumer | undefined;
@@ -131,13 +146,20 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
       }
       if (lastProcessed === undefined) return;
       counters.inc(METRICS.consumedMessages, [fetched.topic], fetched.messages.length);
-      processed.set(`${fetched.topic}:${fetched.partition}`, { topic: fetched.topic, partition: fetched.partition, offset: (BigInt(lastProcessed) + 1n).toString() });
+      processed.set(`${fetched.topic}:${fetched.partition}`, {
+        topic: fetched.topic,
+        partition: fetched.partition,
+        offset: (BigInt(lastProcessed) + 1n).toString(),
+      });
       sender.kick();
       // Backpressure: while too much is processed but unsent, the queue stops, and with it the fetching.
       if (unsentFrames >= MAX_UNSENT_FRAMES) await sender.idle();
-      if (logger.isLevelEnabled('debug')) logger.debug('batch normalized', { topic: fetched.topic, partition: fetched.partition, size: fetched.messages.length });
+      if (logger.isLevelEnabled('debug'))
+        logger.debug('batch normalized', { topic: fetched.topic, partition: fetched.partition, size: fetched.messages.length });
     });
-  const prefetched = new PrefetchQueue<FetchedBatch>(MAX_PREFETCHED_FRAMES, normalizeBatch, (error) => options.onFatal('normalizing a fetched batch failed', error));
+  const prefetched = new PrefetchQueue<FetchedBatch>(MAX_PREFETCHED_FRAMES, normalizeBatch, (error) =>
+    options.onFatal('normalizing a fetched batch failed', error),
+  );
 
   const create = (): Consumer => {
     const consumer = kafka.consumer(groupConsumerConfig(groupId));
@@ -148,7 +170,9 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
       generation++;
       prefetched.clear();
       joined = true;
-      latestAssignment = joinedWith = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)));
+      latestAssignment = joinedWith = new Set(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}:${p}`)),
+      );
       health.set(component, 'up');
       consumerUp.set({ group: groupId }, 1);
     });
@@ -183,7 +207,10 @@ export async function startKafkaLoop(options: LoopOptions): Promise<RunningLoop>
         // Resolved now, normalized later: kafkajs' resolved offset only moves its fetch position;
         // what is committed is what was normalized and sent (`processed`).
         resolveOffset(batch.lastOffset());
-        await prefetched.push({ topic: batch.topic, partition: batch.partition, messages: batch.messages, generation, isRunning }, batch.messages.length);
+        await prefetched.push(
+          { topic: batch.topic, partition: batch.partition, messages: batch.messages, generation, isRunning },
+          batch.messages.length,
+        );
         await heartbeat();
       },
     });

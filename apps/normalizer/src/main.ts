@@ -11,9 +11,18 @@ await runService('normalizer', async (ctx) => {
   await ensureTopics(admin, config.kafka.partitions);
   await admin.disconnect();
 
-  const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms, Date.now, normalizerBounds(config.integrity));
+  const normalizer = new Normalizer(
+    integrityPolicy(config.integrity),
+    config.integrity.inferred_close_grace_ms,
+    Date.now,
+    normalizerBounds(config.integrity),
+  );
   const loop = await startKafkaLoop({
-    kafka, normalizer, registry: ctx.registry, health: ctx.health, logger,
+    kafka,
+    normalizer,
+    registry: ctx.registry,
+    health: ctx.health,
+    logger,
     onFatal: (reason, error) => {
       try {
         ctx.fail(reason, error);
@@ -22,7 +31,14 @@ await runService('normalizer', async (ctx) => {
       }
     },
   });
-  const lag = startLagExporter({ brokers: config.kafka.brokers, security: kafkaSecurity(config.kafka), groupId: CONSUMER_GROUP, topics: RAW_TOPICS, registry: ctx.registry, logger });
+  const lag = startLagExporter({
+    brokers: config.kafka.brokers,
+    security: kafkaSecurity(config.kafka),
+    groupId: CONSUMER_GROUP,
+    topics: RAW_TOPICS,
+    registry: ctx.registry,
+    logger,
+  });
   ctx.onShutdown(async () => {
     await loop.stop();
     await lag.stop();

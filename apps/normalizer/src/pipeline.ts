@@ -7,7 +7,14 @@ import { checkBounds, type Bounds } from './bounds.js';
 import { ExchangeClock } from './clock.js';
 import { BatchCounts } from './counts.js';
 import { fromSnapshot, toSnapshot, type StreamSnapshot } from './integrity/snapshot.js';
-import { StreamIntegrity, type GapRange, type IntegrityPolicy, type KlineOutcome, type OpenGap, type StreamState } from './integrity/stream.js';
+import {
+  StreamIntegrity,
+  type GapRange,
+  type IntegrityPolicy,
+  type KlineOutcome,
+  type OpenGap,
+  type StreamState,
+} from './integrity/stream.js';
 import { EXCHANGES, type BackfillContext, type FrameContext, type MappedRecord, type MapResult } from '@klineflow/exchange-modules';
 import { matchesStream } from './stream-key.js';
 import { validateRecord, type Violation } from './validation.js';
@@ -155,7 +162,10 @@ export class Normalizer {
     const accepted = this.acceptable(result.records, exchange, message, fromBackfill);
     // A frame with a rejected record cannot be trusted to carry a true time either: it must not move the
     // exchange clock, which never runs backwards and closes bars (one 1e23 would close them all for good).
-    const trusted = accepted.length === result.records.length && result.exchangeTime !== undefined && Math.abs(result.exchangeTime - recvTime) <= this.bounds.maxClockSkewMs;
+    const trusted =
+      accepted.length === result.records.length &&
+      result.exchangeTime !== undefined &&
+      Math.abs(result.exchangeTime - recvTime) <= this.bounds.maxClockSkewMs;
     if (trusted && result.exchangeTime !== undefined && !fromBackfill) {
       clock.observe(result.exchangeTime);
       this.partitionClock(message.topic, message.partition).observe(result.exchangeTime);
@@ -163,7 +173,8 @@ export class Normalizer {
     if (this.framesSeen++ % LATENCY_SAMPLE_EVERY === 0) {
       this.recvTimeSamples.push(recvTime);
       // Only a trusted time: a histogram refuses NaN, and a 1e23 would ruin the latency figures.
-      if (trusted && result.exchangeTime !== undefined && !fromBackfill) this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
+      if (trusted && result.exchangeTime !== undefined && !fromBackfill)
+        this.exchangeLatencySamples[exchange].push((recvTime - result.exchangeTime) / 1000);
     }
     const ordering = EXCHANGES[exchange].mapper.ordering;
     for (let i = 0; i < accepted.length; i++) {
@@ -188,8 +199,15 @@ export class Normalizer {
     const stream = records.length > 0 ? EXCHANGES[exchange].protocol.streamOfKey(message.key ?? '') : undefined;
     const accepted: MappedRecord[] = [];
     for (const mapped of records) {
-      const violation: Violation | undefined = validateRecord(mapped) ?? checkBounds(mapped, this.bounds, fromBackfill) ??
-        (stream && matchesStream(mapped, stream) ? undefined : { reason: 'stream_mismatch', detail: `${mapped.record.symbol} is not the stream of key ${abbreviate(message.key ?? '(none)')}` });
+      const violation: Violation | undefined =
+        validateRecord(mapped) ??
+        checkBounds(mapped, this.bounds, fromBackfill) ??
+        (stream && matchesStream(mapped, stream)
+          ? undefined
+          : {
+              reason: 'stream_mismatch',
+              detail: `${mapped.record.symbol} is not the stream of key ${abbreviate(message.key ?? '(none)')}`,
+            });
       if (violation) this.deadLetter(message, exchange, violation.reason, `${mapped.channel}: ${violation.detail}`);
       else accepted.push(mapped);
     }
@@ -329,7 +347,14 @@ export class Normalizer {
    * Turns one integrity outcome into records, gap events, dead letters and counts. `savesState`
    * marks the stream for a `normalizer-state` snapshot (unflagged ticks always: the pending bar is state).
    */
-  private record(key: string, stream: StreamEntry, outcome: KlineOutcome, source: RawMessage | undefined, savesState = true, order?: string): void {
+  private record(
+    key: string,
+    stream: StreamEntry,
+    outcome: KlineOutcome,
+    source: RawMessage | undefined,
+    savesState = true,
+    order?: string,
+  ): void {
     const { exchange } = stream;
     const interval = stream.integrity.interval;
     if (outcome.dropped) {
@@ -358,7 +383,8 @@ export class Normalizer {
     if (backfillable) for (const gap of stream.integrity.state.gaps) if (gap.requestedAt === undefined) this.requestBackfill(stream, gap);
 
     for (const gap of outcome.gapsFilled) this.emitGap(stream, gap, 'filled', backfillable);
-    if (outcome.verify !== undefined && backfillable) this.requestBackfill(stream, { from: outcome.verify, to: outcome.verify, missing: 1, filled: [] });
+    if (outcome.verify !== undefined && backfillable)
+      this.requestBackfill(stream, { from: outcome.verify, to: outcome.verify, missing: 1, filled: [] });
   }
 
   private partitionClock(topic: string, partition: number): ExchangeClock {
@@ -393,16 +419,28 @@ export class Normalizer {
   private requestBackfill(stream: StreamEntry, gap: OpenGap): void {
     gap.requestedAt = this.wallClock();
     const request: BackfillRequest = {
-      exchange: stream.exchange, symbol: stream.symbol, interval: stream.integrity.interval,
-      start_time: gap.from, end_time: gap.to, reason: 'gap', requested_at: gap.requestedAt,
+      exchange: stream.exchange,
+      symbol: stream.symbol,
+      interval: stream.integrity.interval,
+      start_time: gap.from,
+      end_time: gap.to,
+      reason: 'gap',
+      requested_at: gap.requestedAt,
     };
     this.emit(TOPICS.backfillRequests, stream.exchange, request);
   }
 
   private emitGap(stream: StreamEntry, gap: GapRange, status: KlineGap['status'], backfillable: boolean): void {
     const event: KlineGap = {
-      exchange: stream.exchange, symbol: stream.symbol, interval: stream.integrity.interval, from_open_time: gap.from, to_open_time: gap.to,
-      missing_bars: gap.missing, status, detected_at: this.wallClock(), backfillable,
+      exchange: stream.exchange,
+      symbol: stream.symbol,
+      interval: stream.integrity.interval,
+      from_open_time: gap.from,
+      to_open_time: gap.to,
+      missing_bars: gap.missing,
+      status,
+      detected_at: this.wallClock(),
+      backfillable,
     };
     this.emit(TOPICS.klineGaps, klineKey(stream.exchange, stream.symbol, stream.integrity.interval), event);
   }
@@ -419,7 +457,9 @@ export class Normalizer {
       service: SERVICE,
       exchange,
       reason,
-      detail: truncated ? `${abbreviate(detail, 512)} (raw: first ${DEAD_LETTER_RAW_CHARS} of ${raw.length} chars)` : abbreviate(detail, 512),
+      detail: truncated
+        ? `${abbreviate(detail, 512)} (raw: first ${DEAD_LETTER_RAW_CHARS} of ${raw.length} chars)`
+        : abbreviate(detail, 512),
       // A bar closed by the clock has no frame of its own.
       source_topic: source?.topic ?? (exchange === null ? '' : rawTopic(exchange)),
       source_partition: source?.partition ?? -1,
@@ -437,9 +477,15 @@ export class Normalizer {
     const reasons = [...this.unwrittenDeadLetters].map(([reason, n]) => `${reason} ×${n}`).join(', ');
     this.unwrittenDeadLetters.clear();
     const letter: DeadLetter = {
-      service: SERVICE, exchange: null, reason: 'dead_letter_budget',
+      service: SERVICE,
+      exchange: null,
+      reason: 'dead_letter_budget',
       detail: `rejects not written individually (over ${DEAD_LETTER_BUDGET_CHARS} chars of dead letters in one batch): ${reasons}`,
-      source_topic: '', source_partition: -1, source_offset: '', raw: '', failed_at: this.wallClock(),
+      source_topic: '',
+      source_partition: -1,
+      source_offset: '',
+      raw: '',
+      failed_at: this.wallClock(),
     };
     this.emit(TOPICS.deadLetter, 'unknown', letter);
   }
@@ -465,8 +511,15 @@ export class Normalizer {
  */
 export function changesSavedState(outcome: KlineOutcome, newestOpenBefore: number | undefined): boolean {
   if (outcome.emitted === undefined || outcome.emitted.is_closed || outcome.emitted.open_time !== newestOpenBefore) return true;
-  return outcome.gapsOpened.length > 0 || outcome.gapsFilled.length > 0 || outcome.rejected !== undefined || outcome.flags.length > 0
-    || outcome.closedAccepted || outcome.filledMissingBar || outcome.verify !== undefined;
+  return (
+    outcome.gapsOpened.length > 0 ||
+    outcome.gapsFilled.length > 0 ||
+    outcome.rejected !== undefined ||
+    outcome.flags.length > 0 ||
+    outcome.closedAccepted ||
+    outcome.filledMissingBar ||
+    outcome.verify !== undefined
+  );
 }
 
 function backfillContext(headers: RawMessage['headers']): BackfillContext | undefined {

@@ -16,19 +16,31 @@ export const TEST_POLICY: IntegrityPolicy = {
  * keyed by the stream requested; otherwise the connection id.
  */
 export function ingestKey(exchange: string, value: string, headers: Record<string, string> = {}): string {
-  if (exchange === 'binance' && headers.backfill_symbol) return `${headers.backfill_symbol.toLowerCase()}@kline_${headers.backfill_interval}`;
+  if (exchange === 'binance' && headers.backfill_symbol)
+    return `${headers.backfill_symbol.toLowerCase()}@kline_${headers.backfill_interval}`;
   let frame: { stream?: unknown; arg?: { channel?: unknown; instId?: unknown }; ch?: unknown; rep?: unknown } | undefined;
   try {
     frame = JSON.parse(value) as typeof frame;
   } catch {
     return 'c1';
   }
-  const name = exchange === 'binance' ? frame?.stream : exchange === 'okx' ? frame?.arg && `${String(frame.arg.channel)}:${String(frame.arg.instId)}` : (frame?.ch ?? frame?.rep);
+  const name =
+    exchange === 'binance'
+      ? frame?.stream
+      : exchange === 'okx'
+        ? frame?.arg && `${String(frame.arg.channel)}:${String(frame.arg.instId)}`
+        : (frame?.ch ?? frame?.rep);
   return typeof name === 'string' ? name : 'c1';
 }
 
 let offset = 0;
-export function rawMessage(exchange: string, value: string, recvTs: number, extra: Record<string, string> = {}, key = ingestKey(exchange, value, extra)): RawMessage {
+export function rawMessage(
+  exchange: string,
+  value: string,
+  recvTs: number,
+  extra: Record<string, string> = {},
+  key = ingestKey(exchange, value, extra),
+): RawMessage {
   return {
     topic: `raw.${exchange}`,
     partition: 0,

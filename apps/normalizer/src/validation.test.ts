@@ -14,8 +14,21 @@ test('compareDecimals is exact on decimal text, including exponents and trailing
 
 const DAY = 86_400_000;
 const bar = (exchange: StandardKline['exchange'], openTime: number): StandardKline => ({
-  exchange, symbol: 'BTCUSDT', interval: '1d', open_time: openTime, close_time: openTime + DAY - 1, open: '1', high: '2', low: '0.5', close: '1.5',
-  volume: '1', quote_volume: '1', trade_count: 1, is_closed: true, event_time: openTime, recv_time: openTime,
+  exchange,
+  symbol: 'BTCUSDT',
+  interval: '1d',
+  open_time: openTime,
+  close_time: openTime + DAY - 1,
+  open: '1',
+  high: '2',
+  low: '0.5',
+  close: '1.5',
+  volume: '1',
+  quote_volume: '1',
+  trade_count: 1,
+  is_closed: true,
+  event_time: openTime,
+  recv_time: openTime,
 });
 
 test('daily bars must open at 00:00 UTC; HTX may also open at 16:00 UTC (its day is UTC+8)', () => {

@@ -1,7 +1,11 @@
 import Big from 'big.js';
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import {
-  describeErrors, validateStandardDepth, validateStandardKline, validateStandardTicker, validateStandardTrade,
+  describeErrors,
+  validateStandardDepth,
+  validateStandardKline,
+  validateStandardTicker,
+  validateStandardTrade,
   type StandardKline,
 } from '@klineflow/schemas';
 import type { ValidateFunction } from 'ajv';

@@ -6,7 +6,17 @@ import { Redis } from 'ioredis';
 import { EXCHANGE_IDS, INTERVALS } from '@klineflow/exchanges';
 import { validateStandardTicker } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { removeRunData, Platform, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, closedBarsInClickhouse, SIM_CONTROL_URL } from './harness.js';
+import {
+  removeRunData,
+  Platform,
+  REDIS_URL,
+  resetKafka,
+  SYMBOLS_50,
+  simulatorConfig,
+  waitFor,
+  closedBarsInClickhouse,
+  SIM_CONTROL_URL,
+} from './harness.js';
 import { assertClosedBarsInClickhouse, assertVolumesAreBaseAndQuote, latestKlines } from './verify.js';
 
 const RUN = `e2e_all_${Date.now()}`;
@@ -44,15 +54,20 @@ after(async () => {
 
 test('every exchange, 20 symbols × 6 intervals each plus ticker, depth and trades, land complete and comparable', async () => {
   // Several 1m bars per stream on every exchange (HTX bars close only by inference).
-  await waitFor('five closed 1m bars per symbol on every exchange', 120_000, async () => {
-    for (const exchange of EXCHANGES) {
-      const rows = await closedBarsInClickhouse(RUN, exchange).catch(() => []);
-      const perSymbol = new Map<string, number>();
-      for (const r of rows) if (r.interval === '1m') perSymbol.set(r.symbol, (perSymbol.get(r.symbol) ?? 0) + 1);
-      if (perSymbol.size < SYMBOLS.length || [...perSymbol.values()].some((n) => n < 5)) return undefined;
-    }
-    return true;
-  }, 1000);
+  await waitFor(
+    'five closed 1m bars per symbol on every exchange',
+    120_000,
+    async () => {
+      for (const exchange of EXCHANGES) {
+        const rows = await closedBarsInClickhouse(RUN, exchange).catch(() => []);
+        const perSymbol = new Map<string, number>();
+        for (const r of rows) if (r.interval === '1m') perSymbol.set(r.symbol, (perSymbol.get(r.symbol) ?? 0) + 1);
+        if (perSymbol.size < SYMBOLS.length || [...perSymbol.values()].some((n) => n < 5)) return undefined;
+      }
+      return true;
+    },
+    1000,
+  );
 
   for (const exchange of EXCHANGES) {
     const checked = await assertClosedBarsInClickhouse(sim, RUN, exchange);
@@ -61,7 +76,10 @@ test('every exchange, 20 symbols × 6 intervals each plus ticker, depth and trad
 
   // HTX sends no closed flag: its bars are closed by inference and must be marked so everywhere.
   const huobi = await latestKlines(redis, PREFIX, 'huobi', SYMBOLS, ['1m']);
-  assert.ok(huobi.every((k) => k.closed?.is_closed === true), 'every HTX 1m stream has an inferred closed bar in Redis');
+  assert.ok(
+    huobi.every((k) => k.closed?.is_closed === true),
+    'every HTX 1m stream has an inferred closed bar in Redis',
+  );
 
   // The same symbol from every exchange: one key each, same symbol and interval, same meaning of volumes.
   for (const exchange of EXCHANGES) {
@@ -75,7 +93,11 @@ test('every exchange, 20 symbols × 6 intervals each plus ticker, depth and trad
       assertVolumesAreBaseAndQuote(latest);
       if (closed) assertVolumesAreBaseAndQuote(closed);
     }
-    assert.equal(btc.latest.trade_count === null, NO_TRADE_COUNT.includes(exchange), `${exchange}: trade_count is null only on OKX and Bybit`);
+    assert.equal(
+      btc.latest.trade_count === null,
+      NO_TRADE_COUNT.includes(exchange),
+      `${exchange}: trade_count is null only on OKX and Bybit`,
+    );
 
     const tickers = await Promise.all(SYMBOLS.map((s) => redis.hget(`${PREFIX}ticker:${exchange}:${s}`, 'latest')));
     for (const [i, ticker] of tickers.entries()) {

@@ -8,7 +8,18 @@ import { INTERVALS } from '@klineflow/exchanges';
 import { validateDeadLetter, validateStandardKline } from '@klineflow/schemas';
 import { TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
-import { closedBarsInClickhouse, removeRunData, Platform, readTopic, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, SIM_CONTROL_URL } from './harness.js';
+import {
+  closedBarsInClickhouse,
+  removeRunData,
+  Platform,
+  readTopic,
+  REDIS_URL,
+  resetKafka,
+  SYMBOLS_50,
+  simulatorConfig,
+  waitFor,
+  SIM_CONTROL_URL,
+} from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 
 const RUN = `e2e_binance_${Date.now()}`;
@@ -60,7 +71,10 @@ test('50 symbols × 6 intervals flow from the simulator into ClickHouse, Redis a
   // Redis holds the latest bar of every stream, and the last closed one.
   const klines = await latestKlines(redis, PREFIX, 'binance', SYMBOLS_50, INTERVALS);
   assert.equal(klines.length, streams);
-  assert.ok(klines.filter((k) => k.latest.interval === '1m').every((k) => k.closed), 'every 1m stream has a closed bar in Redis');
+  assert.ok(
+    klines.filter((k) => k.latest.interval === '1m').every((k) => k.closed),
+    'every 1m stream has a closed bar in Redis',
+  );
 
   // kline-data holds well-formed StandardKline records keyed exchange:symbol:interval.
   const records = await readTopic(TOPICS.klines, (all) => all.length >= checked);

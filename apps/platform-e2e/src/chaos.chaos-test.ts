@@ -12,7 +12,23 @@ import { Redis } from 'ioredis';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
-import { clickhouse, CLICKHOUSE_URL, closedBarsInClickhouse, removeRunData, kafkaClient, KAFKA_BROKER, Platform, readTopic, readTopicToEnd, REDIS_URL, resetKafka, SYMBOLS_50, simulatorConfig, waitFor, SIM_CONTROL_URL } from './harness.js';
+import {
+  clickhouse,
+  CLICKHOUSE_URL,
+  closedBarsInClickhouse,
+  removeRunData,
+  kafkaClient,
+  KAFKA_BROKER,
+  Platform,
+  readTopic,
+  readTopicToEnd,
+  REDIS_URL,
+  resetKafka,
+  SYMBOLS_50,
+  simulatorConfig,
+  waitFor,
+  SIM_CONTROL_URL,
+} from './harness.js';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 import { FlowWatch, percentile } from './recovery.js';
 import { METRICS_PORTS, scrapeMetric, scrapeSamples } from './metrics.js';
@@ -69,7 +85,8 @@ function accepts(address: string): Promise<boolean> {
 function restartStack(): { accepting(address: string): Promise<number>; done: Promise<number | null> } {
   const child = spawn('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' });
   const done = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const accepting = (address: string) => waitFor(`${address} accepting connections`, 120_000, () => accepts(address).then((open) => (open ? Date.now() : undefined)), 50);
+  const accepting = (address: string) =>
+    waitFor(`${address} accepting connections`, 120_000, () => accepts(address).then((open) => (open ? Date.now() : undefined)), 50);
   return { accepting, done };
 }
 
@@ -77,11 +94,18 @@ function restartStack(): { accepting(address: string): Promise<number>; done: Pr
 async function firstRowAfter(after: number): Promise<number> {
   const client = clickhouse();
   try {
-    return await waitFor('a fresh row in ClickHouse', 60_000, async () => {
-      const result = await client.query({ query: `SELECT count() AS n FROM ${RUN}.klines WHERE recv_time > ${after}`, format: 'JSONEachRow' }).catch(() => undefined);
-      const rows = result ? ((await result.json()) as Array<{ n: string }>) : [];
-      return Number(rows[0]?.n ?? 0) > 0 ? Date.now() : undefined;
-    }, 50);
+    return await waitFor(
+      'a fresh row in ClickHouse',
+      60_000,
+      async () => {
+        const result = await client
+          .query({ query: `SELECT count() AS n FROM ${RUN}.klines WHERE recv_time > ${after}`, format: 'JSONEachRow' })
+          .catch(() => undefined);
+        const rows = result ? ((await result.json()) as Array<{ n: string }>) : [];
+        return Number(rows[0]?.n ?? 0) > 0 ? Date.now() : undefined;
+      },
+      50,
+    );
   } finally {
     await client.close();
   }
@@ -113,7 +137,9 @@ async function verifyOkxGapsReported(): Promise<number> {
       .map((r) => JSON.parse(r.value) as KlineGap)
       .filter((g) => validateKlineGap(g) && g.exchange === 'okx');
     const covered = (b: (typeof expected)[number]) =>
-      gaps.some((g) => g.symbol === b.symbol && g.interval === b.interval && g.from_open_time <= b.open_time && b.open_time <= g.to_open_time);
+      gaps.some(
+        (g) => g.symbol === b.symbol && g.interval === b.interval && g.from_open_time <= b.open_time && b.open_time <= g.to_open_time,
+      );
     return missing.every(covered) ? true : undefined;
   });
   return expected.length - missing.length;
@@ -128,7 +154,11 @@ async function gapsSinceLastCheck(): Promise<KlineGap[]> {
   return fresh.map((r) => JSON.parse(r.value) as KlineGap).filter((g) => validateKlineGap(g));
 }
 
-async function recordScenario(scenario: string, recoveries: number[], extra: Partial<ScenarioResult> & { okxRedundancyDefeated?: boolean } = {}): Promise<void> {
+async function recordScenario(
+  scenario: string,
+  recoveries: number[],
+  extra: Partial<ScenarioResult> & { okxRedundancyDefeated?: boolean } = {},
+): Promise<void> {
   const { okxRedundancyDefeated = false, ...figures } = extra;
   const bars = await verifyNoLoss();
   // OKX runs two redundant connections per shard: only a fault that hits both at once (scenario a)
@@ -136,8 +166,21 @@ async function recordScenario(scenario: string, recoveries: number[], extra: Par
   const okxGaps = (await gapsSinceLastCheck()).filter((g) => g.exchange === 'okx' && g.status === 'open');
   const okxLost = okxGaps.reduce((n, g) => n + g.missing_bars, 0);
   if (!okxRedundancyDefeated) assert.deepEqual(okxGaps, [], 'redundant OKX connections lost no bar');
-  const note = [figures.note, okxLost > 0 ? `OKX bars lost with both redundant connections down, each reported in kline-gaps: ${okxLost}` : undefined].filter(Boolean).join('; ');
-  results.push({ scenario, recoveries_ms: recoveries, bars_checked: bars, bars_lost: 0, duplicates: 0, ...figures, ...(note ? { note } : {}) });
+  const note = [
+    figures.note,
+    okxLost > 0 ? `OKX bars lost with both redundant connections down, each reported in kline-gaps: ${okxLost}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  results.push({
+    scenario,
+    recoveries_ms: recoveries,
+    bars_checked: bars,
+    bars_lost: 0,
+    duplicates: 0,
+    ...figures,
+    ...(note ? { note } : {}),
+  });
   assert.deepEqual(platform.crashed(), [], `no service died:\n${platform.tail()}`);
 }
 
@@ -145,13 +188,18 @@ before(async () => {
   await resetKafka();
   await flow.start();
   platform.start(['exchange-sim', 'clickhouse-sink', 'redis-writer', 'normalizer', 'ingest-binance', 'ingest-okx', 'ingest-huobi']);
-  await waitFor('closed 1m bars of every symbol on every exchange', 180_000, async () => {
-    for (const exchange of EXCHANGES) {
-      const rows = await closedBarsInClickhouse(RUN, exchange).catch(() => []);
-      if (new Set(rows.filter((r) => r.interval === '1m').map((r) => r.symbol)).size < SYMBOLS_50.length) return undefined;
-    }
-    return true;
-  }, 1000);
+  await waitFor(
+    'closed 1m bars of every symbol on every exchange',
+    180_000,
+    async () => {
+      for (const exchange of EXCHANGES) {
+        const rows = await closedBarsInClickhouse(RUN, exchange).catch(() => []);
+        if (new Set(rows.filter((r) => r.interval === '1m').map((r) => r.symbol)).size < SYMBOLS_50.length) return undefined;
+      }
+      return true;
+    },
+    1000,
+  );
 });
 
 after(async () => {
@@ -162,7 +210,9 @@ after(async () => {
   for (const r of results) {
     const p50 = r.recoveries_ms.length ? percentile(r.recoveries_ms, 50) : NaN;
     const max = r.recoveries_ms.length ? Math.max(...r.recoveries_ms) : NaN;
-    console.log(`RELIABILITY ${r.scenario}: recovery p50 ${p50} ms, max ${max} ms, longest pause ${r.longest_pause_ms ?? '-'} ms, bars checked ${r.bars_checked}, lost ${r.bars_lost}, duplicates ${r.duplicates}${r.note ? `; ${r.note}` : ''}`);
+    console.log(
+      `RELIABILITY ${r.scenario}: recovery p50 ${p50} ms, max ${max} ms, longest pause ${r.longest_pause_ms ?? '-'} ms, bars checked ${r.bars_checked}, lost ${r.bars_lost}, duplicates ${r.duplicates}${r.note ? `; ${r.note}` : ''}`,
+    );
   }
   flow.stop();
   await platform.stop();
@@ -191,7 +241,10 @@ test('(b) a stall without close: the liveness probe finds it and data flows agai
   await sim.stall('binance', stallMs);
   const flowing = await flow.firstAfter('binance', stalledAt + 1000, stallMs);
   assert.ok(flowing - stalledAt < 3000, `data flowed again ${flowing - stalledAt} ms into a ${stallMs} ms stall`);
-  assert.ok((await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_ws_reconnects_total')) > before, 'the ingest app counted the reconnect');
+  assert.ok(
+    (await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_ws_reconnects_total')) > before,
+    'the ingest app counted the reconnect',
+  );
   await recordScenario('b-stall', [flowing - stalledAt]);
 });
 
@@ -219,10 +272,15 @@ test('(d) a missed window of over 3 minutes on Binance and HTX is backfilled ove
   const backfilledBefore = await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_backfill_bars_total');
   const from = Date.now();
   await Promise.all([sim.blackout('binance', blackoutMs), sim.blackout('huobi', blackoutMs)]);
-  const recoveries = [await flow.firstAfter('binance', from + blackoutMs, 20_000), await flow.firstAfter('huobi', from + blackoutMs, 20_000)]
-    .map((t) => t - (from + blackoutMs));
+  const recoveries = [
+    await flow.firstAfter('binance', from + blackoutMs, 20_000),
+    await flow.firstAfter('huobi', from + blackoutMs, 20_000),
+  ].map((t) => t - (from + blackoutMs));
   await recordScenario('d-missed-window', recoveries);
-  assert.ok((await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_backfill_bars_total')) > backfilledBefore, 'bars came from the WS-API');
+  assert.ok(
+    (await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_backfill_bars_total')) > backfilledBefore,
+    'bars came from the WS-API',
+  );
 });
 
 test('(e) kill -9 of the normalizer and of each sink mid-stream, then restart: no loss, no duplicate', async () => {
@@ -249,9 +307,14 @@ test('(f) Redis and ClickHouse stopped for 30 s, then started: no loss, fresh da
   const inClickhouse = await firstRowAfter(clickhouseBack);
   assert.equal(await done, 0, 'stack.sh up');
   const recoveries = { redis: inRedis - redisBack, clickhouse: inClickhouse - clickhouseBack };
-  await recordScenario('f-store-outage', [recoveries.redis, recoveries.clickhouse], { note: `Redis ${recoveries.redis} ms, ClickHouse ${recoveries.clickhouse} ms after each accepted connections again` });
+  await recordScenario('f-store-outage', [recoveries.redis, recoveries.clickhouse], {
+    note: `Redis ${recoveries.redis} ms, ClickHouse ${recoveries.clickhouse} ms after each accepted connections again`,
+  });
   const latest = await latestKlines(redis, PREFIX, 'binance', SYMBOLS_50.slice(0, 5), ['1m']);
-  assert.ok(latest.every((k) => k.latest.recv_time > stoppedAt), 'Redis holds fresh state again');
+  assert.ok(
+    latest.every((k) => k.latest.recv_time > stoppedAt),
+    'Redis holds fresh state again',
+  );
   assert.ok(recoveries.redis < 3000 && recoveries.clickhouse < 3000, `fresh data in each store within 3 s: ${JSON.stringify(recoveries)}`);
 });
 
@@ -262,7 +325,9 @@ test('(g) a Kafka broker restart: producers buffer, consumers rejoin, nothing lo
   const accepting = await acceptingAt(KAFKA_BROKER);
   const back = await flow.firstAfter('binance', accepting, 120_000);
   assert.equal(await done, 0, 'stack.sh up');
-  await recordScenario('g-kafka-restart', [back - accepting], { note: `${back - from} ms from the stop, ${accepting - from} ms of it the broker's own restart` });
+  await recordScenario('g-kafka-restart', [back - accepting], {
+    note: `${back - from} ms from the stop, ${accepting - from} ms of it the broker's own restart`,
+  });
   assert.ok(back - accepting < 5000, `flowing ${back - accepting} ms after the broker accepted connections`);
 });
 
@@ -283,13 +348,18 @@ test('(h) malformed, duplicated, out-of-order and impossible frames are dead-let
     const stale = (await readTopic(`raw.${exchange}`, (r) => r.some(isKline), 10_000)).find(isKline)!;
     await producer.send({
       topic: `raw.${exchange}`,
-      messages: [{ key: stale.key, value: stale.value, headers: { exchange, conn_id: 'replay', recv_ts: String(Date.now()), kind: 'live' } }],
+      messages: [
+        { key: stale.key, value: stale.value, headers: { exchange, conn_id: 'replay', recv_ts: String(Date.now()), kind: 'live' } },
+      ],
     });
   }
   await producer.disconnect();
-  await waitFor('dead letters counted', 20_000, async () => ((await scrapeMetric(port, 'klineflow_dead_letter_total')) >= deadBefore + 6 ? true : undefined));
+  await waitFor('dead letters counted', 20_000, async () =>
+    (await scrapeMetric(port, 'klineflow_dead_letter_total')) >= deadBefore + 6 ? true : undefined,
+  );
   await waitFor('duplicates and stale updates counted', 20_000, async () =>
-    (await scrapeMetric(port, 'klineflow_duplicates_dropped_total')) >= dupBefore + 3 ? true : undefined);
+    (await scrapeMetric(port, 'klineflow_duplicates_dropped_total')) >= dupBefore + 3 ? true : undefined,
+  );
   await recordScenario('h-bad-input', [], { note: 'malformed + impossible → dead-letter; duplicate + out-of-order → dropped' });
 });
 
@@ -302,7 +372,11 @@ test('(i) OKX hot standby: one connection of a redundant pair dropped, three tim
     assert.equal((await sim.drop('okx', 1)).connections, 1);
     // The next drop must not hit the twin while this one is still down: wait until every slot delivers again.
     await waitFor('the dropped standby delivering again', 20_000, async () =>
-      (await scrapeMetric(port, 'klineflow_ws_reconnects_total')) > reconnectsBefore && (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots ? true : undefined);
+      (await scrapeMetric(port, 'klineflow_ws_reconnects_total')) > reconnectsBefore &&
+      (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots
+        ? true
+        : undefined,
+    );
   }
   const pause = flow.longestPause('okx', from, Date.now());
   assert.ok(pause < 2_500, `the twin kept OKX data flowing: longest pause ${pause} ms`);

@@ -23,9 +23,56 @@ export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 
 /** 50 real-world base assets, so symbol handling meets realistic names. */
 export const SYMBOLS_50 = [
-  'BTC', 'ETH', 'BNB', 'SOL', 'XRP', 'DOGE', 'ADA', 'TRX', 'LINK', 'AVAX', 'DOT', 'MATIC', 'LTC', 'BCH', 'UNI', 'ATOM', 'XLM',
-  'ETC', 'FIL', 'APT', 'ARB', 'OP', 'NEAR', 'ICP', 'HBAR', 'VET', 'SAND', 'MANA', 'AXS', 'AAVE', 'EGLD', 'THETA', 'FTM', 'XTZ',
-  'EOS', 'FLOW', 'CHZ', 'KAVA', 'GALA', 'MINA', 'CRV', 'SNX', 'COMP', 'ZEC', 'DASH', 'ENJ', 'BAT', 'ZIL', 'INJ', 'SUI',
+  'BTC',
+  'ETH',
+  'BNB',
+  'SOL',
+  'XRP',
+  'DOGE',
+  'ADA',
+  'TRX',
+  'LINK',
+  'AVAX',
+  'DOT',
+  'MATIC',
+  'LTC',
+  'BCH',
+  'UNI',
+  'ATOM',
+  'XLM',
+  'ETC',
+  'FIL',
+  'APT',
+  'ARB',
+  'OP',
+  'NEAR',
+  'ICP',
+  'HBAR',
+  'VET',
+  'SAND',
+  'MANA',
+  'AXS',
+  'AAVE',
+  'EGLD',
+  'THETA',
+  'FTM',
+  'XTZ',
+  'EOS',
+  'FLOW',
+  'CHZ',
+  'KAVA',
+  'GALA',
+  'MINA',
+  'CRV',
+  'SNX',
+  'COMP',
+  'ZEC',
+  'DASH',
+  'ENJ',
+  'BAT',
+  'ZIL',
+  'INJ',
+  'SUI',
 ].map((base) => `${base}USDT`);
 
 const port = (base: number) => base + PORT_OFFSET;
@@ -147,7 +194,11 @@ export async function readTopic(topic: string, done: (records: TopicRecord[]) =>
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) =>
-        void values.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', position: `${partition}:${message.offset}` }),
+        void values.push({
+          key: message.key?.toString() ?? '',
+          value: message.value?.toString() ?? '',
+          position: `${partition}:${message.offset}`,
+        }),
     });
     await waitFor(`${topic} contents`, timeoutMs, () => (done(values) ? true : undefined));
     return values;
@@ -250,7 +301,10 @@ export class Platform {
   readonly processes = new Map<AppName, AppProcess>();
   readonly output: string[] = [];
 
-  constructor(private readonly configPath: string, private readonly env: NodeJS.ProcessEnv = {}) {}
+  constructor(
+    private readonly configPath: string,
+    private readonly env: NodeJS.ProcessEnv = {},
+  ) {}
 
   start(apps: readonly AppName[]): this {
     for (const app of apps) this.restart(app);

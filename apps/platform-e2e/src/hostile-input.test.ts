@@ -11,7 +11,18 @@ import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import { TOPICS } from '@klineflow/kafka';
 import type { BackfillRequest, DeadLetter } from '@klineflow/schemas';
 import { mangledSymbol, SimControl } from '@klineflow/sim-control';
-import { clickhouse, closedBarsInClickhouse, Platform, readTopicToEnd, REDIS_URL, removeRunData, resetKafka, SIM_CONTROL_URL, simulatorConfig, waitFor } from './harness.js';
+import {
+  clickhouse,
+  closedBarsInClickhouse,
+  Platform,
+  readTopicToEnd,
+  REDIS_URL,
+  removeRunData,
+  resetKafka,
+  SIM_CONTROL_URL,
+  simulatorConfig,
+  waitFor,
+} from './harness.js';
 import { METRICS_PORTS, scrapeMetric } from './metrics.js';
 import { assertClosedBarsInClickhouse } from './verify.js';
 
@@ -24,13 +35,21 @@ const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
 const MANGLED = new Set(SYMBOLS.map(mangledSymbol));
 const EXCHANGES = EXCHANGE_IDS;
 const FLOOD_MS = 20_000;
-const APPS: readonly ServiceName[] = ['exchange-sim', 'clickhouse-sink', 'redis-writer', 'normalizer', ...EXCHANGES.map((e) => `ingest-${e}` as const)];
+const APPS: readonly ServiceName[] = [
+  'exchange-sim',
+  'clickhouse-sink',
+  'redis-writer',
+  'normalizer',
+  ...EXCHANGES.map((e) => `ingest-${e}` as const),
+];
 const sim = new SimControl(SIM_CONTROL_URL);
 
-const platform = new Platform(simulatorConfig({
-  run: RUN,
-  exchanges: Object.fromEntries(EXCHANGES.map((e) => [e, { symbols: SYMBOLS }])),
-}));
+const platform = new Platform(
+  simulatorConfig({
+    run: RUN,
+    exchanges: Object.fromEntries(EXCHANGES.map((e) => [e, { symbols: SYMBOLS }])),
+  }),
+);
 const redis = new Redis(REDIS_URL);
 
 before(async () => {
@@ -57,7 +76,8 @@ async function closedSince(from: number): Promise<Map<string, number>> {
   return counts;
 }
 
-const everyStreamHas = (counts: Map<string, number>, n: number) => EXCHANGES.every((e) => SYMBOLS.every((s) => (counts.get(`${e}:${s}`) ?? 0) >= n));
+const everyStreamHas = (counts: Map<string, number>, n: number) =>
+  EXCHANGES.every((e) => SYMBOLS.every((s) => (counts.get(`${e}:${s}`) ?? 0) >= n));
 
 /** Each app's /health: the statuses seen, and any component of a sink that paused (degraded) or anything down. */
 async function healthProblems(): Promise<string[]> {
@@ -77,69 +97,123 @@ async function healthProblems(): Promise<string[]> {
   return problems;
 }
 
-test('a flood of hostile frames on every exchange is dead-lettered and counted; valid streams flow on, complete and exact', { timeout: 420_000 }, async () => {
-  await waitFor('two closed 1m bars of every stream in ClickHouse', 60_000, async () => (everyStreamHas(await closedSince(0), 2) ? true : undefined), 500);
+test(
+  'a flood of hostile frames on every exchange is dead-lettered and counted; valid streams flow on, complete and exact',
+  { timeout: 420_000 },
+  async () => {
+    await waitFor(
+      'two closed 1m bars of every stream in ClickHouse',
+      60_000,
+      async () => (everyStreamHas(await closedSince(0), 2) ? true : undefined),
+      500,
+    );
 
-  const floodStart = (await sim.state()).virtualNow;
-  const problems: string[] = [];
-  const sent: Record<string, number> = Object.fromEntries(EXCHANGES.map((e) => [e, 0]));
-  const floodEnd = Date.now() + FLOOD_MS;
-  while (Date.now() < floodEnd) {
-    for (const exchange of EXCHANGES) sent[exchange]! += (await sim.hostile(exchange)).frames;
-    problems.push(...(await healthProblems()));
-    assert.deepEqual(platform.crashed(), [], `no service exits during the flood:\n${platform.tail()}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  for (const exchange of EXCHANGES) assert.ok(sent[exchange]! > 100, `${exchange}: ${sent[exchange]} hostile frames sent`);
-
-  // Closed bars of every valid stream kept arriving through the flood and after it: a 1m bar closes every real second.
-  await waitFor('ten closed 1m bars of every stream since the flood began', 60_000, async () => (everyStreamHas(await closedSince(floodStart), 10) ? true : undefined), 500);
-  const checked: Record<string, number> = {};
-  for (const exchange of EXCHANGES) {
-    // The flood drops HTX connections; a bar closed by the clock during such an outage is provisional
-    // until its confirming history reply, which waits behind every outage window's requests (paced by
-    // HTX's one request per 100 ms): 60 s was not always enough in a clean-clone run (RELIABILITY.md).
-    checked[exchange] = await assertClosedBarsInClickhouse(sim, RUN, exchange, CONVERGENCE_TIMEOUT_MS);
-    assert.ok(checked[exchange]! >= SYMBOLS.length * 10, `${exchange}: ${checked[exchange]} closed bars, every one exact`);
-  }
-  const sinceFlood: Record<string, number> = {};
-  for (const [key, count] of await closedSince(floodStart)) sinceFlood[key.split(':')[0]!] = (sinceFlood[key.split(':')[0]!] ?? 0) + count;
-  problems.push(...(await healthProblems()));
-  assert.deepEqual(problems, [], 'no service down, no sink paused');
-  assert.deepEqual(platform.crashed(), [], `no service exited:\n${platform.tail()}`);
-
-  // Nothing for a symbol nobody subscribed: no Redis key, no ClickHouse row, no history request.
-  const keys = await redis.keys(`${PREFIX}*`);
-  assert.ok(keys.length >= EXCHANGES.length * SYMBOLS.length, `${keys.length} Redis keys`);
-  assert.deepEqual(keys.filter((k) => !SYMBOLS.includes(k.slice(PREFIX.length).split(':')[2]!)), [], 'Redis holds only subscribed symbols');
-  const client = clickhouse();
-  try {
-    const rows = (await (await client.query({ query: `SELECT DISTINCT symbol FROM ${RUN}.klines`, format: 'JSONEachRow' })).json()) as Array<{ symbol: string }>;
-    assert.deepEqual(rows.map((r) => r.symbol).sort(), [...SYMBOLS].sort(), 'ClickHouse holds only subscribed symbols');
-  } finally {
-    await client.close();
-  }
-  const requests = (await readTopicToEnd(TOPICS.backfillRequests)).map((r) => JSON.parse(r.value) as BackfillRequest);
-  assert.deepEqual(requests.filter((r) => !SYMBOLS.includes(r.symbol)), [], 'no history asked for a symbol nobody subscribed');
-
-  // The rejects are counted and dead-lettered, with their reasons.
-  for (const exchange of EXCHANGES) {
-    for (const reason of ['bounds', 'stream_mismatch', 'unparseable']) {
-      assert.ok(await scrapeMetric(METRICS_PORTS.normalizer, 'klineflow_dead_letter_total', { exchange, reason }) > 0, `normalizer counts ${exchange} ${reason}`);
+    const floodStart = (await sim.state()).virtualNow;
+    const problems: string[] = [];
+    const sent: Record<string, number> = Object.fromEntries(EXCHANGES.map((e) => [e, 0]));
+    const floodEnd = Date.now() + FLOOD_MS;
+    while (Date.now() < floodEnd) {
+      for (const exchange of EXCHANGES) sent[exchange]! += (await sim.hostile(exchange)).frames;
+      problems.push(...(await healthProblems()));
+      assert.deepEqual(platform.crashed(), [], `no service exits during the flood:\n${platform.tail()}`);
+      await new Promise((r) => setTimeout(r, 1000));
     }
-    assert.ok(await scrapeMetric(METRICS_PORTS[`ingest-${exchange}`], 'klineflow_dead_letter_total', { exchange, reason: 'frame_too_large' }) > 0, `ingest-${exchange} dead-letters 1 MiB frames`);
-  }
-  assert.ok(await scrapeMetric(METRICS_PORTS['ingest-huobi'], 'klineflow_ws_errors_total', { kind: 'decompression_bomb' }) > 0, 'HTX gzip bombs refused');
-  assert.equal(await scrapeMetric(METRICS_PORTS['clickhouse-sink'], 'klineflow_sink_errors_total'), 0, 'ClickHouse never refused a write: the normalizer let nothing through that it would refuse');
-  const letters = (await readTopicToEnd(TOPICS.deadLetter)).map((r) => JSON.parse(r.value) as DeadLetter);
-  const reasons = new Set(letters.map((l) => `${l.service}:${l.reason}`));
-  for (const reason of ['normalizer:bounds', 'normalizer:stream_mismatch', 'normalizer:schema', 'ingest-binance:frame_too_large', 'ingest-huobi:frame_too_large']) assert.ok(reasons.has(reason), `${reason} in dead-letter: ${[...reasons].join(', ')}`);
-  assert.ok(letters.every((l) => l.raw.length <= 4096), 'dead letters quote a slice of a huge frame, never all of it');
-  assert.ok(letters.some((l) => l.raw.includes(`"s":"${mangledSymbol('BTCUSDT')}"`)), 'the mismatched frame is in dead-letter');
-  assert.ok(![...MANGLED].some((s) => keys.some((k) => k.includes(s))));
+    for (const exchange of EXCHANGES) assert.ok(sent[exchange]! > 100, `${exchange}: ${sent[exchange]} hostile frames sent`);
 
-  const byReason = new Map<string, number>();
-  for (const l of letters) byReason.set(`${l.service}:${l.reason}`, (byReason.get(`${l.service}:${l.reason}`) ?? 0) + 1);
-  console.log(`FIGURES hostile frames sent ${JSON.stringify(sent)} in ${FLOOD_MS} ms; dead letters ${letters.length}: ${JSON.stringify(Object.fromEntries(byReason))}; ` +
-    `closed 1m bars stored since the flood began ${JSON.stringify(sinceFlood)}; closed bars checked exact, all intervals ${JSON.stringify(checked)}`);
-});
+    // Closed bars of every valid stream kept arriving through the flood and after it: a 1m bar closes every real second.
+    await waitFor(
+      'ten closed 1m bars of every stream since the flood began',
+      60_000,
+      async () => (everyStreamHas(await closedSince(floodStart), 10) ? true : undefined),
+      500,
+    );
+    const checked: Record<string, number> = {};
+    for (const exchange of EXCHANGES) {
+      // The flood drops HTX connections; a bar closed by the clock during such an outage is provisional
+      // until its confirming history reply, which waits behind every outage window's requests (paced by
+      // HTX's one request per 100 ms): 60 s was not always enough in a clean-clone run (RELIABILITY.md).
+      checked[exchange] = await assertClosedBarsInClickhouse(sim, RUN, exchange, CONVERGENCE_TIMEOUT_MS);
+      assert.ok(checked[exchange]! >= SYMBOLS.length * 10, `${exchange}: ${checked[exchange]} closed bars, every one exact`);
+    }
+    const sinceFlood: Record<string, number> = {};
+    for (const [key, count] of await closedSince(floodStart))
+      sinceFlood[key.split(':')[0]!] = (sinceFlood[key.split(':')[0]!] ?? 0) + count;
+    problems.push(...(await healthProblems()));
+    assert.deepEqual(problems, [], 'no service down, no sink paused');
+    assert.deepEqual(platform.crashed(), [], `no service exited:\n${platform.tail()}`);
+
+    // Nothing for a symbol nobody subscribed: no Redis key, no ClickHouse row, no history request.
+    const keys = await redis.keys(`${PREFIX}*`);
+    assert.ok(keys.length >= EXCHANGES.length * SYMBOLS.length, `${keys.length} Redis keys`);
+    assert.deepEqual(
+      keys.filter((k) => !SYMBOLS.includes(k.slice(PREFIX.length).split(':')[2]!)),
+      [],
+      'Redis holds only subscribed symbols',
+    );
+    const client = clickhouse();
+    try {
+      const rows = (await (
+        await client.query({ query: `SELECT DISTINCT symbol FROM ${RUN}.klines`, format: 'JSONEachRow' })
+      ).json()) as Array<{ symbol: string }>;
+      assert.deepEqual(rows.map((r) => r.symbol).sort(), [...SYMBOLS].sort(), 'ClickHouse holds only subscribed symbols');
+    } finally {
+      await client.close();
+    }
+    const requests = (await readTopicToEnd(TOPICS.backfillRequests)).map((r) => JSON.parse(r.value) as BackfillRequest);
+    assert.deepEqual(
+      requests.filter((r) => !SYMBOLS.includes(r.symbol)),
+      [],
+      'no history asked for a symbol nobody subscribed',
+    );
+
+    // The rejects are counted and dead-lettered, with their reasons.
+    for (const exchange of EXCHANGES) {
+      for (const reason of ['bounds', 'stream_mismatch', 'unparseable']) {
+        assert.ok(
+          (await scrapeMetric(METRICS_PORTS.normalizer, 'klineflow_dead_letter_total', { exchange, reason })) > 0,
+          `normalizer counts ${exchange} ${reason}`,
+        );
+      }
+      assert.ok(
+        (await scrapeMetric(METRICS_PORTS[`ingest-${exchange}`], 'klineflow_dead_letter_total', { exchange, reason: 'frame_too_large' })) >
+          0,
+        `ingest-${exchange} dead-letters 1 MiB frames`,
+      );
+    }
+    assert.ok(
+      (await scrapeMetric(METRICS_PORTS['ingest-huobi'], 'klineflow_ws_errors_total', { kind: 'decompression_bomb' })) > 0,
+      'HTX gzip bombs refused',
+    );
+    assert.equal(
+      await scrapeMetric(METRICS_PORTS['clickhouse-sink'], 'klineflow_sink_errors_total'),
+      0,
+      'ClickHouse never refused a write: the normalizer let nothing through that it would refuse',
+    );
+    const letters = (await readTopicToEnd(TOPICS.deadLetter)).map((r) => JSON.parse(r.value) as DeadLetter);
+    const reasons = new Set(letters.map((l) => `${l.service}:${l.reason}`));
+    for (const reason of [
+      'normalizer:bounds',
+      'normalizer:stream_mismatch',
+      'normalizer:schema',
+      'ingest-binance:frame_too_large',
+      'ingest-huobi:frame_too_large',
+    ])
+      assert.ok(reasons.has(reason), `${reason} in dead-letter: ${[...reasons].join(', ')}`);
+    assert.ok(
+      letters.every((l) => l.raw.length <= 4096),
+      'dead letters quote a slice of a huge frame, never all of it',
+    );
+    assert.ok(
+      letters.some((l) => l.raw.includes(`"s":"${mangledSymbol('BTCUSDT')}"`)),
+      'the mismatched frame is in dead-letter',
+    );
+    assert.ok(![...MANGLED].some((s) => keys.some((k) => k.includes(s))));
+
+    const byReason = new Map<string, number>();
+    for (const l of letters) byReason.set(`${l.service}:${l.reason}`, (byReason.get(`${l.service}:${l.reason}`) ?? 0) + 1);
+    console.log(
+      `FIGURES hostile frames sent ${JSON.stringify(sent)} in ${FLOOD_MS} ms; dead letters ${letters.length}: ${JSON.stringify(Object.fromEntries(byReason))}; ` +
+        `closed 1m bars stored since the flood began ${JSON.stringify(sinceFlood)}; closed bars checked exact, all intervals ${JSON.stringify(checked)}`,
+    );
+  },
+);

@@ -14,7 +14,10 @@ test('npm start with the simulator config writes klines to Redis within a minute
   await redis.del(key);
   const output: string[] = [];
   const started = Date.now();
-  const platform = spawn('npm', ['start', '--', '--config', 'config/local-sim.toml'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const platform = spawn('npm', ['start', '--', '--config', 'config/local-sim.toml'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   platform.stdout.on('data', (d: Buffer) => output.push(d.toString()));
   platform.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<string>((resolve) => platform.once('exit', (code, signal) => resolve(signal ?? String(code))));
@@ -33,7 +36,16 @@ test('npm start with the simulator config writes klines to Redis within a minute
   }
   const log = output.join('');
   assert.match(log, /stopping \(flushing batches, committing offsets\)/);
-  for (const app of ['exchange-sim', 'ingest-binance', 'ingest-okx', 'ingest-huobi', 'ingest-bybit', 'normalizer', 'redis-writer', 'clickhouse-sink']) {
+  for (const app of [
+    'exchange-sim',
+    'ingest-binance',
+    'ingest-okx',
+    'ingest-huobi',
+    'ingest-bybit',
+    'normalizer',
+    'redis-writer',
+    'clickhouse-sink',
+  ]) {
     assert.match(log, new RegExp(`"message":"shutting down","service":"${app}"`), `${app} shut down in order`);
   }
   assert.equal(spawnSync('pgrep', ['-f', 'dist/apps/.*/main.js']).status, 1, 'no service process is left behind');

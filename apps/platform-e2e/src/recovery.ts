@@ -34,8 +34,18 @@ export class FlowWatch {
   /** Resolves with the time at which the first frame of `exchange` received after `after` reached Redis. */
   firstAfter(exchange: string, after: number, timeoutMs = 30_000): Promise<number> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${exchange} data received after ${new Date(after).toISOString()} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ exchange, after, resolve: (t) => { clearTimeout(timer); resolve(t); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no ${exchange} data received after ${new Date(after).toISOString()} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        exchange,
+        after,
+        resolve: (t) => {
+          clearTimeout(timer);
+          resolve(t);
+        },
+      });
     });
   }
 
@@ -49,7 +59,11 @@ export class FlowWatch {
 
   /** Keeps memory flat over a long suite. */
   forgetBefore(t: number): void {
-    for (const [exchange, times] of this.arrivals) this.arrivals.set(exchange, times.filter((x) => x >= t));
+    for (const [exchange, times] of this.arrivals)
+      this.arrivals.set(
+        exchange,
+        times.filter((x) => x >= t),
+      );
   }
 
   stop(): void {

@@ -18,9 +18,11 @@ function firstMismatch(exchange: string, expected: readonly ClosedBar[], stored:
     if (rows.length !== 1) return `${exchange} ${barKey(bar)} is in ClickHouse ${rows.length} times after FINAL: ${JSON.stringify(rows)}`;
     const row = rows[0]!;
     for (const field of ['open', 'high', 'low', 'close', 'volume', 'quote_volume'] as const) {
-      if (!sameDecimal(row[field], bar[field])) return `${exchange} ${barKey(bar)} ${field}: ClickHouse ${row[field]} vs exchange ${bar[field]}`;
+      if (!sameDecimal(row[field], bar[field]))
+        return `${exchange} ${barKey(bar)} ${field}: ClickHouse ${row[field]} vs exchange ${bar[field]}`;
     }
-    if (row.trade_count !== (bar.trade_count === null ? null : String(bar.trade_count))) return `${exchange} ${barKey(bar)} trade_count: ClickHouse ${row.trade_count} vs exchange ${bar.trade_count}`;
+    if (row.trade_count !== (bar.trade_count === null ? null : String(bar.trade_count)))
+      return `${exchange} ${barKey(bar)} trade_count: ClickHouse ${row.trade_count} vs exchange ${bar.trade_count}`;
   }
   return undefined;
 }
@@ -30,7 +32,12 @@ function firstMismatch(exchange: string, expected: readonly ClosedBar[], stored:
  * with the exact decimals the exchange sent, and nothing older than them that it never closed.
  * Returns the number of bars checked.
  */
-export async function assertClosedBarsInClickhouse(sim: SimControl, database: string, exchange: string, timeoutMs = 60_000): Promise<number> {
+export async function assertClosedBarsInClickhouse(
+  sim: SimControl,
+  database: string,
+  exchange: string,
+  timeoutMs = 60_000,
+): Promise<number> {
   const expected = await sim.closedBars(exchange);
   assert.ok(expected.length > 0, `the simulator closed bars on ${exchange}`);
   // An HTX bar closed by the clock during an outage is provisional until the exchange's own version
@@ -54,13 +61,21 @@ export async function assertClosedBarsInClickhouse(sim: SimControl, database: st
     const stream = `${b.symbol}|${b.interval}`;
     lastPerStream.set(stream, Math.max(lastPerStream.get(stream) ?? 0, Number(b.open_time)));
   }
-  const unexpected = stored.filter((r) => Number(r.open_time) <= (lastPerStream.get(`${r.symbol}|${r.interval}`) ?? -1) && !expectedKeys.has(barKey(r)));
+  const unexpected = stored.filter(
+    (r) => Number(r.open_time) <= (lastPerStream.get(`${r.symbol}|${r.interval}`) ?? -1) && !expectedKeys.has(barKey(r)),
+  );
   assert.deepEqual(unexpected.slice(0, 5), [], `ClickHouse holds no ${exchange} bar the exchange never closed`);
   return expected.length;
 }
 
 /** Reads `kline:<exchange>:<symbol>:<interval>` hashes; each must hold a valid latest StandardKline. */
-export async function latestKlines(redis: Redis, prefix: string, exchange: string, symbols: readonly string[], intervals: readonly string[]) {
+export async function latestKlines(
+  redis: Redis,
+  prefix: string,
+  exchange: string,
+  symbols: readonly string[],
+  intervals: readonly string[],
+) {
   const pipeline = redis.pipeline();
   for (const symbol of symbols) for (const interval of intervals) pipeline.hgetall(`${prefix}kline:${exchange}:${symbol}:${interval}`);
   const hashes = (await pipeline.exec())!.map(([, v]) => v as Record<string, string>);
@@ -82,6 +97,8 @@ export function assertVolumesAreBaseAndQuote(kline: StandardKline): void {
   const base = new Big(kline.volume);
   if (base.eq(0)) return;
   const vwap = new Big(kline.quote_volume).div(base);
-  assert.ok(vwap.gte(new Big(kline.low).times(0.999)) && vwap.lte(new Big(kline.high).times(1.001)),
-    `${kline.exchange} ${kline.symbol} ${kline.interval}: quote/base = ${vwap.toFixed(8)} lies in [${kline.low}, ${kline.high}]`);
+  assert.ok(
+    vwap.gte(new Big(kline.low).times(0.999)) && vwap.lte(new Big(kline.high).times(1.001)),
+    `${kline.exchange} ${kline.symbol} ${kline.interval}: quote/base = ${vwap.toFixed(8)} lies in [${kline.low}, ${kline.high}]`,
+  );
 }

@@ -13,16 +13,18 @@ const MAX_DELAY_MS = 0;
 
 await runService('redis-writer', async (ctx) => {
   const { config, logger, registry, health } = ctx;
-  const redis = withApplyScript(new Redis(config.storage.redis.url, {
-    ...redisConnection(config.storage.redis),
-    // Fail fast while Redis is away: the sink pauses and retries the batch itself.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 5_000,
-    lazyConnect: true,
-    // Reconnect attempts are one TCP connect each: a short ceiling finds a restarted Redis within 200 ms.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 200),
-  }));
+  const redis = withApplyScript(
+    new Redis(config.storage.redis.url, {
+      ...redisConnection(config.storage.redis),
+      // Fail fast while Redis is away: the sink pauses and retries the batch itself.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 5_000,
+      lazyConnect: true,
+      // Reconnect attempts are one TCP connect each: a short ceiling finds a restarted Redis within 200 ms.
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 200),
+    }),
+  );
   // Readiness, and a log line when the reason changes (a refused password, say, repeats with every
   // reconnect): the client reconnects by itself, however long Redis is away, and the sink waits.
   let lastError = '';
@@ -43,7 +45,10 @@ await runService('redis-writer', async (ctx) => {
   const rejectCount = counter(registry, METRICS.deadLetters);
 
   const sink = new BatchingSinkConsumer({
-    kafka, registry, health, logger,
+    kafka,
+    registry,
+    health,
+    logger,
     brokers: config.kafka.brokers,
     security: kafkaSecurity(config.kafka),
     sink: 'redis',
@@ -59,7 +64,8 @@ await runService('redis-writer', async (ctx) => {
       }
     },
     write: createRedisWriter({
-      redis, registry,
+      redis,
+      registry,
       keyPrefix: config.storage.redis.key_prefix,
       publishRejects: async (rejects) => {
         await deadLetters.publish(rejects);

@@ -30,15 +30,34 @@ const SAME_MS = 1786538761000;
  * apps/normalizer/src/ordering.test.ts, which maps both frames).
  */
 const first = (symbol: string): StandardKline => ({
-  exchange: 'okx', symbol, interval: '1m', open_time: 1786538760000, close_time: 1786538819999,
-  open: '64040.2', high: '64040.2', low: '64025.7', close: '64033.5', volume: '2.16787395', quote_volume: '138825.265446816',
-  trade_count: null, is_closed: false, event_time: SAME_MS, recv_time: SAME_MS,
+  exchange: 'okx',
+  symbol,
+  interval: '1m',
+  open_time: 1786538760000,
+  close_time: 1786538819999,
+  open: '64040.2',
+  high: '64040.2',
+  low: '64025.7',
+  close: '64033.5',
+  volume: '2.16787395',
+  quote_volume: '138825.265446816',
+  trade_count: null,
+  is_closed: false,
+  event_time: SAME_MS,
+  recv_time: SAME_MS,
 });
-const second = (symbol: string): StandardKline => ({ ...first(symbol), close: '64038.2', volume: '2.25101046', quote_volume: '144149.177901498' });
+const second = (symbol: string): StandardKline => ({
+  ...first(symbol),
+  close: '64038.2',
+  volume: '2.25101046',
+  quote_volume: '144149.177901498',
+});
 
 /** A normalized record as the normalizer sends it: keyed by stream, `order` from the raw frame's offset. */
 const message = (kline: StandardKline, rawOffset: number) => ({
-  key: `okx:${kline.symbol}:1m`, value: JSON.stringify(kline), headers: { [ORDER_HEADER]: arrivalOrder(String(rawOffset), 0) },
+  key: `okx:${kline.symbol}:1m`,
+  value: JSON.stringify(kline),
+  headers: { [ORDER_HEADER]: arrivalOrder(String(rawOffset), 0) },
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -60,7 +79,8 @@ async function latestOf(symbol: string): Promise<StandardKline> {
   return JSON.parse((await direct.hget(`${PREFIX}kline:okx:${symbol}:1m`, 'latest')) ?? 'null') as StandardKline;
 }
 
-const pushedOn = (symbol: string) => pushes.filter((p) => p.channel === `${PREFIX}kline:okx:${symbol}:1m`).map((p) => JSON.parse(p.message) as StandardKline);
+const pushedOn = (symbol: string) =>
+  pushes.filter((p) => p.channel === `${PREFIX}kline:okx:${symbol}:1m`).map((p) => JSON.parse(p.message) as StandardKline);
 
 let topic = '';
 let group = '';
@@ -80,13 +100,31 @@ before(async () => {
   topic = `test-rw-order-${RUN}`;
   group = `g-rw-order-${RUN}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  const redis = withApplyScript(new Redis('redis://127.0.0.1:6379/0', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }));
+  const redis = withApplyScript(
+    new Redis('redis://127.0.0.1:6379/0', { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }),
+  );
   await redis.connect();
   cleanup.push(() => redis.disconnect());
-  const write = createRedisWriter({ redis, registry: new Registry(), keyPrefix: PREFIX, topicKinds: new Map([[topic, 'kline']]), publishRejects: async (r) => assert.fail(`rejected: ${r.map((x) => x.reason).join()}`) });
+  const write = createRedisWriter({
+    redis,
+    registry: new Registry(),
+    keyPrefix: PREFIX,
+    topicKinds: new Map([[topic, 'kline']]),
+    publishRejects: async (r) => assert.fail(`rejected: ${r.map((x) => x.reason).join()}`),
+  });
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry: new Registry(), health: new HealthRegistry(), logger: createLogger('redis-writer-order-test', 'error'),
-    sink: 'redis', groupId: group, topics: [topic], maxBatch: 500, maxDelayMs: 0, onFatal: (reason) => assert.fail(reason), write,
+    kafka,
+    brokers: [BROKER],
+    registry: new Registry(),
+    health: new HealthRegistry(),
+    logger: createLogger('redis-writer-order-test', 'error'),
+    sink: 'redis',
+    groupId: group,
+    topics: [topic],
+    maxBatch: 500,
+    maxDelayMs: 0,
+    onFatal: (reason) => assert.fail(reason),
+    write,
   });
   cleanup.push(() => sink.stop());
   await sink.start();
@@ -123,7 +161,7 @@ test('a replayed earlier update (same record, same order) does not overwrite the
   assert.equal(pushedOn('BTCUSDT').length, 2, 'nothing new was published');
 });
 
-test('an identical copy with a later order (a hot-standby connection\'s, in the same millisecond) is no change and is not pushed', async () => {
+test("an identical copy with a later order (a hot-standby connection's, in the same millisecond) is no change and is not pushed", async () => {
   await send([message(second('BTCUSDT'), 43)]);
   assert.deepEqual(await latestOf('BTCUSDT'), second('BTCUSDT'));
   await new Promise((r) => setTimeout(r, 200));

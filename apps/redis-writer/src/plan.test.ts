@@ -6,19 +6,50 @@ import { isNewer, planWrites } from './plan.js';
 
 let offset = 0;
 const record = (topic: string, value: object | string): SinkRecord => ({
-  topic, partition: 0, offset: String(offset++), key: 'k', value: typeof value === 'string' ? value : JSON.stringify(value),
+  topic,
+  partition: 0,
+  offset: String(offset++),
+  key: 'k',
+  value: typeof value === 'string' ? value : JSON.stringify(value),
 });
 
 const kline = (over: Partial<StandardKline> = {}): StandardKline => ({
-  exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', open_time: 1_672_515_780_000, close_time: 1_672_515_839_999,
-  open: '0.0010', high: '0.0025', low: '0.0015', close: '0.0020', volume: '1000', quote_volume: '1.0000',
-  trade_count: 100, is_closed: false, event_time: 1_672_515_782_136, recv_time: 1_672_515_782_140, ...over,
+  exchange: 'binance',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  open_time: 1_672_515_780_000,
+  close_time: 1_672_515_839_999,
+  open: '0.0010',
+  high: '0.0025',
+  low: '0.0015',
+  close: '0.0020',
+  volume: '1000',
+  quote_volume: '1.0000',
+  trade_count: 100,
+  is_closed: false,
+  event_time: 1_672_515_782_136,
+  recv_time: 1_672_515_782_140,
+  ...over,
 });
 
 const ticker = (over: Partial<StandardTicker> = {}): StandardTicker => ({
-  exchange: 'okx', symbol: 'ETHUSDT', last_price: '2000.5', last_quantity: '0.1', best_bid_price: '2000.4', best_bid_quantity: '1',
-  best_ask_price: '2000.6', best_ask_quantity: '2', open_24h: '1990', high_24h: '2010', low_24h: '1980', volume_24h: '100',
-  quote_volume_24h: '200000', trade_count_24h: null, event_time: 1_000, recv_time: 1_005, ...over,
+  exchange: 'okx',
+  symbol: 'ETHUSDT',
+  last_price: '2000.5',
+  last_quantity: '0.1',
+  best_bid_price: '2000.4',
+  best_bid_quantity: '1',
+  best_ask_price: '2000.6',
+  best_ask_quantity: '2',
+  open_24h: '1990',
+  high_24h: '2010',
+  low_24h: '1980',
+  volume_24h: '100',
+  quote_volume_24h: '200000',
+  trade_count_24h: null,
+  event_time: 1_000,
+  recv_time: 1_005,
+  ...over,
 });
 
 test('rank orders by open_time, then event_time, then closed over open', () => {
@@ -27,7 +58,11 @@ test('rank orders by open_time, then event_time, then closed over open', () => {
   assert.equal(isNewer({ ...base, openTime: 1, eventTime: 9, closed: 1 }, { ...base, openTime: 2, eventTime: 1, closed: 0 }), false);
   assert.equal(isNewer({ ...base, openTime: 1, eventTime: 5, closed: 0 }, { ...base, openTime: 1, eventTime: 4, closed: 1 }), true);
   assert.equal(isNewer({ ...base, openTime: 1, eventTime: 5, closed: 1 }, { ...base, openTime: 1, eventTime: 5, closed: 0 }), true);
-  assert.equal(isNewer({ ...base, openTime: 1, eventTime: 5, closed: 0 }, { ...base, openTime: 1, eventTime: 5, closed: 0 }), false, 'a replay is not newer');
+  assert.equal(
+    isNewer({ ...base, openTime: 1, eventTime: 5, closed: 0 }, { ...base, openTime: 1, eventTime: 5, closed: 0 }),
+    false,
+    'a replay is not newer',
+  );
 });
 
 test('a batch coalesces to the newest latest and the newest closed bar per key, whatever the arrival order', () => {
@@ -45,9 +80,22 @@ test('a batch coalesces to the newest latest and the newest closed bar per key, 
 
 test('ticker and depth keys are per exchange and symbol, newest event_time wins, and the stored text is untouched', () => {
   const newer = JSON.stringify(ticker({ event_time: 2_000, last_price: '9.2E-7' }));
-  const plan = planWrites([record('ticker-data', newer), record('ticker-data', ticker({ event_time: 1_500 })), record('depth-data', {
-    exchange: 'huobi', symbol: 'BTCUSDT', bids: [['10050.00', '1']], asks: [['10051.00', '2']], update_id: '123', event_time: 7, recv_time: 8,
-  })], '');
+  const plan = planWrites(
+    [
+      record('ticker-data', newer),
+      record('ticker-data', ticker({ event_time: 1_500 })),
+      record('depth-data', {
+        exchange: 'huobi',
+        symbol: 'BTCUSDT',
+        bids: [['10050.00', '1']],
+        asks: [['10051.00', '2']],
+        update_id: '123',
+        event_time: 7,
+        recv_time: 8,
+      }),
+    ],
+    '',
+  );
   const byKey = new Map(plan.writes.map((w) => [w.key, w]));
   assert.equal(byKey.get('ticker:okx:ETHUSDT')!.latest.json, newer);
   assert.equal(byKey.get('ticker:okx:ETHUSDT')!.closed, undefined);
@@ -55,13 +103,19 @@ test('ticker and depth keys are per exchange and symbol, newest event_time wins,
 });
 
 test('unparseable, invalid and unmapped records are rejected with a reason and do not block the rest', () => {
-  const plan = planWrites([
-    record('kline-data', '{not json'),
-    record('kline-data', { ...kline(), volume: 1000 }),
-    record('trade-data', kline()),
-    record('kline-data', kline()),
-  ], '');
-  assert.deepEqual(plan.rejects.map((r) => r.reason), ['unparseable', 'schema', 'unknown_topic']);
+  const plan = planWrites(
+    [
+      record('kline-data', '{not json'),
+      record('kline-data', { ...kline(), volume: 1000 }),
+      record('trade-data', kline()),
+      record('kline-data', kline()),
+    ],
+    '',
+  );
+  assert.deepEqual(
+    plan.rejects.map((r) => r.reason),
+    ['unparseable', 'schema', 'unknown_topic'],
+  );
   assert.match(plan.rejects[1]!.detail, /volume/);
   assert.equal(plan.writes.length, 1);
 });

@@ -68,7 +68,11 @@ export function isNewer(a: Candidate, b: Candidate): boolean {
  * sees one script call per key however many updates a stream sent within the batch. The
  * JSON stored is the record text exactly as consumed (decimal strings untouched).
  */
-export function planWrites(records: readonly SinkRecord[], keyPrefix: string, topicKinds: ReadonlyMap<string, RecordKind> = TOPIC_KINDS): WritePlan {
+export function planWrites(
+  records: readonly SinkRecord[],
+  keyPrefix: string,
+  topicKinds: ReadonlyMap<string, RecordKind> = TOPIC_KINDS,
+): WritePlan {
   const byKey = new Map<string, KeyWrite>();
   const rejects: SinkReject[] = [];
   let accepted = 0;
@@ -84,14 +88,27 @@ export function planWrites(records: readonly SinkRecord[], keyPrefix: string, to
       continue;
     }
     const v = parsed.value as Parsed;
-    const key = kind === 'kline' ? `${keyPrefix}kline:${v.exchange}:${v.symbol}:${v.interval}` : `${keyPrefix}${kind}:${v.exchange}:${v.symbol}`;
+    const key =
+      kind === 'kline' ? `${keyPrefix}kline:${v.exchange}:${v.symbol}:${v.interval}` : `${keyPrefix}${kind}:${v.exchange}:${v.symbol}`;
     const candidate: Candidate = {
-      json: record.value, openTime: v.open_time ?? 0, eventTime: v.event_time, closed: v.is_closed ? 1 : 0, order: record.order, recvTime: v.recv_time,
+      json: record.value,
+      openTime: v.open_time ?? 0,
+      eventTime: v.event_time,
+      closed: v.is_closed ? 1 : 0,
+      order: record.order,
+      recvTime: v.recv_time,
     };
     accepted += 1;
     const write = byKey.get(key);
     if (!write) {
-      byKey.set(key, { key, kind, exchange: v.exchange, latest: candidate, ...(candidate.closed ? { closed: candidate } : {}), records: [record] });
+      byKey.set(key, {
+        key,
+        kind,
+        exchange: v.exchange,
+        latest: candidate,
+        ...(candidate.closed ? { closed: candidate } : {}),
+        records: [record],
+      });
       continue;
     }
     write.records.push(record);

@@ -40,13 +40,21 @@ const output: string[] = [];
 /** A private broker with the real topics, and a private redis-server; each stopped at the end. */
 async function startPrivateStores(): Promise<{ broker: string; redisPort: number }> {
   const [kafka, redis] = await Promise.all([startPrivateKafka(dir), startPrivateRedis(dir)]);
-  cleanup.push(() => kafka.stop(), () => redis.stop());
+  cleanup.push(
+    () => kafka.stop(),
+    () => redis.stop(),
+  );
   const admin = new Kafka({ clientId: 'redis-outage-test', brokers: [kafka.address], logLevel: logLevel.NOTHING }).admin();
-  await waitFor('the private Kafka broker and its topics', 120_000, async () => {
-    await admin.connect();
-    await ensureTopics(admin, 2);
-    return true;
-  }, 1_000);
+  await waitFor(
+    'the private Kafka broker and its topics',
+    120_000,
+    async () => {
+      await admin.connect();
+      await ensureTopics(admin, 2);
+      return true;
+    },
+    1_000,
+  );
   await admin.disconnect();
   return { broker: kafka.address, redisPort: Number(redis.address.split(':')[1]) };
 }
@@ -54,21 +62,57 @@ async function startPrivateStores(): Promise<{ broker: string; redisPort: number
 const MINUTE = 60_000;
 const T0 = Math.floor(Date.now() / MINUTE) * MINUTE;
 const kline = (symbol: string, i: number): StandardKline => ({
-  exchange: 'binance', symbol, interval: '1m', open_time: T0 + i * MINUTE, close_time: T0 + i * MINUTE + MINUTE - 1,
-  open: '10050.00', high: '10058.00', low: '10049.5', close: '10051.25', volume: '9.2', quote_volume: '92000',
-  trade_count: 10 + i, is_closed: true, event_time: T0 + i * MINUTE + MINUTE, recv_time: T0 + i * MINUTE + MINUTE + 5,
+  exchange: 'binance',
+  symbol,
+  interval: '1m',
+  open_time: T0 + i * MINUTE,
+  close_time: T0 + i * MINUTE + MINUTE - 1,
+  open: '10050.00',
+  high: '10058.00',
+  low: '10049.5',
+  close: '10051.25',
+  volume: '9.2',
+  quote_volume: '92000',
+  trade_count: 10 + i,
+  is_closed: true,
+  event_time: T0 + i * MINUTE + MINUTE,
+  recv_time: T0 + i * MINUTE + MINUTE + 5,
 });
 const ticker = (symbol: string, t: number): StandardTicker => ({
-  exchange: 'okx', symbol, last_price: '2000.5', last_quantity: '0.1', best_bid_price: '2000.4', best_bid_quantity: '1',
-  best_ask_price: '2000.6', best_ask_quantity: '2', open_24h: '1990', high_24h: '2010', low_24h: '1980', volume_24h: '100',
-  quote_volume_24h: '200000', trade_count_24h: null, event_time: t, recv_time: t + 3,
+  exchange: 'okx',
+  symbol,
+  last_price: '2000.5',
+  last_quantity: '0.1',
+  best_bid_price: '2000.4',
+  best_bid_quantity: '1',
+  best_ask_price: '2000.6',
+  best_ask_quantity: '2',
+  open_24h: '1990',
+  high_24h: '2010',
+  low_24h: '1980',
+  volume_24h: '100',
+  quote_volume_24h: '200000',
+  trade_count_24h: null,
+  event_time: t,
+  recv_time: t + 3,
 });
 const depth = (symbol: string, t: number): StandardDepth => ({
-  exchange: 'huobi', symbol, bids: [['10050.00', '1.5']], asks: [['10051.00', '2']], update_id: String(t), event_time: t, recv_time: t + 2,
+  exchange: 'huobi',
+  symbol,
+  bids: [['10050.00', '1.5']],
+  asks: [['10051.00', '2']],
+  update_id: String(t),
+  event_time: t,
+  recv_time: t + 2,
 });
 
 /** One record per Redis key, so that every produced record must be found as the latest value of its key. */
-interface Sent { topic: string; key: string; redisKey: string; value: string }
+interface Sent {
+  topic: string;
+  key: string;
+  redisKey: string;
+  value: string;
+}
 let sequence = 0;
 function round(): Sent[] {
   const n = sequence++;
@@ -77,16 +121,34 @@ function round(): Sent[] {
   const tickers = [0, 1].map((i) => ticker(sym('T', i), T0 + n));
   const books = [0, 1].map((i) => depth(sym('D', i), T0 + n));
   return [
-    ...klines.map((k) => ({ topic: TOPICS.klines, key: `binance:${k.symbol}:1m`, redisKey: `${PREFIX}kline:binance:${k.symbol}:1m`, value: JSON.stringify(k) })),
-    ...tickers.map((t) => ({ topic: TOPICS.tickers, key: `okx:${t.symbol}`, redisKey: `${PREFIX}ticker:okx:${t.symbol}`, value: JSON.stringify(t) })),
-    ...books.map((d) => ({ topic: TOPICS.depth, key: `huobi:${d.symbol}`, redisKey: `${PREFIX}depth:huobi:${d.symbol}`, value: JSON.stringify(d) })),
+    ...klines.map((k) => ({
+      topic: TOPICS.klines,
+      key: `binance:${k.symbol}:1m`,
+      redisKey: `${PREFIX}kline:binance:${k.symbol}:1m`,
+      value: JSON.stringify(k),
+    })),
+    ...tickers.map((t) => ({
+      topic: TOPICS.tickers,
+      key: `okx:${t.symbol}`,
+      redisKey: `${PREFIX}ticker:okx:${t.symbol}`,
+      value: JSON.stringify(t),
+    })),
+    ...books.map((d) => ({
+      topic: TOPICS.depth,
+      key: `huobi:${d.symbol}`,
+      redisKey: `${PREFIX}depth:huobi:${d.symbol}`,
+      value: JSON.stringify(d),
+    })),
   ];
 }
 
 async function send(producer: Producer, records: Sent[]): Promise<void> {
   const byTopic = new Map<string, Sent[]>();
   for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-  await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value })) })) });
+  await producer.sendBatch({
+    acks: -1,
+    topicMessages: [...byTopic].map(([topic, rs]) => ({ topic, messages: rs.map((r) => ({ key: r.key, value: r.value })) })),
+  });
 }
 
 /** The records whose key does not hold exactly that record yet. */
@@ -118,7 +180,9 @@ before(async () => {
   const metricsPort = await freePort();
   metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const configPath = join(dir, 'config.toml');
-  writeFileSync(configPath, `[kafka]
+  writeFileSync(
+    configPath,
+    `[kafka]
 brokers = ["${broker}"]
 partitions = 2
 
@@ -131,7 +195,8 @@ host = "127.0.0.1"
 
 [metrics.ports]
 redis_writer = ${metricsPort}
-`);
+`,
+  );
   app = spawn(process.execPath, ['--max-semi-space-size=64', BUNDLE, '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [app.stdout!, app.stderr!]) createInterface({ input: stream }).on('line', (line) => void output.push(line));
   cleanup.push(() => stopChild(app, 15_000));
@@ -142,57 +207,74 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const httpStatus = (path: string) => fetch(metricsUrl + path, { signal: AbortSignal.timeout(3_000) }).then((r) => r.status, () => 0);
+const httpStatus = (path: string) =>
+  fetch(metricsUrl + path, { signal: AbortSignal.timeout(3_000) }).then(
+    (r) => r.status,
+    () => 0,
+  );
 const tail = () => output.slice(-30).join('\n');
 
-test(`a ${OUTAGE_MS / 1000} s Redis outage: /livez stays 200 and the process runs on, /readyz is 503 until Redis is back, and no record is lost`, { timeout: OUTAGE_MS + 240_000 }, async () => {
-  await waitFor('/readyz 200 after start-up', 60_000, async () => ((await httpStatus('/readyz')) === 200 ? true : undefined));
-  const warmUp = round();
-  await send(producer, warmUp);
-  await waitFor('the warm-up records in Redis', 30_000, async () => ((await missing(direct, warmUp)).length === 0 ? true : undefined));
+test(
+  `a ${OUTAGE_MS / 1000} s Redis outage: /livez stays 200 and the process runs on, /readyz is 503 until Redis is back, and no record is lost`,
+  { timeout: OUTAGE_MS + 240_000 },
+  async () => {
+    await waitFor('/readyz 200 after start-up', 60_000, async () => ((await httpStatus('/readyz')) === 200 ? true : undefined));
+    const warmUp = round();
+    await send(producer, warmUp);
+    await waitFor('the warm-up records in Redis', 30_000, async () => ((await missing(direct, warmUp)).length === 0 ? true : undefined));
 
-  // ---- the outage ----
-  const cutAt = Date.now();
-  await proxy.cut();
-  const produced: Sent[] = [];
-  const samples: Array<{ at: number; livez: number; readyz: number }> = [];
-  let nextRound = cutAt;
-  while (Date.now() - cutAt < OUTAGE_MS) {
-    if (Date.now() >= nextRound && Date.now() - cutAt < OUTAGE_MS - 2_000) {
-      const records = round();
-      await send(producer, records);
-      produced.push(...records);
-      nextRound += ROUND_MS;
+    // ---- the outage ----
+    const cutAt = Date.now();
+    await proxy.cut();
+    const produced: Sent[] = [];
+    const samples: Array<{ at: number; livez: number; readyz: number }> = [];
+    let nextRound = cutAt;
+    while (Date.now() - cutAt < OUTAGE_MS) {
+      if (Date.now() >= nextRound && Date.now() - cutAt < OUTAGE_MS - 2_000) {
+        const records = round();
+        await send(producer, records);
+        produced.push(...records);
+        nextRound += ROUND_MS;
+      }
+      const [livez, readyz] = await Promise.all([httpStatus('/livez'), httpStatus('/readyz')]);
+      samples.push({ at: Date.now() - cutAt, livez, readyz });
+      assert.ok(running(), `redis-writer exited during the outage, ${samples.at(-1)!.at} ms in:\n${tail()}`);
+      await new Promise((r) => setTimeout(r, 1_000));
     }
-    const [livez, readyz] = await Promise.all([httpStatus('/livez'), httpStatus('/readyz')]);
-    samples.push({ at: Date.now() - cutAt, livez, readyz });
-    assert.ok(running(), `redis-writer exited during the outage, ${samples.at(-1)!.at} ms in:\n${tail()}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-  const outageMs = Date.now() - cutAt;
-  const notLive = samples.filter((s) => s.livez !== 200);
-  assert.deepEqual(notLive, [], `/livez must stay 200 through the outage:\n${tail()}`);
-  const readyWhileDown = samples.filter((s) => s.at > NOTICE_MS && s.readyz !== 503);
-  assert.deepEqual(readyWhileDown, [], '/readyz must be 503 from the first seconds of the outage to its end');
-  assert.equal((await missing(direct, produced)).length, produced.length, 'nothing reached Redis through the cut proxy');
+    const outageMs = Date.now() - cutAt;
+    const notLive = samples.filter((s) => s.livez !== 200);
+    assert.deepEqual(notLive, [], `/livez must stay 200 through the outage:\n${tail()}`);
+    const readyWhileDown = samples.filter((s) => s.at > NOTICE_MS && s.readyz !== 503);
+    assert.deepEqual(readyWhileDown, [], '/readyz must be 503 from the first seconds of the outage to its end');
+    assert.equal((await missing(direct, produced)).length, produced.length, 'nothing reached Redis through the cut proxy');
 
-  // ---- Redis is back ----
-  await proxy.open();
-  const openedAt = Date.now();
-  await waitFor('/readyz 200 after the outage', 60_000, async () => ((await httpStatus('/readyz')) === 200 ? true : undefined));
-  const readyAfterMs = Date.now() - openedAt;
-  await waitFor('every record produced during the outage in Redis', 60_000, async () => ((await missing(direct, produced)).length === 0 ? true : undefined));
-  const storedAfterMs = Date.now() - openedAt;
-  const admin = kafka.admin();
-  await admin.connect();
-  const topics = [TOPICS.klines, TOPICS.tickers, TOPICS.depth];
-  const committed = async () => (await admin.fetchOffsets({ groupId: 'redis-writer', topics })).flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  await waitFor('the offsets of every record committed', 30_000, async () => ((await committed()) === warmUp.length + produced.length ? true : undefined)).finally(() => admin.disconnect());
-  assert.equal(await httpStatus('/livez'), 200);
-  assert.ok(running(), 'never exited');
+    // ---- Redis is back ----
+    await proxy.open();
+    const openedAt = Date.now();
+    await waitFor('/readyz 200 after the outage', 60_000, async () => ((await httpStatus('/readyz')) === 200 ? true : undefined));
+    const readyAfterMs = Date.now() - openedAt;
+    await waitFor('every record produced during the outage in Redis', 60_000, async () =>
+      (await missing(direct, produced)).length === 0 ? true : undefined,
+    );
+    const storedAfterMs = Date.now() - openedAt;
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = [TOPICS.klines, TOPICS.tickers, TOPICS.depth];
+    const committed = async () =>
+      (await admin.fetchOffsets({ groupId: 'redis-writer', topics }))
+        .flatMap((t) => t.partitions)
+        .reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+    await waitFor('the offsets of every record committed', 30_000, async () =>
+      (await committed()) === warmUp.length + produced.length ? true : undefined,
+    ).finally(() => admin.disconnect());
+    assert.equal(await httpStatus('/livez'), 200);
+    assert.ok(running(), 'never exited');
 
-  const first503 = samples.find((s) => s.readyz === 503)?.at;
-  console.log(`# outage ${(outageMs / 1000).toFixed(0)} s: ${samples.length} probe pairs, /livez 200 in all, /readyz 503 from ${first503} ms after the cut; ` +
-    `${produced.length} records produced during the outage (${sequence - 1} rounds), ${produced.length} in Redis ${storedAfterMs} ms after it ended; ` +
-    `ready again after ${readyAfterMs} ms; offsets committed for all ${warmUp.length + produced.length}; process pid ${app.pid} never exited`);
-});
+    const first503 = samples.find((s) => s.readyz === 503)?.at;
+    console.log(
+      `# outage ${(outageMs / 1000).toFixed(0)} s: ${samples.length} probe pairs, /livez 200 in all, /readyz 503 from ${first503} ms after the cut; ` +
+        `${produced.length} records produced during the outage (${sequence - 1} rounds), ${produced.length} in Redis ${storedAfterMs} ms after it ended; ` +
+        `ready again after ${readyAfterMs} ms; offsets committed for all ${warmUp.length + produced.length}; process pid ${app.pid} never exited`,
+    );
+  },
+);

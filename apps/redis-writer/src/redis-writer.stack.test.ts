@@ -28,17 +28,49 @@ const cleanup: Array<() => Promise<unknown> | unknown> = [];
 const MINUTE = 60_000;
 const T0 = 1_700_000_040_000;
 const bar = (i: number, over: Partial<StandardKline> = {}): StandardKline => ({
-  exchange: 'binance', symbol: 'BTCUSDT', interval: '1m', open_time: T0 + i * MINUTE, close_time: T0 + i * MINUTE + MINUTE - 1,
-  open: '10050.00', high: '10058.00', low: '10049.5', close: '10051.25', volume: '9.2E-7', quote_volume: '0.0092',
-  trade_count: 10 + i, is_closed: false, event_time: T0 + i * MINUTE + 1_000, recv_time: T0 + i * MINUTE + 1_005, ...over,
+  exchange: 'binance',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  open_time: T0 + i * MINUTE,
+  close_time: T0 + i * MINUTE + MINUTE - 1,
+  open: '10050.00',
+  high: '10058.00',
+  low: '10049.5',
+  close: '10051.25',
+  volume: '9.2E-7',
+  quote_volume: '0.0092',
+  trade_count: 10 + i,
+  is_closed: false,
+  event_time: T0 + i * MINUTE + 1_000,
+  recv_time: T0 + i * MINUTE + 1_005,
+  ...over,
 });
 const ticker = (eventTime: number, lastPrice: string): StandardTicker => ({
-  exchange: 'okx', symbol: 'ETHUSDT', last_price: lastPrice, last_quantity: '0.1', best_bid_price: '2000.4', best_bid_quantity: '1',
-  best_ask_price: '2000.6', best_ask_quantity: '2', open_24h: '1990', high_24h: '2010', low_24h: '1980', volume_24h: '100',
-  quote_volume_24h: '200000', trade_count_24h: null, event_time: eventTime, recv_time: eventTime + 3,
+  exchange: 'okx',
+  symbol: 'ETHUSDT',
+  last_price: lastPrice,
+  last_quantity: '0.1',
+  best_bid_price: '2000.4',
+  best_bid_quantity: '1',
+  best_ask_price: '2000.6',
+  best_ask_quantity: '2',
+  open_24h: '1990',
+  high_24h: '2010',
+  low_24h: '1980',
+  volume_24h: '100',
+  quote_volume_24h: '200000',
+  trade_count_24h: null,
+  event_time: eventTime,
+  recv_time: eventTime + 3,
 });
 const depth = (eventTime: number, bestBid: string): StandardDepth => ({
-  exchange: 'huobi', symbol: 'BTCUSDT', bids: [[bestBid, '1.5']], asks: [['10051.00', '2']], update_id: String(eventTime), event_time: eventTime, recv_time: eventTime + 2,
+  exchange: 'huobi',
+  symbol: 'BTCUSDT',
+  bids: [[bestBid, '1.5']],
+  asks: [['10051.00', '2']],
+  update_id: String(eventTime),
+  event_time: eventTime,
+  recv_time: eventTime + 2,
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -62,16 +94,25 @@ async function committedSum(groupId: string, topics: string[]): Promise<number> 
 }
 
 async function writerViaProxy(topicKinds?: ReadonlyMap<string, RecordKind>) {
-  const redis = withApplyScript(new Redis(`redis://${proxy.url}/0`, {
-    enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000, retryStrategy: () => 50, lazyConnect: true,
-  }));
+  const redis = withApplyScript(
+    new Redis(`redis://${proxy.url}/0`, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 2_000,
+      retryStrategy: () => 50,
+      lazyConnect: true,
+    }),
+  );
   redis.on('error', () => undefined);
   await redis.connect();
   cleanup.push(() => redis.disconnect());
   const registry = new Registry();
   const rejects: string[] = [];
   const write = createRedisWriter({
-    redis, registry, keyPrefix: PREFIX, ...(topicKinds ? { topicKinds } : {}),
+    redis,
+    registry,
+    keyPrefix: PREFIX,
+    ...(topicKinds ? { topicKinds } : {}),
     publishRejects: async (r) => void rejects.push(...r.map((x) => x.reason)),
   });
   return { redis, registry, write, rejects };
@@ -121,33 +162,68 @@ test('latest and closed are set if newer, atomically in Redis, and only applied 
 
   const bar2Closed = bar(2, { is_closed: true, event_time: bar2Open.event_time });
   await write(asRecords('kline-data', [bar2Closed]));
-  assert.deepEqual(await hash(key), { latest: bar2Closed, closed: bar2Closed }, 'the close of a bar beats its open update at the same event time');
+  assert.deepEqual(
+    await hash(key),
+    { latest: bar2Closed, closed: bar2Closed },
+    'the close of a bar beats its open update at the same event time',
+  );
   await until('one push for both fields', () => (pushed().length === 3 ? true : undefined));
 });
 
 test('Kafka end to end: klines, tickers and depth land in their hashes, out-of-order input never regresses, and offsets commit', async () => {
   const topics = { kline: `test-rw-kline-${RUN}`, ticker: `test-rw-ticker-${RUN}`, depth: `test-rw-depth-${RUN}` };
   await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
-  const { write } = await writerViaProxy(new Map<string, RecordKind>([[topics.kline, 'kline'], [topics.ticker, 'ticker'], [topics.depth, 'depth']]));
+  const { write } = await writerViaProxy(
+    new Map<string, RecordKind>([
+      [topics.kline, 'kline'],
+      [topics.ticker, 'ticker'],
+      [topics.depth, 'depth'],
+    ]),
+  );
   const group = `g-rw-${RUN}`;
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry: new Registry(), health: new HealthRegistry(), logger: createLogger('redis-writer-test', 'error'),
-    sink: 'redis', groupId: group, topics: Object.values(topics), maxBatch: 500, maxDelayMs: 0,
-    onFatal: (reason) => assert.fail(reason), write,
+    kafka,
+    brokers: [BROKER],
+    registry: new Registry(),
+    health: new HealthRegistry(),
+    logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis',
+    groupId: group,
+    topics: Object.values(topics),
+    maxBatch: 500,
+    maxDelayMs: 0,
+    onFatal: (reason) => assert.fail(reason),
+    write,
   });
   cleanup.push(() => sink.stop());
   await sink.start();
 
   const eth = { exchange: 'okx', symbol: 'ETHUSDT', interval: '5m' } as const;
-  const k = (i: number, over: Partial<StandardKline> = {}) => bar(i, { ...eth, open_time: T0 + i * 5 * MINUTE, close_time: T0 + (i + 1) * 5 * MINUTE - 1, trade_count: null, event_time: T0 + i * 5 * MINUTE + 1_000, ...over });
+  const k = (i: number, over: Partial<StandardKline> = {}) =>
+    bar(i, {
+      ...eth,
+      open_time: T0 + i * 5 * MINUTE,
+      close_time: T0 + (i + 1) * 5 * MINUTE - 1,
+      trade_count: null,
+      event_time: T0 + i * 5 * MINUTE + 1_000,
+      ...over,
+    });
   const newest = k(3);
   const lastClosed = k(2, { is_closed: true, event_time: T0 + 3 * 5 * MINUTE });
   // Separate sends so each lands in its own fetch and the Lua comparison, not the coalescing, decides.
   for (const value of [newest, lastClosed, k(2), k(1, { is_closed: true })]) {
     await producer.send({ topic: topics.kline, acks: -1, messages: [{ key: 'okx:ETHUSDT:5m', value: JSON.stringify(value) }] });
   }
-  await producer.send({ topic: topics.ticker, acks: -1, messages: [ticker(2_000, '2001.50'), ticker(1_000, '1999.00')].map((t) => ({ key: 'okx:ETHUSDT', value: JSON.stringify(t) })) });
-  await producer.send({ topic: topics.depth, acks: -1, messages: [{ key: 'huobi:BTCUSDT', value: JSON.stringify(depth(5_000, '10050.00')) }] });
+  await producer.send({
+    topic: topics.ticker,
+    acks: -1,
+    messages: [ticker(2_000, '2001.50'), ticker(1_000, '1999.00')].map((t) => ({ key: 'okx:ETHUSDT', value: JSON.stringify(t) })),
+  });
+  await producer.send({
+    topic: topics.depth,
+    acks: -1,
+    messages: [{ key: 'huobi:BTCUSDT', value: JSON.stringify(depth(5_000, '10050.00')) }],
+  });
 
   await until('all 7 records committed', async () => ((await committedSum(group, Object.values(topics))) === 7 ? true : undefined));
   assert.deepEqual(await hash('kline:okx:ETHUSDT:5m'), { latest: newest, closed: lastClosed });
@@ -164,9 +240,19 @@ test('while Redis is unreachable nothing is committed and the sink is down (not 
   const group = `g-rw-outage-${RUN}`;
   const health = new HealthRegistry();
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry: new Registry(), health, logger: createLogger('redis-writer-test', 'error'),
-    sink: 'redis', groupId: group, topics: [topic], maxBatch: 500, maxDelayMs: 0, retry: { initialMs: 50, maxMs: 300 },
-    onFatal: (reason) => assert.fail(reason), write,
+    kafka,
+    brokers: [BROKER],
+    registry: new Registry(),
+    health,
+    logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis',
+    groupId: group,
+    topics: [topic],
+    maxBatch: 500,
+    maxDelayMs: 0,
+    retry: { initialMs: 50, maxMs: 300 },
+    onFatal: (reason) => assert.fail(reason),
+    write,
   });
   cleanup.push(() => sink.stop());
   await sink.start();
@@ -192,11 +278,20 @@ test('Redis reconnecting ends the pause at once, however far off the next backof
   const { redis, write } = await writerViaProxy(new Map([[topic, 'kline']]));
   const health = new HealthRegistry();
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry: new Registry(), health, logger: createLogger('redis-writer-test', 'error'),
-    sink: 'redis', groupId: `g-rw-back-${RUN}`, topics: [topic], maxBatch: 500, maxDelayMs: 0,
+    kafka,
+    brokers: [BROKER],
+    registry: new Registry(),
+    health,
+    logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis',
+    groupId: `g-rw-back-${RUN}`,
+    topics: [topic],
+    maxBatch: 500,
+    maxDelayMs: 0,
     // Retries a minute apart: only the reconnect event can make the write prompt.
     retry: { initialMs: 60_000, maxMs: 60_000 },
-    onFatal: (reason) => assert.fail(reason), write,
+    onFatal: (reason) => assert.fail(reason),
+    write,
   });
   redis.on('ready', () => sink.storeReachable()); // as apps/redis-writer/src/main.ts wires it
   cleanup.push(() => sink.stop());
@@ -213,7 +308,7 @@ test('Redis reconnecting ends the pause at once, however far off the next backof
   assert.deepEqual(await hash('kline:binance:ADAUSDT:1m'), { latest: bars[1], closed: bars[1] });
 });
 
-test('a key Redis refuses (WRONGTYPE) dead-letters its records with Redis\'s error; the other keys commit, with no pause', async () => {
+test("a key Redis refuses (WRONGTYPE) dead-letters its records with Redis's error; the other keys commit, with no pause", async () => {
   const topic = `test-rw-refused-${RUN}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
   // Something else left a plain string under the key the hash belongs at: every script call on it fails.
@@ -221,24 +316,49 @@ test('a key Redis refuses (WRONGTYPE) dead-letters its records with Redis\'s err
   const tail = await tailDeadLetters(kafka);
   const publisher = new DeadLetterPublisher(kafka, 'redis-writer');
   await publisher.connect();
-  cleanup.push(() => publisher.disconnect(), () => tail.stop());
-  const redis = withApplyScript(new Redis(`redis://${proxy.url}/0`, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }));
+  cleanup.push(
+    () => publisher.disconnect(),
+    () => tail.stop(),
+  );
+  const redis = withApplyScript(
+    new Redis(`redis://${proxy.url}/0`, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true }),
+  );
   await redis.connect();
   cleanup.push(() => redis.disconnect());
   const registry = new Registry();
   const health = new HealthRegistry();
-  const write = createRedisWriter({ redis, registry, keyPrefix: PREFIX, topicKinds: new Map([[topic, 'kline']]), publishRejects: (rejects) => publisher.publish(rejects) });
+  const write = createRedisWriter({
+    redis,
+    registry,
+    keyPrefix: PREFIX,
+    topicKinds: new Map([[topic, 'kline']]),
+    publishRejects: (rejects) => publisher.publish(rejects),
+  });
   const group = `g-rw-refused-${RUN}`;
   const sink = new BatchingSinkConsumer({
-    kafka, brokers: [BROKER], registry, health, logger: createLogger('redis-writer-test', 'error'),
-    sink: 'redis', groupId: group, topics: [topic], maxBatch: 500, maxDelayMs: 0, retry: { initialMs: 50, maxMs: 300 },
-    onFatal: (reason) => assert.fail(reason), write,
+    kafka,
+    brokers: [BROKER],
+    registry,
+    health,
+    logger: createLogger('redis-writer-test', 'error'),
+    sink: 'redis',
+    groupId: group,
+    topics: [topic],
+    maxBatch: 500,
+    maxDelayMs: 0,
+    retry: { initialMs: 50, maxMs: 300 },
+    onFatal: (reason) => assert.fail(reason),
+    write,
   });
   cleanup.push(() => sink.stop());
   const wrong = [0, 1].map((i) => bar(i, { symbol: 'WRONGUSDT', is_closed: i === 0 }));
   const good = [0, 1].map((i) => bar(i, { symbol: 'GOODUSDT', is_closed: i === 0 }));
   // One send, so one batch holds both keys.
-  await producer.send({ topic, acks: -1, messages: [...wrong, ...good].map((b) => ({ key: `binance:${b.symbol}:1m`, value: JSON.stringify(b) })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: [...wrong, ...good].map((b) => ({ key: `binance:${b.symbol}:1m`, value: JSON.stringify(b) })),
+  });
   await sink.start();
 
   await until('all 4 records committed', async () => ((await committedSum(group, [topic])) === 4 ? true : undefined));
@@ -247,9 +367,15 @@ test('a key Redis refuses (WRONGTYPE) dead-letters its records with Redis\'s err
     const ours = tail.letters.filter((l) => l.source_topic === topic);
     return ours.length >= 2 ? ours : undefined;
   });
-  assert.deepEqual(letters.map((l) => [l.reason, l.service, l.exchange]), [['redis_rejected', 'redis-writer', 'binance'], ['redis_rejected', 'redis-writer', 'binance']]);
+  assert.deepEqual(
+    letters.map((l) => [l.reason, l.service, l.exchange]),
+    [
+      ['redis_rejected', 'redis-writer', 'binance'],
+      ['redis_rejected', 'redis-writer', 'binance'],
+    ],
+  );
   assert.deepEqual(letters.map((l) => l.raw).sort(), wrong.map((b) => JSON.stringify(b)).sort());
-  assert.match(letters[0]!.detail, /WRONGTYPE/, 'Redis\'s own error text');
+  assert.match(letters[0]!.detail, /WRONGTYPE/, "Redis's own error text");
   assert.equal(await direct.get(`${PREFIX}kline:binance:WRONGUSDT:1m`), 'not a hash', 'the refused key is left alone');
   assert.equal(health.get('sink:redis')?.status, 'up', 'never paused as an outage');
   const errors = (await registry.getSingleMetric('klineflow_sink_errors_total')!.get()).values.reduce((n, v) => n + v.value, 0);

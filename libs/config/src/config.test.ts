@@ -34,15 +34,31 @@ test('KLINEFLOW__SECTION__KEY overrides the file: numbers, booleans, TOML arrays
 
 test('symbols may be canonical or native and resolve per exchange', () => {
   const config = parseConfig('[websocket.okx]\nsymbols = ["BTCUSDT", "eth-usdt"]\n[websocket.huobi]\nsymbols = ["BTC-USDT", "solusdt"]\n');
-  assert.deepEqual(resolveExchange(config, 'okx')!.symbols.map((s) => [s.canonical, s.native]), [['BTCUSDT', 'BTC-USDT'], ['ETHUSDT', 'ETH-USDT']]);
-  assert.deepEqual(resolveExchange(config, 'huobi')!.symbols.map((s) => [s.canonical, s.native]), [['BTCUSDT', 'btcusdt'], ['SOLUSDT', 'solusdt']]);
+  assert.deepEqual(
+    resolveExchange(config, 'okx')!.symbols.map((s) => [s.canonical, s.native]),
+    [
+      ['BTCUSDT', 'BTC-USDT'],
+      ['ETHUSDT', 'ETH-USDT'],
+    ],
+  );
+  assert.deepEqual(
+    resolveExchange(config, 'huobi')!.symbols.map((s) => [s.canonical, s.native]),
+    [
+      ['BTCUSDT', 'btcusdt'],
+      ['SOLUSDT', 'solusdt'],
+    ],
+  );
 });
 
 test('an invalid config fails with a message naming each bad key and the fix', () => {
   const attempt = (text: string, env = {}) => assert.throws(() => parseConfig(text, env, 'klineflow.toml'), ConfigError);
   attempt('[websocket.binance]\nsymbols = []\n');
   try {
-    parseConfig('[websocket.binance]\nsymbols = ["BTCUSDT"]\nintervals = ["2m"]\nbogus = 1\n[kafka]\nbrokers = "localhost"\n', {}, 'klineflow.toml');
+    parseConfig(
+      '[websocket.binance]\nsymbols = ["BTCUSDT"]\nintervals = ["2m"]\nbogus = 1\n[kafka]\nbrokers = "localhost"\n',
+      {},
+      'klineflow.toml',
+    );
     assert.fail('accepted an invalid config');
   } catch (error) {
     const message = (error as Error).message;
@@ -51,10 +67,19 @@ test('an invalid config fails with a message naming each bad key and the fix', (
     assert.match(message, /websocket\.binance\.intervals\.0: must be one of "1m", "5m", "15m", "1h", "4h", "1d"/);
     assert.match(message, /kafka\.brokers: must be array/);
   }
-  assert.throws(() => parseConfig(minimal, { KLINEFLOW__STORAGE__CLICKHOUSE__BATCH_SIZE: 'lots' }), /storage\.clickhouse\.batch_size: must be integer/);
+  assert.throws(
+    () => parseConfig(minimal, { KLINEFLOW__STORAGE__CLICKHOUSE__BATCH_SIZE: 'lots' }),
+    /storage\.clickhouse\.batch_size: must be integer/,
+  );
   assert.throws(() => parseConfig('[websocket.binance\n'), /cannot parse config as TOML/);
-  assert.throws(() => resolveExchange(parseConfig('[websocket.okx]\nsymbols = ["XYZ"]\n'), 'okx'), /websocket\.okx\.symbols\[0\]: cannot tell the quote asset of "XYZ"/);
-  assert.throws(() => resolveExchange(parseConfig(`${minimal}streams_per_connection = 2000\n`), 'binance'), /websocket\.binance\.streams_per_connection: 2000 exceeds the exchange limit of 1024/);
+  assert.throws(
+    () => resolveExchange(parseConfig('[websocket.okx]\nsymbols = ["XYZ"]\n'), 'okx'),
+    /websocket\.okx\.symbols\[0\]: cannot tell the quote asset of "XYZ"/,
+  );
+  assert.throws(
+    () => resolveExchange(parseConfig(`${minimal}streams_per_connection = 2000\n`), 'binance'),
+    /websocket\.binance\.streams_per_connection: 2000 exceeds the exchange limit of 1024/,
+  );
 });
 
 test('--config wins over KLINEFLOW_CONFIG; a missing file names itself and the fix', () => {
@@ -62,7 +87,10 @@ test('--config wins over KLINEFLOW_CONFIG; a missing file names itself and the f
   assert.equal(configPathFrom(['node', 'main.js', '--config=c.toml'], {}), 'c.toml');
   assert.equal(configPathFrom(['node', 'main.js'], { KLINEFLOW_CONFIG: 'b.toml' }), 'b.toml');
   assert.throws(() => configPathFrom(['node', 'main.js', '--config'], {}), /--config needs a file path/);
-  assert.throws(() => loadConfig(['node', 'main.js', '--config', '/nonexistent/klineflow.toml'], {}), /cannot read config file \/nonexistent\/klineflow\.toml.*--config or KLINEFLOW_CONFIG/);
+  assert.throws(
+    () => loadConfig(['node', 'main.js', '--config', '/nonexistent/klineflow.toml'], {}),
+    /cannot read config file \/nonexistent\/klineflow\.toml.*--config or KLINEFLOW_CONFIG/,
+  );
 });
 
 test('the shipped configs are valid', () => {
@@ -74,14 +102,26 @@ test('the shipped configs are valid', () => {
 
 test('renamed keys: an old config loads to the same values; both names with different values is an error naming both', () => {
   const old = parseConfig('[integrity]\nhtx_close_grace_ms = 4500\n[simulator]\nhuobi_ping_interval = 2\nokx_idle_timeout = 12');
-  const current = parseConfig('[integrity]\ninferred_close_grace_ms = 4500\n[simulator.huobi]\nping_interval = 2\n[simulator.okx]\nidle_timeout = 12');
+  const current = parseConfig(
+    '[integrity]\ninferred_close_grace_ms = 4500\n[simulator.huobi]\nping_interval = 2\n[simulator.okx]\nidle_timeout = 12',
+  );
   assert.deepEqual(old, current);
   assert.equal(old.integrity.inferred_close_grace_ms, 4500);
   assert.deepEqual([old.simulator.huobi.ping_interval, old.simulator.okx.idle_timeout], [2, 12]);
-  assert.deepEqual(parseConfig('', { KLINEFLOW__INTEGRITY__HTX_CLOSE_GRACE_MS: '4500' }).integrity, current.integrity, 'the old name works from the environment too');
-  assert.equal(parseConfig('[integrity]\nhtx_close_grace_ms = 4500\ninferred_close_grace_ms = 4500').integrity.inferred_close_grace_ms, 4500, 'both names, same value');
+  assert.deepEqual(
+    parseConfig('', { KLINEFLOW__INTEGRITY__HTX_CLOSE_GRACE_MS: '4500' }).integrity,
+    current.integrity,
+    'the old name works from the environment too',
+  );
+  assert.equal(
+    parseConfig('[integrity]\nhtx_close_grace_ms = 4500\ninferred_close_grace_ms = 4500').integrity.inferred_close_grace_ms,
+    4500,
+    'both names, same value',
+  );
   assert.throws(
     () => parseConfig('[simulator]\nokx_idle_timeout = 12\n[simulator.okx]\nidle_timeout = 30'),
-    (error: Error) => error instanceof ConfigError && /simulator\.okx_idle_timeout is the old name of simulator\.okx\.idle_timeout.*12 and 30/.test(error.message),
+    (error: Error) =>
+      error instanceof ConfigError &&
+      /simulator\.okx_idle_timeout is the old name of simulator\.okx\.idle_timeout.*12 and 30/.test(error.message),
   );
 });

@@ -29,7 +29,9 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
   const limit = EXCHANGE_FACTS[exchange].limits.maxStreamsPerConnection;
   const streamsPerConnection = section.streams_per_connection ?? limit;
   if (streamsPerConnection > limit) {
-    throw new ConfigError(`websocket.${exchange}.streams_per_connection: ${streamsPerConnection} exceeds the exchange limit of ${limit}; set it to ${limit} or less`);
+    throw new ConfigError(
+      `websocket.${exchange}.streams_per_connection: ${streamsPerConnection} exceeds the exchange limit of ${limit}; set it to ${limit} or less`,
+    );
   }
   const symbols = section.symbols.map((text, i) => {
     try {

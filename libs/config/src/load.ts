@@ -36,7 +36,12 @@ function parseEnvValue(raw: string): unknown {
   try {
     return (parseToml(`v = ${raw}`) as { v: unknown }).v;
   } catch {
-    return raw.includes(',') ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+    return raw.includes(',')
+      ? raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : raw;
   }
 }
 
@@ -124,7 +129,9 @@ export function loadConfig(argv: readonly string[] = process.argv, env: NodeJS.P
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}. Pass an existing file with --config or KLINEFLOW_CONFIG`);
+      throw new ConfigError(
+        `cannot read config file ${path}: ${(error as Error).message}. Pass an existing file with --config or KLINEFLOW_CONFIG`,
+      );
     }
   }
   return parseConfig(text, env, path ?? 'built-in defaults');

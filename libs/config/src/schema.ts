@@ -177,7 +177,16 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['price_jump_percent', 'price_jump_policy', 'volume_spike_multiple', 'volume_median_window', 'volume_spike_policy', 'inferred_close_grace_ms', 'open_bar_gap_grace_ms', 'max_clock_skew_ms'],
+      required: [
+        'price_jump_percent',
+        'price_jump_policy',
+        'volume_spike_multiple',
+        'volume_median_window',
+        'volume_spike_policy',
+        'inferred_close_grace_ms',
+        'open_bar_gap_grace_ms',
+        'max_clock_skew_ms',
+      ],
       properties: {
         /** A close that moves more than this percentage from the previous close is a price jump. */
         price_jump_percent: { type: 'number', exclusiveMinimum: 0, default: 20 },
@@ -235,7 +244,21 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      required: ['enabled', 'host', 'speed', 'update_interval_ms', 'ping_interval', 'pong_timeout', 'max_connection_age', 'shutdown_grace_ms', 'api_weight_limit', 'unknown_symbols', 'huobi', 'okx', 'ports'],
+      required: [
+        'enabled',
+        'host',
+        'speed',
+        'update_interval_ms',
+        'ping_interval',
+        'pong_timeout',
+        'max_connection_age',
+        'shutdown_grace_ms',
+        'api_weight_limit',
+        'unknown_symbols',
+        'huobi',
+        'okx',
+        'ports',
+      ],
       properties: {
         /** `npm start` also runs exchange-sim when true. */
         enabled: { type: 'boolean', default: false },

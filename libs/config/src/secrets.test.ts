@@ -10,7 +10,12 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a secret from the environment is taken verbatim, whatever TOML would make of it', () => {
   for (const password of ['123456', 'true', 'a,b', '"quoted"', '[x]', 'p=q#r']) {
-    const config = parseConfig('', { KLINEFLOW__STORAGE__REDIS__PASSWORD: password, KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512', KLINEFLOW__KAFKA__SASL__USERNAME: '42', KLINEFLOW__KAFKA__SASL__PASSWORD: password });
+    const config = parseConfig('', {
+      KLINEFLOW__STORAGE__REDIS__PASSWORD: password,
+      KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512',
+      KLINEFLOW__KAFKA__SASL__USERNAME: '42',
+      KLINEFLOW__KAFKA__SASL__PASSWORD: password,
+    });
     assert.equal(config.storage.redis.password, password);
     assert.equal(config.kafka.sasl.password, password);
     assert.equal(config.kafka.sasl.username, '42');
@@ -34,28 +39,61 @@ test('<secret>_file reads the secret from a file (one trailing newline dropped),
 
 test('misconfigured credentials stop start-up naming the key and the fix, never the secret', () => {
   const reject = (text: string, env: Record<string, string>, expected: RegExp) => {
-    assert.throws(() => parseConfig(text, env, 'klineflow.toml'), (error: Error) => {
-      assert.equal(error.name, 'ConfigError');
-      assert.match(error.message, /invalid configuration \(klineflow\.toml\)/);
-      assert.match(error.message, expected);
-      assert.doesNotMatch(error.message, /hunter2/, 'the message shows no secret');
-      return true;
-    });
+    assert.throws(
+      () => parseConfig(text, env, 'klineflow.toml'),
+      (error: Error) => {
+        assert.equal(error.name, 'ConfigError');
+        assert.match(error.message, /invalid configuration \(klineflow\.toml\)/);
+        assert.match(error.message, expected);
+        assert.doesNotMatch(error.message, /hunter2/, 'the message shows no secret');
+        return true;
+      },
+    );
   };
-  reject('', { KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512' }, /kafka\.sasl\.username: scram-sha-512 needs a user[\s\S]*kafka\.sasl\.password: scram-sha-512 needs a password: set KLINEFLOW__KAFKA__SASL__PASSWORD/);
-  reject('', { KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-1' }, /kafka\.sasl\.mechanism: must be one of "none", "scram-sha-256", "scram-sha-512"/);
-  reject('', { KLINEFLOW__KAFKA__SASL__PASSWORD: 'hunter2', KLINEFLOW__KAFKA__SASL__USERNAME: 'app' }, /kafka\.sasl\.mechanism: credentials are set but the mechanism is "none"/);
+  reject(
+    '',
+    { KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512' },
+    /kafka\.sasl\.username: scram-sha-512 needs a user[\s\S]*kafka\.sasl\.password: scram-sha-512 needs a password: set KLINEFLOW__KAFKA__SASL__PASSWORD/,
+  );
+  reject(
+    '',
+    { KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-1' },
+    /kafka\.sasl\.mechanism: must be one of "none", "scram-sha-256", "scram-sha-512"/,
+  );
+  reject(
+    '',
+    { KLINEFLOW__KAFKA__SASL__PASSWORD: 'hunter2', KLINEFLOW__KAFKA__SASL__USERNAME: 'app' },
+    /kafka\.sasl\.mechanism: credentials are set but the mechanism is "none"/,
+  );
   reject('', { KLINEFLOW__STORAGE__REDIS__USERNAME: 'app' }, /storage\.redis\.password: an ACL user needs its password/);
-  reject('', { KLINEFLOW__STORAGE__REDIS__PASSWORD: 'hunter2', KLINEFLOW__STORAGE__REDIS__PASSWORD_FILE: '/x' }, /storage\.redis\.password_file: storage\.redis\.password is set as well: set one of them/);
-  reject('', { KLINEFLOW__STORAGE__CLICKHOUSE__PASSWORD_FILE: '/nonexistent/pw' }, /storage\.clickhouse\.password_file: cannot read \/nonexistent\/pw \(ENOENT\): mount the Secret there/);
+  reject(
+    '',
+    { KLINEFLOW__STORAGE__REDIS__PASSWORD: 'hunter2', KLINEFLOW__STORAGE__REDIS__PASSWORD_FILE: '/x' },
+    /storage\.redis\.password_file: storage\.redis\.password is set as well: set one of them/,
+  );
+  reject(
+    '',
+    { KLINEFLOW__STORAGE__CLICKHOUSE__PASSWORD_FILE: '/nonexistent/pw' },
+    /storage\.clickhouse\.password_file: cannot read \/nonexistent\/pw \(ENOENT\): mount the Secret there/,
+  );
   reject('', { KLINEFLOW__STORAGE__REDIS__CA_FILE: '/etc/hostname' }, /storage\.redis\.ca_file: only used over TLS: use a rediss:\/\/ url/);
-  reject('', { KLINEFLOW__KAFKA__TLS__CA_FILE: '/etc/hostname' }, /kafka\.tls\.ca_file: only used over TLS: set kafka\.tls\.enabled = true/);
-  reject('', { KLINEFLOW__STORAGE__CLICKHOUSE__URL: 'https://ch:8443', KLINEFLOW__STORAGE__CLICKHOUSE__CA_FILE: '/nonexistent/ca.pem' }, /storage\.clickhouse\.ca_file: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/);
+  reject(
+    '',
+    { KLINEFLOW__KAFKA__TLS__CA_FILE: '/etc/hostname' },
+    /kafka\.tls\.ca_file: only used over TLS: set kafka\.tls\.enabled = true/,
+  );
+  reject(
+    '',
+    { KLINEFLOW__STORAGE__CLICKHOUSE__URL: 'https://ch:8443', KLINEFLOW__STORAGE__CLICKHOUSE__CA_FILE: '/nonexistent/ca.pem' },
+    /storage\.clickhouse\.ca_file: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/,
+  );
 });
 
 test('redactConfig hides every secret that is set and URL passwords, and leaves the config itself alone', () => {
   const config = parseConfig('', {
-    KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512', KLINEFLOW__KAFKA__SASL__USERNAME: 'app', KLINEFLOW__KAFKA__SASL__PASSWORD: 'hunter2',
+    KLINEFLOW__KAFKA__SASL__MECHANISM: 'scram-sha-512',
+    KLINEFLOW__KAFKA__SASL__USERNAME: 'app',
+    KLINEFLOW__KAFKA__SASL__PASSWORD: 'hunter2',
     KLINEFLOW__STORAGE__REDIS__URL: 'rediss://app:hunter3@redis:6380/0',
     KLINEFLOW__STORAGE__CLICKHOUSE__PASSWORD: 'hunter4',
   });

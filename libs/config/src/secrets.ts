@@ -37,19 +37,28 @@ export function checkCredentials(config: KlineflowConfig, source: string): void 
     try {
       section[name] = readSecretFile(file);
     } catch (error) {
-      problems.push(`${key}_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): mount the Secret there or correct the path`);
+      problems.push(
+        `${key}_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): mount the Secret there or correct the path`,
+      );
     }
   }
 
   const { sasl, tls } = config.kafka;
   if (sasl.mechanism !== 'none') {
-    if (sasl.username === '') problems.push(`kafka.sasl.username: ${sasl.mechanism} needs a user: set it or KLINEFLOW__KAFKA__SASL__USERNAME`);
-    if (sasl.password === '') problems.push(`kafka.sasl.password: ${sasl.mechanism} needs a password: set KLINEFLOW__KAFKA__SASL__PASSWORD or kafka.sasl.password_file`);
+    if (sasl.username === '')
+      problems.push(`kafka.sasl.username: ${sasl.mechanism} needs a user: set it or KLINEFLOW__KAFKA__SASL__USERNAME`);
+    if (sasl.password === '')
+      problems.push(
+        `kafka.sasl.password: ${sasl.mechanism} needs a password: set KLINEFLOW__KAFKA__SASL__PASSWORD or kafka.sasl.password_file`,
+      );
   } else if (sasl.username !== '' || sasl.password !== '') {
     problems.push('kafka.sasl.mechanism: credentials are set but the mechanism is "none": set "scram-sha-256" or "scram-sha-512"');
   }
   const { redis, clickhouse } = config.storage;
-  if (redis.username !== '' && redis.password === '') problems.push('storage.redis.password: an ACL user needs its password: set KLINEFLOW__STORAGE__REDIS__PASSWORD or storage.redis.password_file');
+  if (redis.username !== '' && redis.password === '')
+    problems.push(
+      'storage.redis.password: an ACL user needs its password: set KLINEFLOW__STORAGE__REDIS__PASSWORD or storage.redis.password_file',
+    );
 
   const caFiles: Array<[string, string, boolean, string]> = [
     ['kafka.tls.ca_file', tls.ca_file, tls.enabled, 'set kafka.tls.enabled = true'],
@@ -63,7 +72,9 @@ export function checkCredentials(config: KlineflowConfig, source: string): void 
       try {
         readFileSync(file);
       } catch (error) {
-        problems.push(`${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): mount the CA there or correct the path`);
+        problems.push(
+          `${key}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): mount the CA there or correct the path`,
+        );
       }
     }
   }

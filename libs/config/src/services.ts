@@ -27,7 +27,12 @@ export const SERVICES: readonly ServiceSpec[] = [
   { name: 'clickhouse-sink', role: 'sink', metricsPort: 9406 },
   { name: 'redis-writer', role: 'sink', metricsPort: 9405 },
   { name: 'normalizer', role: 'normalizer', metricsPort: 9404 },
-  ...EXCHANGE_IDS.map((exchange) => ({ name: `ingest-${exchange}` as const, role: 'ingest' as const, metricsPort: INGEST_METRICS_PORTS[exchange], exchange })),
+  ...EXCHANGE_IDS.map((exchange) => ({
+    name: `ingest-${exchange}` as const,
+    role: 'ingest' as const,
+    metricsPort: INGEST_METRICS_PORTS[exchange],
+    exchange,
+  })),
 ];
 
 /** The services `npm start` and the deployments run against real exchanges. */

@@ -2,7 +2,13 @@
  * Splits `items` into consecutive batches of at most `maxItems` items and at most
  * `maxBytes` of serialised size each. An item larger than `maxBytes` alone is a caller bug.
  */
-export function batchWithin<T>(items: readonly T[], maxItems: number, maxBytes: number, sizeOf: (item: T) => number, overheadBytes = 0): T[][] {
+export function batchWithin<T>(
+  items: readonly T[],
+  maxItems: number,
+  maxBytes: number,
+  sizeOf: (item: T) => number,
+  overheadBytes = 0,
+): T[][] {
   const batches: T[][] = [];
   let current: T[] = [];
   let bytes = overheadBytes;

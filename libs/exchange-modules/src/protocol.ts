@@ -49,7 +49,10 @@ export type FrameClass =
 
 /** A frame that could not be turned into text (HTX: corrupt gzip or a decompression bomb). */
 export class FrameDecodeError extends Error {
-  constructor(readonly reason: 'decompression_bomb' | 'corrupt_frame', message: string) {
+  constructor(
+    readonly reason: 'decompression_bomb' | 'corrupt_frame',
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -3,8 +3,28 @@
  * base and quote for exchanges whose native form needs the separator (OKX BTC-USDT).
  */
 const QUOTE_ASSETS = [
-  'FDUSD', 'USDT', 'USDC', 'TUSD', 'BUSD', 'USDD', 'USDE', 'DAI', 'EUR', 'TRY', 'BRL', 'GBP', 'JPY',
-  'BTC', 'ETH', 'BNB', 'HT', 'OKB', 'TRX', 'XRP', 'SOL', 'DOGE',
+  'FDUSD',
+  'USDT',
+  'USDC',
+  'TUSD',
+  'BUSD',
+  'USDD',
+  'USDE',
+  'DAI',
+  'EUR',
+  'TRY',
+  'BRL',
+  'GBP',
+  'JPY',
+  'BTC',
+  'ETH',
+  'BNB',
+  'HT',
+  'OKB',
+  'TRX',
+  'XRP',
+  'SOL',
+  'DOGE',
 ].sort((a, b) => b.length - a.length);
 
 export interface MarketSymbol {

@@ -12,7 +12,10 @@ test('heartbeatWhile heartbeats while a reply is awaited, and returns the reply'
 test('heartbeatWhile passes a lost request on, and stops heartbeating once it settled', async () => {
   let heartbeats = 0;
   const lost = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no reply to request bf1')), 50));
-  await assert.rejects(heartbeatWhile(lost, async () => void heartbeats++, 20), /no reply to request bf1/);
+  await assert.rejects(
+    heartbeatWhile(lost, async () => void heartbeats++, 20),
+    /no reply to request bf1/,
+  );
   const after = heartbeats;
   await new Promise((resolve) => setTimeout(resolve, 60));
   assert.equal(heartbeats, after, 'no heartbeat after the request settled');

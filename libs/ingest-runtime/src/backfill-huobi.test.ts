@@ -31,30 +31,60 @@ async function huobiHistory() {
       setTimeout(() => ws.send(gzipSync(`{"rep":"${request.req}","status":"ok","id":"${request.id}","tick":null,"data":[${bar}]}`)), 50);
     });
   });
-  return { arrivalsByConnection, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+  return {
+    arrivalsByConnection,
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws`,
+    stop: () => new Promise<void>((r) => wss.close(() => r())),
+  };
 }
 
 test('HTX history requests spread over backfill_concurrency connections, each within the 100 ms per-connection limit', async () => {
   const server = await huobiHistory();
-  const config = resolveExchange(parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`), 'huobi') as ResolvedExchangeConfig;
+  const config = resolveExchange(
+    parseConfig(`[websocket.huobi]\nsymbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"]\napi_url = "${server.url}"\nbackfill_concurrency = 3`),
+    'huobi',
+  ) as ResolvedExchangeConfig;
   const published: Message[] = [];
   const service = new BackfillService({
-    config, protocol: huobiProtocol, publish: (m) => published.push(m),
-    metrics: createIngestMetrics(new Registry(), 'huobi'), logger, health: new HealthRegistry(),
+    config,
+    protocol: huobiProtocol,
+    publish: (m) => published.push(m),
+    metrics: createIngestMetrics(new Registry(), 'huobi'),
+    logger,
+    health: new HealthRegistry(),
   });
   try {
     // Nine windows of 300 bars: nine requests.
     const requests = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'].map((symbol) =>
-      JSON.stringify({ exchange: 'huobi', symbol, interval: '1m', start_time: T0, end_time: T0 + 899 * MIN, reason: 'gap', requested_at: T0 }));
-    await service.serveInOrder(requests, () => {}, async () => {});
+      JSON.stringify({
+        exchange: 'huobi',
+        symbol,
+        interval: '1m',
+        start_time: T0,
+        end_time: T0 + 899 * MIN,
+        reason: 'gap',
+        requested_at: T0,
+      }),
+    );
+    await service.serveInOrder(
+      requests,
+      () => {},
+      async () => {},
+    );
     assert.equal(published.length, 9);
     assert.equal(server.arrivalsByConnection.length, 3, 'one connection per lane');
     for (const arrivals of server.arrivalsByConnection) {
       const spacings = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
-      assert.ok(spacings.every((ms) => ms >= 100), `per-connection spacing ≥ 100 ms: ${spacings.join(', ')}`);
+      assert.ok(
+        spacings.every((ms) => ms >= 100),
+        `per-connection spacing ≥ 100 ms: ${spacings.join(', ')}`,
+      );
     }
     const all = server.arrivalsByConnection.flat().sort((a, b) => a - b);
-    assert.ok(all.slice(1).some((t, i) => t - all[i]! < 100), 'together the connections exceed one connection\'s rate');
+    assert.ok(
+      all.slice(1).some((t, i) => t - all[i]! < 100),
+      "together the connections exceed one connection's rate",
+    );
   } finally {
     service.stop();
     await server.stop();

@@ -8,7 +8,14 @@ const MIN = 60_000;
 const T = Date.UTC(2026, 10, 24, 1, 0, 0);
 const config = exchangeConfig('huobi', ['symbols = ["BTCUSDT", "eth-usdt"]', 'intervals = ["1m", "1h"]']);
 const request = (over: Partial<BackfillRequest>): BackfillRequest => ({
-  exchange: 'huobi', symbol: 'BTCUSDT', interval: '1m', start_time: T - 10 * MIN, end_time: T, reason: 'gap', requested_at: T, ...over,
+  exchange: 'huobi',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  start_time: T - 10 * MIN,
+  end_time: T,
+  reason: 'gap',
+  requested_at: T,
+  ...over,
 });
 
 test('history is asked only for configured streams and bounded ranges', () => {

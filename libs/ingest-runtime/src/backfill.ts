@@ -20,7 +20,12 @@ const HEARTBEAT_EVERY_MS = 2_000;
  */
 export async function heartbeatWhile<T>(work: Promise<T>, heartbeat: () => Promise<void>, everyMs = HEARTBEAT_EVERY_MS): Promise<T> {
   let settled = false;
-  const done = work.then(() => undefined, () => undefined).finally(() => (settled = true));
+  const done = work
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .finally(() => (settled = true));
   while (!settled) {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, everyMs)))]);
@@ -44,7 +49,12 @@ export interface BackfillServiceOptions {
 }
 
 /** Splits an open-time range into request windows of at most `maxBars` bars. */
-export function requestWindows(interval: Interval, startMs: number, endMs: number, maxBars: number): Array<{ startMs: number; endMs: number }> {
+export function requestWindows(
+  interval: Interval,
+  startMs: number,
+  endMs: number,
+  maxBars: number,
+): Array<{ startMs: number; endMs: number }> {
   const step = INTERVAL_MS[interval];
   const windows: Array<{ startMs: number; endMs: number }> = [];
   for (let start = startMs; start <= endMs; start += step * maxBars) {
@@ -111,7 +121,12 @@ export class BackfillService {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const texts = batch.messages.map((m) => m.value?.toString() ?? '');
-        await this.serveInOrder(texts, (index) => resolveOffset(batch.messages[index]!.offset), heartbeat, () => isRunning() && !isStale());
+        await this.serveInOrder(
+          texts,
+          (index) => resolveOffset(batch.messages[index]!.offset),
+          heartbeat,
+          () => isRunning() && !isStale(),
+        );
         await heartbeat();
       },
     });
@@ -128,7 +143,12 @@ export class BackfillService {
    * serving several of a batch at once. `done(i)` is called in order, once request i and every
    * one before it are finished: an offset is never committed past unserved work.
    */
-  async serveInOrder(texts: readonly string[], done: (index: number) => void, heartbeat: () => Promise<void>, keepGoing: () => boolean = () => true): Promise<void> {
+  async serveInOrder(
+    texts: readonly string[],
+    done: (index: number) => void,
+    heartbeat: () => Promise<void>,
+    keepGoing: () => boolean = () => true,
+  ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     const finished = new Set<number>();
     let next = 0;
@@ -169,17 +189,28 @@ export class BackfillService {
     if (!protocol.backfill || this.lanes.length === 0) {
       metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'unsupported' });
       logger.warn('backfill impossible: the exchange has no WebSocket history API; the gap stays reported', {
-        symbol: request.symbol, interval: request.interval, start: request.start_time, end: request.end_time,
+        symbol: request.symbol,
+        interval: request.interval,
+        start: request.start_time,
+        end: request.end_time,
       });
       return;
     }
     const lane = await this.acquireLane();
     const codec = protocol.backfill;
-    const attributes = { exchange: config.exchange, symbol: request.symbol, interval: request.interval, start_time: request.start_time, end_time: request.end_time };
-    const outcome = await inSpan('backfill.request', attributes, () => this.serve(request, codec, lane, heartbeat)).catch((error: unknown) => {
-      logger.error('backfill failed', { symbol: request.symbol, interval: request.interval, error });
-      return 'failed' as const;
-    }).finally(() => this.releaseLane(lane));
+    const attributes = {
+      exchange: config.exchange,
+      symbol: request.symbol,
+      interval: request.interval,
+      start_time: request.start_time,
+      end_time: request.end_time,
+    };
+    const outcome = await inSpan('backfill.request', attributes, () => this.serve(request, codec, lane, heartbeat))
+      .catch((error: unknown) => {
+        logger.error('backfill failed', { symbol: request.symbol, interval: request.interval, error });
+        return 'failed' as const;
+      })
+      .finally(() => this.releaseLane(lane));
     metrics.backfillRequests.inc({ exchange: config.exchange, outcome });
   }
 
@@ -194,7 +225,12 @@ export class BackfillService {
     else this.freeLanes.push(lane);
   }
 
-  private async serve(request: BackfillRequest, codec: BackfillCodec, { connection, pacer }: Lane, heartbeat: () => Promise<void>): Promise<'served' | 'failed'> {
+  private async serve(
+    request: BackfillRequest,
+    codec: BackfillCodec,
+    { connection, pacer }: Lane,
+    heartbeat: () => Promise<void>,
+  ): Promise<'served' | 'failed'> {
     const { config, metrics, logger, protocol, health } = this.options;
     const symbol = resolveSymbol(config.exchange, parseSymbol(request.symbol));
     const interval = request.interval as Interval;
@@ -238,7 +274,10 @@ export class BackfillService {
         if (result.kind === 'banned') {
           metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'banned' });
           health.set(HEALTH_COMPONENT, 'degraded', `banned by the exchange until ${new Date(result.untilMs).toISOString()}`);
-          logger.error('exchange banned our IP for history requests; backfill stopped until the ban ends', { detail: result.detail, until: result.untilMs });
+          logger.error('exchange banned our IP for history requests; backfill stopped until the ban ends', {
+            detail: result.detail,
+            until: result.untilMs,
+          });
         } else {
           metrics.backfillRequests.inc({ exchange: config.exchange, outcome: 'rate_limited' });
           logger.warn('backfill rate-limited; waiting', { wait_ms: waitMs, detail: result.detail });

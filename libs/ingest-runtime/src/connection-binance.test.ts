@@ -22,18 +22,35 @@ interface Received {
 }
 
 function setup(server: MiniBinance, symbols: string[], extra: string[] = []) {
-  const config = resolveExchange(parseConfig([
-    '[websocket.binance]', `url = "${server.url}"`, `symbols = ${JSON.stringify(symbols)}`,
-    'channels = ["kline"]', 'intervals = ["1m"]', 'reconnect_delay = 0.1', 'reconnect_max_delay = 0.5', ...extra,
-  ].join('\n')), 'binance') as ResolvedExchangeConfig;
+  const config = resolveExchange(
+    parseConfig(
+      [
+        '[websocket.binance]',
+        `url = "${server.url}"`,
+        `symbols = ${JSON.stringify(symbols)}`,
+        'channels = ["kline"]',
+        'intervals = ["1m"]',
+        'reconnect_delay = 0.1',
+        'reconnect_max_delay = 0.5',
+        ...extra,
+      ].join('\n'),
+    ),
+    'binance',
+  ) as ResolvedExchangeConfig;
   const [plan] = planConnections(config, binanceProtocol, { shard_index: 0, shard_count: 1 });
   const registry = new Registry();
   const metrics: IngestMetrics = createIngestMetrics(registry, 'binance');
   const received: Received[] = [];
   const outages: Array<{ start: number; end: number }> = [];
   const slot = new ConnectionSlot({
-    slotId: 'test', plan: plan!, config, protocol: binanceProtocol, metrics, logger,
-    sink: (connId, key, text, recvTs) => received.push({ connId, key, seq: Number(/"seq":(\d+)/.exec(text)![1]), eventTime: Number(/"E":(\d+)/.exec(text)![1]), recvTs }),
+    slotId: 'test',
+    plan: plan!,
+    config,
+    protocol: binanceProtocol,
+    metrics,
+    logger,
+    sink: (connId, key, text, recvTs) =>
+      received.push({ connId, key, seq: Number(/"seq":(\d+)/.exec(text)![1]), eventTime: Number(/"E":(\d+)/.exec(text)![1]), recvTs }),
     onOutage: (start, end) => outages.push({ start, end }),
   });
   return { slot, received, registry, outages };
@@ -73,7 +90,12 @@ test('reconnects with backoff and resubscribes everything after a server-side te
     assert.deepEqual(server.connections[0]!.subscribeRequests, [['btcusdt@kline_1m', 'ethusdt@kline_1m']]);
     const droppedAt = Date.now();
     server.connections[0]!.ws.terminate();
-    await waitUntil(() => received.some((r) => r.recvTs > droppedAt && r.key === 'ethusdt@kline_1m') && received.some((r) => r.recvTs > droppedAt && r.key === 'btcusdt@kline_1m'), 'data again on both streams');
+    await waitUntil(
+      () =>
+        received.some((r) => r.recvTs > droppedAt && r.key === 'ethusdt@kline_1m') &&
+        received.some((r) => r.recvTs > droppedAt && r.key === 'btcusdt@kline_1m'),
+      'data again on both streams',
+    );
     const resumedAt = Math.min(...received.filter((r) => r.recvTs > droppedAt).map((r) => r.recvTs));
     assert.ok(resumedAt - droppedAt < 1000, `data flowing again after ${resumedAt - droppedAt} ms (target < 1 s)`);
     assert.equal(server.connections.length, 2);
@@ -86,7 +108,10 @@ test('reconnects with backoff and resubscribes everything after a server-side te
     const onOld = received.filter((r) => r.connId === received[0]!.connId);
     const firstOnNew = received.find((r) => r.connId !== received[0]!.connId)!;
     assert.deepEqual(outages[0], { start: onOld.at(-1)!.eventTime, end: firstOnNew.eventTime });
-    const durations = (await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values as Array<{ value: number; metricName?: string }>;
+    const durations = (await registry.getSingleMetric('klineflow_ws_reconnect_duration_seconds')!.get()).values as Array<{
+      value: number;
+      metricName?: string;
+    }>;
     assert.equal(durations.find((v) => v.metricName?.endsWith('_count'))?.value, 1, 'reconnect duration observed once');
     assert.equal(slot.status().up, true);
   } finally {
@@ -103,7 +128,11 @@ test('a connection that goes silent (no data, no answer to our ping) is probed, 
     let probes = 0;
     server.connections[0]!.ws.on('ping', () => probes++);
     server.connections[0]!.frozen = true;
-    await waitUntil(() => server.connections.length === 2 && received.at(-1)!.recvTs > (server.connections[1]!.openedAt), 'a replacement delivering data', 3000);
+    await waitUntil(
+      () => server.connections.length === 2 && received.at(-1)!.recvTs > server.connections[1]!.openedAt,
+      'a replacement delivering data',
+      3000,
+    );
     assert.equal(probes, 1, 'one ping probed the silent connection before it was given up');
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'liveness' }), 1);
   } finally {
@@ -144,7 +173,7 @@ test('the staleness watchdog resubscribes a silent stream, recycles once, then o
     await waitUntil(() => (server.connections[1]?.subscribeRequests.length ?? 0) >= 3, 'repeated resubscribes on the replacement');
     assert.equal(server.connections.length, 2, 'a second recycle would not help: it only resubscribes now');
     assert.ok(received.filter((r) => r.key === 'btcusdt@kline_1m').length > 10, 'the healthy stream kept flowing');
-    assert.ok(await metricValue(registry, 'klineflow_ws_stale_streams_total', {}) >= 3);
+    assert.ok((await metricValue(registry, 'klineflow_ws_stale_streams_total', {})) >= 3);
     assert.equal(await metricValue(registry, 'klineflow_ws_reconnects_total', { reason: 'stale' }), 1);
   } finally {
     slot.stop();
@@ -161,7 +190,10 @@ test('serverShutdown rotates make-before-break: the old connection closes only a
     server.send(old, '{"e":"serverShutdown","E":1}');
     await waitUntil(() => old.closedAt !== undefined, 'the old connection retired');
     const replacement = server.connections[1]!;
-    assert.ok(replacement.firstSentAt !== undefined && replacement.firstSentAt <= old.closedAt!, 'replacement delivered before the old one closed');
+    assert.ok(
+      replacement.firstSentAt !== undefined && replacement.firstSentAt <= old.closedAt!,
+      'replacement delivered before the old one closed',
+    );
     await waitUntil(() => received.filter((r) => r.connId.endsWith('g2')).length >= 10, 'data on the replacement');
     assertNoEventLost(received, ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
     assert.equal(await metricValue(registry, 'klineflow_ws_rotations_total', { trigger: 'server_shutdown' }), 1);
@@ -218,7 +250,10 @@ test('a frame naming a stream this connection never subscribed is keyed by the c
     assert.ok(!received.some((r) => r.key === 'btcgusdt@kline_1m'));
     conn.ws.terminate();
     await waitUntil(() => outages.length === 1, 'the outage after the drop');
-    assert.ok(outages[0]!.start < 1e15, `the outage starts at the last frame of a subscribed stream, not 1e23: ${JSON.stringify(outages[0])}`);
+    assert.ok(
+      outages[0]!.start < 1e15,
+      `the outage starts at the last frame of a subscribed stream, not 1e23: ${JSON.stringify(outages[0])}`,
+    );
   } finally {
     slot.stop();
   }

@@ -51,13 +51,29 @@ async function busyOkx() {
 
 test('keepalive pings go out on schedule even while data pours in, so an exchange that times out silent clients never cuts us', async () => {
   const server = await busyOkx();
-  const config = resolveExchange(parseConfig([
-    '[websocket.okx]', `url = "${server.url}"`, `api_url = "${server.url}"`, 'symbols = ["BTC-USDT"]', 'channels = ["kline"]', 'intervals = ["1m"]', 'ping_interval = 0.5',
-  ].join('\n')), 'okx') as ResolvedExchangeConfig;
+  const config = resolveExchange(
+    parseConfig(
+      [
+        '[websocket.okx]',
+        `url = "${server.url}"`,
+        `api_url = "${server.url}"`,
+        'symbols = ["BTC-USDT"]',
+        'channels = ["kline"]',
+        'intervals = ["1m"]',
+        'ping_interval = 0.5',
+      ].join('\n'),
+    ),
+    'okx',
+  ) as ResolvedExchangeConfig;
   const [plan] = planConnections(config, okxProtocol, { shard_index: 0, shard_count: 1 });
   let frames = 0;
   const slot = new ConnectionSlot({
-    slotId: 'okx-test', plan: plan!, config, protocol: okxProtocol, metrics: createIngestMetrics(new Registry(), 'okx'), logger,
+    slotId: 'okx-test',
+    plan: plan!,
+    config,
+    protocol: okxProtocol,
+    metrics: createIngestMetrics(new Registry(), 'okx'),
+    logger,
     sink: () => frames++,
   });
   slot.start();
@@ -66,7 +82,11 @@ test('keepalive pings go out on schedule even while data pours in, so an exchang
     while (server.seen.pings < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(server.seen.pings >= 6, `pinged while busy: ${server.seen.pings}`);
     assert.ok(frames > 100, 'data flowed the whole time');
-    assert.deepEqual({ connections: server.seen.connections, idleCuts: server.seen.idleCuts }, { connections: 1, idleCuts: 0 }, 'one connection, never cut for client silence');
+    assert.deepEqual(
+      { connections: server.seen.connections, idleCuts: server.seen.idleCuts },
+      { connections: 1, idleCuts: 0 },
+      'one connection, never cut for client silence',
+    );
   } finally {
     slot.stop();
     await server.stop();

@@ -1,5 +1,11 @@
 import WebSocket from 'ws';
-import { FrameDecodeError, type ConnectionFrames, type ExchangeProtocol, type RotationTrigger, type StreamSpec } from '@klineflow/exchange-modules';
+import {
+  FrameDecodeError,
+  type ConnectionFrames,
+  type ExchangeProtocol,
+  type RotationTrigger,
+  type StreamSpec,
+} from '@klineflow/exchange-modules';
 import { OutboundQueue, SlidingWindowPacer } from './pacer.js';
 import { staleThresholdMs } from './plan.js';
 
@@ -105,12 +111,19 @@ export class StreamConnection {
     const { protocol } = options;
     this.frames = protocol.connectionFrames?.();
     const perSecond = new SlidingWindowPacer(protocol.maxMessagesPerSecond, 1000);
-    const hourly = protocol.maxSubscribeRequestsPerHour ? new SlidingWindowPacer(protocol.maxSubscribeRequestsPerHour, 3_600_000) : undefined;
+    const hourly = protocol.maxSubscribeRequestsPerHour
+      ? new SlidingWindowPacer(protocol.maxSubscribeRequestsPerHour, 3_600_000)
+      : undefined;
     this.outbound = new OutboundQueue(perSecond, hourly);
     for (const spec of options.streams) {
       this.tracks.set(spec.key, {
-        spec, thresholdMs: staleThresholdMs(spec, options.staleAfterMs),
-        subscribedAt: 0, ackedAt: undefined, lastDataAt: undefined, resubscribedAt: undefined, rejected: false,
+        spec,
+        thresholdMs: staleThresholdMs(spec, options.staleAfterMs),
+        subscribedAt: 0,
+        ackedAt: undefined,
+        lastDataAt: undefined,
+        resubscribedAt: undefined,
+        rejected: false,
       });
     }
   }
@@ -140,10 +153,16 @@ export class StreamConnection {
     ws.on('open', () => this.onOpen());
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     // Binance pings every 20 s; ws answers with a pong carrying the same payload (autoPong).
-    ws.on('ping', () => { this.lastFrameAt = this.now(); });
-    ws.on('pong', () => { this.lastFrameAt = this.now(); });
+    ws.on('ping', () => {
+      this.lastFrameAt = this.now();
+    });
+    ws.on('pong', () => {
+      this.lastFrameAt = this.now();
+    });
     ws.on('error', (error) => this.finish(this.retiring ? 'rotation' : 'error', error.message));
-    ws.on('close', (code, reason) => this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`));
+    ws.on('close', (code, reason) =>
+      this.finish(this.retiring ? 'rotation' : 'server_close', `code ${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}`),
+    );
     const pingMs = this.options.protocol.clientPing === undefined ? Infinity : this.options.pingIntervalMs;
     this.tickMs = Math.max(20, Math.min(MAX_TICK_MS, Math.min(this.options.livenessMs, this.options.staleAfterMs, pingMs) / 8));
     this.stalenessEveryMs = Math.max(this.tickMs, Math.min(MAX_STALENESS_CHECK_MS, this.options.staleAfterMs / 4));

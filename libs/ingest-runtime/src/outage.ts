@@ -11,7 +11,13 @@ export const MAX_OUTAGE_BARS = 1440;
  * Asked at once, rather than when the normalizer next sees a close, so a quiet 1d stream is not
  * left with a hole until tomorrow.
  */
-export function outageBackfillRequests(exchange: ExchangeId, streams: readonly StreamSpec[], start: number, end: number, now: number): BackfillRequest[] {
+export function outageBackfillRequests(
+  exchange: ExchangeId,
+  streams: readonly StreamSpec[],
+  start: number,
+  end: number,
+  now: number,
+): BackfillRequest[] {
   const requests: BackfillRequest[] = [];
   // The ends are read from frames: a corrupt time must not become a request for every bar since 1970.
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return requests;
@@ -20,7 +26,15 @@ export function outageBackfillRequests(exchange: ExchangeId, streams: readonly S
     const lastClosed = barOpenTime(interval, end) - INTERVAL_MS[interval];
     const firstClosed = Math.max(barOpenTime(interval, start), lastClosed - (MAX_OUTAGE_BARS - 1) * INTERVAL_MS[interval]);
     if (lastClosed < firstClosed) continue;
-    requests.push({ exchange, symbol: symbol.canonical, interval, start_time: firstClosed, end_time: lastClosed, reason: 'outage', requested_at: now });
+    requests.push({
+      exchange,
+      symbol: symbol.canonical,
+      interval,
+      start_time: firstClosed,
+      end_time: lastClosed,
+      reason: 'outage',
+      requested_at: now,
+    });
   }
   return requests;
 }
@@ -36,7 +50,11 @@ export interface FrameMoment {
  * first after it (bars are cut on that clock, which a simulator may even run faster). A frame
  * without a time borrows the other's offset from the local clock; with neither, the local clock stands in.
  */
-export function outageOnExchangeClock(timeOf: ((text: string) => number | undefined) | undefined, lost: FrameMoment, resumed: FrameMoment): { start: number; end: number } {
+export function outageOnExchangeClock(
+  timeOf: ((text: string) => number | undefined) | undefined,
+  lost: FrameMoment,
+  resumed: FrameMoment,
+): { start: number; end: number } {
   const start = lost.text === undefined ? undefined : timeOf?.(lost.text);
   const end = resumed.text === undefined ? undefined : timeOf?.(resumed.text);
   if (start !== undefined && end !== undefined) return { start, end };

@@ -44,7 +44,12 @@ export function isMessageTooLarge(error: unknown): boolean {
 }
 
 /** The dead letter of a frame Kafka cannot take: its size, why, and the start of its text. */
-export function oversizedFrameLetter(message: Message, topic: string, bytes: number | undefined, now: number): { message: Message; bytes: number } {
+export function oversizedFrameLetter(
+  message: Message,
+  topic: string,
+  bytes: number | undefined,
+  now: number,
+): { message: Message; bytes: number } {
   const size = bytes ?? messageBytes(message);
   const text = message.value === null || message.value === undefined ? '' : message.value.toString();
   const header = message.headers?.exchange?.toString();
@@ -62,5 +67,3 @@ export function oversizedFrameLetter(message: Message, topic: string, bytes: num
   };
   return { message: { key: exchange ?? 'unknown', value: JSON.stringify(letter) }, bytes: size };
 }
-
-

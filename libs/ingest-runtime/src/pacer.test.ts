@@ -31,10 +31,19 @@ test('keepalive replies jump the queue yet stay within the per-second budget', (
   const queue = new OutboundQueue(new SlidingWindowPacer(4, 1000));
   for (let i = 0; i < 8; i++) queue.push({ text: `sub${i}`, subscribe: true });
   const first = queue.take(0);
-  assert.deepEqual(first.ready.map((m) => m.text), ['sub0', 'sub1', 'sub2', 'sub3']);
+  assert.deepEqual(
+    first.ready.map((m) => m.text),
+    ['sub0', 'sub1', 'sub2', 'sub3'],
+  );
   queue.pushFront({ text: 'pong', subscribe: false });
   assert.deepEqual(queue.take(500).ready, [], 'budget spent: even the pong waits');
-  assert.deepEqual(queue.take(1000).ready.slice(0, 1).map((m) => m.text), ['pong']);
+  assert.deepEqual(
+    queue
+      .take(1000)
+      .ready.slice(0, 1)
+      .map((m) => m.text),
+    ['pong'],
+  );
 });
 
 test('OKX hourly subscribe cap holds subscribes but not pings', () => {
@@ -46,7 +55,13 @@ test('OKX hourly subscribe cap holds subscribes but not pings', () => {
   const pinged = new OutboundQueue(new SlidingWindowPacer(3, 1000), new SlidingWindowPacer(1, 3_600_000));
   pinged.push({ text: 'sub', subscribe: true });
   pinged.push({ text: 'sub2', subscribe: true });
-  assert.deepEqual(pinged.take(0).ready.map((m) => m.text), ['sub']);
+  assert.deepEqual(
+    pinged.take(0).ready.map((m) => m.text),
+    ['sub'],
+  );
   pinged.pushFront({ text: 'ping', subscribe: false });
-  assert.deepEqual(pinged.take(2000).ready.map((m) => m.text), ['ping']);
+  assert.deepEqual(
+    pinged.take(2000).ready.map((m) => m.text),
+    ['ping'],
+  );
 });

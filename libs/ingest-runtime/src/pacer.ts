@@ -2,7 +2,10 @@
 export class SlidingWindowPacer {
   private readonly sent: number[] = [];
 
-  constructor(readonly limit: number, readonly windowMs: number) {
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {
     if (limit < 1) throw new RangeError('a pacer needs a limit of at least 1');
   }
 
@@ -41,7 +44,10 @@ export interface OutboundMessage {
 export class OutboundQueue {
   private readonly queue: OutboundMessage[] = [];
 
-  constructor(private readonly perSecond: SlidingWindowPacer, private readonly subscribesPerHour?: SlidingWindowPacer) {}
+  constructor(
+    private readonly perSecond: SlidingWindowPacer,
+    private readonly subscribesPerHour?: SlidingWindowPacer,
+  ) {}
 
   push(message: OutboundMessage): void {
     this.queue.push(message);

@@ -24,11 +24,12 @@ test("a symbol's streams share one connection and load is balanced across connec
   const config = exchangeConfig('binance', [symbolsLine(1200)]);
   const plans = planConnections(config, protocol('binance'), { shard_index: 0, shard_count: 1 });
   const connectionOf = new Map<string, Set<string>>();
-  for (const plan of plans) for (const s of plan.streams) {
-    const set = connectionOf.get(s.symbol.canonical) ?? new Set<string>();
-    set.add(plan.id);
-    connectionOf.set(s.symbol.canonical, set);
-  }
+  for (const plan of plans)
+    for (const s of plan.streams) {
+      const set = connectionOf.get(s.symbol.canonical) ?? new Set<string>();
+      set.add(plan.id);
+      connectionOf.set(s.symbol.canonical, set);
+    }
   assert.ok([...connectionOf.values()].every((set) => set.size === 1));
   const sizes = plans.map((p) => p.streams.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 9, `balanced: ${sizes.join(',')}`);
@@ -37,9 +38,19 @@ test("a symbol's streams share one connection and load is balanced across connec
 test('shards split the symbols disjointly and completely, within one symbol of each other', () => {
   const config = exchangeConfig('binance', [symbolsLine(300), 'channels = ["kline"]', 'intervals = ["1m", "1h"]']);
   const symbols = config.symbols.map((s) => s.canonical);
-  const shards = [0, 1, 2].map((i) => planConnections(config, protocol('binance'), { shard_index: i, shard_count: 3 }).flatMap((p) => p.streams));
-  const all = shards.flat().map((s) => s.key).sort();
-  assert.deepEqual(all, planStreams(config, protocol('binance')).map((s) => s.key).sort());
+  const shards = [0, 1, 2].map((i) =>
+    planConnections(config, protocol('binance'), { shard_index: i, shard_count: 3 }).flatMap((p) => p.streams),
+  );
+  const all = shards
+    .flat()
+    .map((s) => s.key)
+    .sort();
+  assert.deepEqual(
+    all,
+    planStreams(config, protocol('binance'))
+      .map((s) => s.key)
+      .sort(),
+  );
   for (const [i, streams] of shards.entries()) {
     assert.equal(streams.length, 200, `shard ${i}: 100 symbols × 2 intervals`);
     assert.ok(streams.every((s) => ownsSymbol(s.symbol.canonical, i, 3, symbols)));
@@ -64,19 +75,33 @@ test('for many symbol sets and shard counts 1..8, every symbol has exactly one o
   ];
   for (let i = 0; i < 200; i++) {
     const n = 1 + Math.floor(next() * 60);
-    sets.push(Array.from({ length: n }, () => `${Math.floor(next() * 1e6).toString(36).toUpperCase()}USDT`));
+    sets.push(
+      Array.from(
+        { length: n },
+        () =>
+          `${Math.floor(next() * 1e6)
+            .toString(36)
+            .toUpperCase()}USDT`,
+      ),
+    );
   }
   for (const symbols of sets) {
     const distinct = [...new Set(symbols)];
     for (let count = 1; count <= 8; count++) {
       const owner = assignShards(symbols, count);
       assert.deepEqual([...owner.keys()].sort(), distinct.sort(), 'every symbol has an owner');
-      assert.ok([...owner.values()].every((i) => Number.isInteger(i) && i >= 0 && i < count), 'owners are shards 0..count-1');
+      assert.ok(
+        [...owner.values()].every((i) => Number.isInteger(i) && i >= 0 && i < count),
+        'owners are shards 0..count-1',
+      );
       const sizes = [...Array(count).keys()].map((i) => [...owner.values()].filter((o) => o === i).length);
       assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `${count} shards of ${distinct.length} symbols: ${sizes.join('/')}`);
       if (distinct.length <= 60) {
         const owners = distinct.map((s) => [...Array(count).keys()].filter((i) => ownsSymbol(s, i, count, symbols)));
-        assert.ok(owners.every((o) => o.length === 1), `${count} shards of ${distinct.length}: every symbol has exactly one owner`);
+        assert.ok(
+          owners.every((o) => o.length === 1),
+          `${count} shards of ${distinct.length}: every symbol has exactly one owner`,
+        );
       }
       // The same answer whatever order the config lists the symbols in: every pod agrees.
       assert.deepEqual(assignShards([...symbols].reverse(), count), assignShards(symbols, count));
@@ -85,9 +110,15 @@ test('for many symbol sets and shard counts 1..8, every symbol has exactly one o
 });
 
 test('the 10 default Binance symbols split 5/5 over 2 shards and 3/3/2/2 over 4 (hash-modulo gave 3/7 and 3/5/0/2)', () => {
-  const config = exchangeConfig('binance', ['symbols = ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "AVAXUSDT", "TRXUSDT", "LINKUSDT"]', 'channels = ["kline"]', 'intervals = ["1m"]']);
-  const sizes = (count: number) => [...Array(count).keys()].map((i) =>
-    planConnections(config, protocol('binance'), { shard_index: i, shard_count: count }).reduce((sum, p) => sum + p.streams.length, 0));
+  const config = exchangeConfig('binance', [
+    'symbols = ["BTCUSDT", "ETHUSDT", "BNBUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ADAUSDT", "AVAXUSDT", "TRXUSDT", "LINKUSDT"]',
+    'channels = ["kline"]',
+    'intervals = ["1m"]',
+  ]);
+  const sizes = (count: number) =>
+    [...Array(count).keys()].map((i) =>
+      planConnections(config, protocol('binance'), { shard_index: i, shard_count: count }).reduce((sum, p) => sum + p.streams.length, 0),
+    );
   assert.deepEqual(sizes(2), [5, 5]);
   assert.deepEqual(sizes(4), [3, 3, 2, 2]);
 });
@@ -104,8 +135,10 @@ test('OKX candles go to the business endpoint and everything else to public', ()
 
 test('a plan beyond max_connections stops start-up naming the key; redundancy counts', () => {
   const config = exchangeConfig('binance', [symbolsLine(1200), 'channels = ["kline"]', 'max_connections = 7']);
-  assert.throws(() => planConnections(config, protocol('binance'), { shard_index: 0, shard_count: 1 }), (error: unknown) =>
-    error instanceof ConfigError && error.message.startsWith('websocket.binance.max_connections'));
+  assert.throws(
+    () => planConnections(config, protocol('binance'), { shard_index: 0, shard_count: 1 }),
+    (error: unknown) => error instanceof ConfigError && error.message.startsWith('websocket.binance.max_connections'),
+  );
   const doubled = exchangeConfig('binance', [symbolsLine(10), 'redundancy = 2', 'max_connections = 1']);
   assert.throws(() => planConnections(doubled, protocol('binance'), { shard_index: 0, shard_count: 1 }), /redundancy 2/);
 });

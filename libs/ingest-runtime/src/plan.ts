@@ -40,7 +40,8 @@ export function planStreams(config: ResolvedExchangeConfig, protocol: ExchangePr
     for (const channel of config.channels) {
       const endpoint = protocol.endpointOf(channel);
       if (channel === 'kline') {
-        for (const interval of config.intervals) streams.push({ key: protocol.streamKey(symbol, channel, interval), symbol, channel, interval, endpoint });
+        for (const interval of config.intervals)
+          streams.push({ key: protocol.streamKey(symbol, channel, interval), symbol, channel, interval, endpoint });
       } else {
         streams.push({ key: protocol.streamKey(symbol, channel), symbol, channel, endpoint });
       }
@@ -63,18 +64,26 @@ export function planConnections(
   shard: { readonly shard_index: number; readonly shard_count: number },
 ): ConnectionPlan[] {
   const capacity = Math.min(config.streamsPerConnection, EXCHANGES[config.exchange].facts.limits.maxStreamsPerConnection);
-  const owner = assignShards(config.symbols.map((s) => s.canonical), shard.shard_count);
+  const owner = assignShards(
+    config.symbols.map((s) => s.canonical),
+    shard.shard_count,
+  );
   const mine = planStreams(config, protocol).filter((s) => owner.get(s.symbol.canonical) === shard.shard_index);
   const plans: ConnectionPlan[] = [];
   for (const endpoint of ['url', 'apiUrl'] as const) {
-    const bins = packSymbols(mine.filter((s) => s.endpoint === endpoint), capacity);
-    bins.forEach((streams, i) => plans.push({ id: `${config.exchange}-s${shard.shard_index}-${endpoint === 'url' ? 'main' : 'api'}-${i}`, endpoint, streams }));
+    const bins = packSymbols(
+      mine.filter((s) => s.endpoint === endpoint),
+      capacity,
+    );
+    bins.forEach((streams, i) =>
+      plans.push({ id: `${config.exchange}-s${shard.shard_index}-${endpoint === 'url' ? 'main' : 'api'}-${i}`, endpoint, streams }),
+    );
   }
   const needed = plans.length * config.redundancy;
   if (needed > config.maxConnections) {
     throw new ConfigError(
       `websocket.${config.exchange}.max_connections: this shard needs ${needed} connections (${plans.length} × redundancy ${config.redundancy}) ` +
-      `for ${mine.length} streams but max_connections is ${config.maxConnections}; raise it, add shards (ingest.shard_count) or subscribe fewer streams`,
+        `for ${mine.length} streams but max_connections is ${config.maxConnections}; raise it, add shards (ingest.shard_count) or subscribe fewer streams`,
     );
   }
   return plans;
@@ -101,7 +110,9 @@ function packSymbols(streams: readonly StreamSpec[], capacity: number): StreamSp
     // A symbol with more streams than a connection holds is split; otherwise it stays on one connection.
     for (let start = 0; start < group.length; start += capacity) {
       const part = group.slice(start, start + capacity);
-      let target = bins.filter((b) => b.streams.length + part.length <= capacity).sort((x, y) => x.load - y.load || x.streams.length - y.streams.length)[0];
+      let target = bins
+        .filter((b) => b.streams.length + part.length <= capacity)
+        .sort((x, y) => x.load - y.load || x.streams.length - y.streams.length)[0];
       if (!target) {
         target = { streams: [], load: 0 };
         bins.push(target);

@@ -35,13 +35,32 @@ async function collect(topic: string): Promise<{ values: string[]; stop(): Promi
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value?.toString() ?? '') });
-  return { values, stop: () => consumer.disconnect().then(() => admin.deleteGroups([groupId])).then(() => undefined) };
+  return {
+    values,
+    stop: () =>
+      consumer
+        .disconnect()
+        .then(() => admin.deleteGroups([groupId]))
+        .then(() => undefined),
+  };
 }
 
 function rawProducer(topic: string, registry: Registry) {
-  return new RawProducer({ producer, topic, lingerMs: 5, maxBuffered: 10_000, onBackpressure: () => {}, metrics: createIngestMetrics(registry, 'huobi'), logger });
+  return new RawProducer({
+    producer,
+    topic,
+    lingerMs: 5,
+    maxBuffered: 10_000,
+    onBackpressure: () => {},
+    metrics: createIngestMetrics(registry, 'huobi'),
+    logger,
+  });
 }
-const frame = (value: string): Message => ({ key: 'market.btcusdt.kline.1min', value, headers: { exchange: 'huobi', conn_id: 'c1', recv_ts: '1', kind: 'live' } });
+const frame = (value: string): Message => ({
+  key: 'market.btcusdt.kline.1min',
+  value,
+  headers: { exchange: 'huobi', conn_id: 'c1', recv_ts: '1', kind: 'live' },
+});
 
 before(async () => {
   await Promise.all([admin.connect(), producer.connect()]);
@@ -68,9 +87,16 @@ test('a frame over the message limit is dead-lettered with its size before sendi
     assert.equal(letter.reason, 'frame_too_large');
     assert.equal(letter.service, 'ingest-huobi');
     assert.equal(letter.exchange, 'huobi');
-    assert.match(letter.detail, new RegExp(`frame of ${Buffer.byteLength(huge) + 'market.btcusdt.kline.1min'.length + 'exchangehuobiconn_idc1recv_ts1kindlive'.length} bytes \\(${MAX_FRAME_BYTES} at most\\)`));
+    assert.match(
+      letter.detail,
+      new RegExp(
+        `frame of ${Buffer.byteLength(huge) + 'market.btcusdt.kline.1min'.length + 'exchangehuobiconn_idc1recv_ts1kindlive'.length} bytes \\(${MAX_FRAME_BYTES} at most\\)`,
+      ),
+    );
     assert.equal(letter.raw, huge.slice(0, OVERSIZED_COPY_CHARS));
-    const counted = (await registry.getSingleMetric('klineflow_dead_letter_total')!.get()).values.find((v) => v.labels.reason === 'frame_too_large');
+    const counted = (await registry.getSingleMetric('klineflow_dead_letter_total')!.get()).values.find(
+      (v) => v.labels.reason === 'frame_too_large',
+    );
     assert.equal(counted?.value, 1);
     const errors = (await registry.getSingleMetric('klineflow_kafka_produce_errors_total')!.get()).values.reduce((n, v) => n + v.value, 0);
     assert.equal(errors, 0, 'never sent, so never failed nor retried');
@@ -84,7 +110,10 @@ test('a frame over the message limit is dead-lettered with its size before sendi
 test('a frame the broker refuses as MESSAGE_TOO_LARGE is isolated from its batch and dead-lettered, never retried', async () => {
   // A topic that takes less than our own check allows: the broker's refusal is the only signal.
   const topic = `test-raw-refused-${RUN}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] }],
+    waitForLeaders: true,
+  });
   const [landed, letters] = [await collect(topic), await tailDeadLetters(kafka)];
   const registry = new Registry();
   const raw = rawProducer(topic, registry);

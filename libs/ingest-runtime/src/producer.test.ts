@@ -33,10 +33,21 @@ function fakeSend() {
 
 test('batches within the linger, in order, with acks from all replicas', async () => {
   const { delivered, state, producer } = fakeSend();
-  const raw = new RawProducer({ producer, topic: 'raw.binance', lingerMs: 20, maxBuffered: 1000, onBackpressure: () => {}, metrics: createIngestMetrics(new Registry(), 'binance'), logger });
+  const raw = new RawProducer({
+    producer,
+    topic: 'raw.binance',
+    lingerMs: 20,
+    maxBuffered: 1000,
+    onBackpressure: () => {},
+    metrics: createIngestMetrics(new Registry(), 'binance'),
+    logger,
+  });
   for (let i = 0; i < 300; i++) raw.enqueue({ key: `k${i % 3}`, value: String(i) });
   await waitFor(() => delivered.length === 300, 'delivery');
-  assert.deepEqual(delivered.map((m) => m.value), Array.from({ length: 300 }, (_, i) => String(i)));
+  assert.deepEqual(
+    delivered.map((m) => m.value),
+    Array.from({ length: 300 }, (_, i) => String(i)),
+  );
   assert.equal(state.calls, 1, 'one batch, not one send per frame');
   assert.deepEqual(state.acks, [-1]);
 });
@@ -47,9 +58,14 @@ test('pauses the sources when full, keeps retrying through an outage, resumes an
   const availability: boolean[] = [];
   const registry = new Registry();
   const raw = new RawProducer({
-    producer, topic: 'raw.okx', lingerMs: 1, maxBuffered: 100,
-    onBackpressure: (paused) => pressure.push(paused), onAvailability: (up) => availability.push(up),
-    metrics: createIngestMetrics(registry, 'okx'), logger,
+    producer,
+    topic: 'raw.okx',
+    lingerMs: 1,
+    maxBuffered: 100,
+    onBackpressure: (paused) => pressure.push(paused),
+    onAvailability: (up) => availability.push(up),
+    metrics: createIngestMetrics(registry, 'okx'),
+    logger,
   });
   state.failing = true;
   for (let i = 0; i < 150; i++) raw.enqueue({ key: 'k', value: String(i) });
@@ -59,7 +75,11 @@ test('pauses the sources when full, keeps retrying through an outage, resumes an
   assert.equal(raw.depth, 150, 'nothing dropped while Kafka is down');
   state.failing = false;
   await waitFor(() => delivered.length === 150, 'delivery after recovery');
-  assert.deepEqual(delivered.map((m) => Number(m.value)), Array.from({ length: 150 }, (_, i) => i), 'order kept across retries');
+  assert.deepEqual(
+    delivered.map((m) => Number(m.value)),
+    Array.from({ length: 150 }, (_, i) => i),
+    'order kept across retries',
+  );
   assert.deepEqual(pressure, [true, false]);
   assert.deepEqual(availability, [false, true]);
   const errors = (await registry.getSingleMetric('klineflow_kafka_produce_errors_total')!.get()).values[0]!.value;
@@ -68,7 +88,15 @@ test('pauses the sources when full, keeps retrying through an outage, resumes an
 
 test('drain flushes what is left at shutdown', async () => {
   const { delivered, producer } = fakeSend();
-  const raw = new RawProducer({ producer, topic: 'raw.huobi', lingerMs: 10_000, maxBuffered: 1000, onBackpressure: () => {}, metrics: createIngestMetrics(new Registry(), 'huobi'), logger });
+  const raw = new RawProducer({
+    producer,
+    topic: 'raw.huobi',
+    lingerMs: 10_000,
+    maxBuffered: 1000,
+    onBackpressure: () => {},
+    metrics: createIngestMetrics(new Registry(), 'huobi'),
+    logger,
+  });
   for (let i = 0; i < 5; i++) raw.enqueue({ key: 'k', value: String(i) });
   await raw.drain(1000);
   assert.equal(delivered.length, 5);

@@ -111,7 +111,9 @@ export class RawProducer {
     try {
       if (this.deadLetters.length > 0) await this.sendDeadLetters();
       if (batch.length === 0) return;
-      await inSpan('ingest.publish', { topic, messages: batch.length }, () => this.options.producer.send({ topic, acks: -1, messages: batch }));
+      await inSpan('ingest.publish', { topic, messages: batch.length }, () =>
+        this.options.producer.send({ topic, acks: -1, messages: batch }),
+      );
     } catch (error) {
       if (isMessageTooLarge(error)) {
         this.isolateTooLarge(batch);

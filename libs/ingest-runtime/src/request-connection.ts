@@ -12,7 +12,11 @@ export class RequestConnection {
   private closed = false;
   private readonly pending = new Map<string, (text: string, recvTs: number) => void>();
 
-  constructor(private readonly url: string, private readonly protocol: ExchangeProtocol, private readonly onDecodeError: (reason: string) => void) {}
+  constructor(
+    private readonly url: string,
+    private readonly protocol: ExchangeProtocol,
+    private readonly onDecodeError: (reason: string) => void,
+  ) {}
 
   /** Sends `text` and resolves with the reply whose id is `id`, or rejects after `timeoutMs` or on a lost connection. */
   async request(id: string, text: string, timeoutMs: number): Promise<{ text: string; recvTs: number }> {

@@ -38,13 +38,28 @@ async function accepts(port: number): Promise<boolean> {
 async function startSimulator(dir: string): Promise<{ port: number; child: ChildProcess }> {
   const [binance, binanceApi, okx, huobi, control, metrics] = await Promise.all(Array.from({ length: 6 }, freePort));
   const path = join(dir, 'sim.toml');
-  writeFileSync(path, [
-    '[log]', 'level = "error"',
-    '[metrics]', 'host = "127.0.0.1"', '[metrics.ports]', `exchange_sim = ${metrics}`,
-    '[simulator]', `update_interval_ms = ${UPDATE_MS}`,
-    '[simulator.ports]', `binance = ${binance}`, `binance_api = ${binanceApi}`, `okx = ${okx}`, `huobi = ${huobi}`, `control = ${control}`,
-  ].join('\n'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/exchange-sim/src/main.ts', '--config', path], { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync(
+    path,
+    [
+      '[log]',
+      'level = "error"',
+      '[metrics]',
+      'host = "127.0.0.1"',
+      '[metrics.ports]',
+      `exchange_sim = ${metrics}`,
+      '[simulator]',
+      `update_interval_ms = ${UPDATE_MS}`,
+      '[simulator.ports]',
+      `binance = ${binance}`,
+      `binance_api = ${binanceApi}`,
+      `okx = ${okx}`,
+      `huobi = ${huobi}`,
+      `control = ${control}`,
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/exchange-sim/src/main.ts', '--config', path], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`))));
   exited.catch(() => undefined);
   const listening = (async () => {
@@ -69,10 +84,18 @@ function startPod(config: ResolvedExchangeConfig, index: number, count: number, 
   const pod = `n${count}-${index}`;
   const metrics = createIngestMetrics(new Registry(), 'binance');
   const plans = planConnections(config, binanceProtocol, { shard_index: index, shard_count: count });
-  const slots = plans.map((plan) => new ConnectionSlot({
-    slotId: `${pod}-${plan.id}`, plan, config, protocol: binanceProtocol, metrics, logger,
-    sink: (_connId, key, _text, recvTs) => frames.push({ key, pod, at: recvTs }),
-  }));
+  const slots = plans.map(
+    (plan) =>
+      new ConnectionSlot({
+        slotId: `${pod}-${plan.id}`,
+        plan,
+        config,
+        protocol: binanceProtocol,
+        metrics,
+        logger,
+        sink: (_connId, key, _text, recvTs) => frames.push({ key, pod, at: recvTs }),
+      }),
+  );
   slots.forEach((slot) => slot.start());
   const keys = plans.flatMap((p) => p.streams.map((s) => s.key));
   return { pod, keys, stop: () => slots.forEach((slot) => slot.stop()) };
@@ -88,10 +111,20 @@ test('resharding 2 → 3 against the simulator: every stream keeps delivering, n
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const sim = await startSimulator(dir);
   cleanups.push(() => sim.child.kill('SIGKILL'));
-  const config = resolveExchange(parseConfig([
-    '[websocket.binance]', `url = "ws://127.0.0.1:${sim.port}"`, `symbols = ${JSON.stringify(SYMBOLS)}`,
-    'channels = ["kline"]', `intervals = ${JSON.stringify(INTERVALS)}`, 'reconnect_delay = 0.1', 'reconnect_max_delay = 0.5',
-  ].join('\n')), 'binance')!;
+  const config = resolveExchange(
+    parseConfig(
+      [
+        '[websocket.binance]',
+        `url = "ws://127.0.0.1:${sim.port}"`,
+        `symbols = ${JSON.stringify(SYMBOLS)}`,
+        'channels = ["kline"]',
+        `intervals = ${JSON.stringify(INTERVALS)}`,
+        'reconnect_delay = 0.1',
+        'reconnect_max_delay = 0.5',
+      ].join('\n'),
+    ),
+    'binance',
+  )!;
   const allKeys = SYMBOLS.flatMap((s) => INTERVALS.map((i) => `${s.toLowerCase()}@kline_${i}`)).sort();
   const frames: Frame[] = [];
   const delivering = (pods: ReadonlyArray<{ pod: string; keys: string[] }>) => () =>
@@ -108,7 +141,11 @@ test('resharding 2 → 3 against the simulator: every stream keeps delivering, n
   const next = [0, 1, 2].map((i) => startPod(config, i, 3, frames));
   cleanups.push(() => next.forEach((p) => p.stop()));
   assert.deepEqual(next.flatMap((p) => p.keys).sort(), allKeys, 'the 3 shards cover every stream');
-  assert.deepEqual(next.map((p) => p.keys.length / INTERVALS.length), [4, 3, 3], 'balanced within one symbol');
+  assert.deepEqual(
+    next.map((p) => p.keys.length / INTERVALS.length),
+    [4, 3, 3],
+    'balanced within one symbol',
+  );
   await waitUntil(delivering(next), 'the 3-shard generation delivering every stream (ready)', 10_000);
   // Step 2: the old generation goes, pod by pod.
   for (const pod of [...old].reverse()) {
@@ -120,7 +157,10 @@ test('resharding 2 → 3 against the simulator: every stream keeps delivering, n
   const end = Date.now();
 
   for (const key of allKeys) {
-    const times = frames.filter((f) => f.key === key && f.at >= steadyFrom).map((f) => f.at).sort((a, b) => a - b);
+    const times = frames
+      .filter((f) => f.key === key && f.at >= steadyFrom)
+      .map((f) => f.at)
+      .sort((a, b) => a - b);
     const gaps = [times[0]! - steadyFrom, ...times.slice(1).map((t, i) => t - times[i]!), end - times.at(-1)!];
     assert.ok(Math.max(...gaps) <= MAX_GAP_MS, `${key}: longest silence ${Math.max(...gaps)} ms across the reshard`);
   }

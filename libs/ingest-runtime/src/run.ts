@@ -1,6 +1,15 @@
 import type { Message } from 'kafkajs';
 import { resolveExchange } from '@klineflow/config';
-import { createKafka, ensureTopics, groupConsumerConfig, keepConsuming, liveFrameHeaders, MemoPartitioner, rawTopic, TOPICS } from '@klineflow/kafka';
+import {
+  createKafka,
+  ensureTopics,
+  groupConsumerConfig,
+  keepConsuming,
+  liveFrameHeaders,
+  MemoPartitioner,
+  rawTopic,
+  TOPICS,
+} from '@klineflow/kafka';
 import type { ServiceContext } from '@klineflow/observability';
 import { AttemptBudget } from './attempt-budget.js';
 import { BackfillService } from './backfill.js';
@@ -42,7 +51,8 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
     lingerMs: ctx.config.kafka.linger_ms,
     maxBuffered: ctx.config.kafka.max_buffered_messages,
     onBackpressure: (paused) => slots.forEach((slot) => (paused ? slot.pause() : slot.resume())),
-    onAvailability: (available) => ctx.health.set('kafka-producer', available ? 'up' : 'down', available ? undefined : 'sends failing; retrying'),
+    onAvailability: (available) =>
+      ctx.health.set('kafka-producer', available ? 'up' : 'down', available ? undefined : 'sends failing; retrying'),
     metrics,
     logger: ctx.logger,
   });
@@ -55,19 +65,39 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   const requestOutageBackfill = (streams: ConnectionPlan['streams']) => (start: number, end: number) => {
     const requests = outageBackfillRequests(exchange, streams, start, end, Date.now());
     if (requests.length === 0) return;
-    kafkaProducer.send({ topic: TOPICS.backfillRequests, acks: -1, messages: requests.map((r) => ({ key: exchange, value: JSON.stringify(r) })) })
-      .catch((error: unknown) => ctx.logger.error('outage backfill requests not sent; the normalizer will still find the gaps', { error, requests: requests.length }));
+    kafkaProducer
+      .send({ topic: TOPICS.backfillRequests, acks: -1, messages: requests.map((r) => ({ key: exchange, value: JSON.stringify(r) })) })
+      .catch((error: unknown) =>
+        ctx.logger.error('outage backfill requests not sent; the normalizer will still find the gaps', {
+          error,
+          requests: requests.length,
+        }),
+      );
   };
   const { connectAttempts, connectSpacingMs } = EXCHANGES[exchange].facts.limits;
   const attempts = connectAttempts && new AttemptBudget(connectAttempts.count, connectAttempts.perMs);
   for (const plan of plans) {
     const onOutage = protocol.backfill ? requestOutageBackfill(plan.streams) : undefined;
     for (let replica = 0; replica < config.redundancy; replica++) {
-      slots.push(new ConnectionSlot({ slotId: `${plan.id}-r${replica}`, plan, config, protocol, sink, metrics, logger: ctx.logger, onOutage, attempts }));
+      slots.push(
+        new ConnectionSlot({
+          slotId: `${plan.id}-r${replica}`,
+          plan,
+          config,
+          protocol,
+          sink,
+          metrics,
+          logger: ctx.logger,
+          onOutage,
+          attempts,
+        }),
+      );
     }
   }
   ctx.logger.info('connection plan', {
-    exchange, shard: ctx.config.ingest, connections: slots.length,
+    exchange,
+    shard: ctx.config.ingest,
+    connections: slots.length,
     streams: plans.reduce((sum, p) => sum + p.streams.length, 0),
   });
   const startTimers = slots.map((slot, i) => setTimeout(() => slot.start(), i * connectSpacingMs));
@@ -80,7 +110,11 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
       const status = slot.status(now);
       const name = `ws:${status.slotId}`;
       const downTooLong = status.downSince !== undefined && now - status.downSince > CONNECTION_DOWN_SLO_MS;
-      ctx.health.set(name, downTooLong ? 'degraded' : 'up', status.up ? undefined : `down since ${new Date(status.downSince ?? now).toISOString()}`);
+      ctx.health.set(
+        name,
+        downTooLong ? 'degraded' : 'up',
+        status.up ? undefined : `down since ${new Date(status.downSince ?? now).toISOString()}`,
+      );
       if (status.lastFrameAt > 0) {
         ctx.health.touch(name, status.lastFrameAt);
         metrics.lastMessageAge.set({ exchange, conn_id: status.slotId }, (now - status.lastFrameAt) / 1000);

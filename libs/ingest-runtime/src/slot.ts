@@ -171,7 +171,11 @@ export class ConnectionSlot {
     },
     onStale: (connection, keys) => {
       this.options.metrics.staleStreams.inc({ exchange: this.options.config.exchange }, keys.length);
-      this.options.logger.warn('silent streams resubscribed', { conn_id: connection.connId, streams: keys.slice(0, 20), count: keys.length });
+      this.options.logger.warn('silent streams resubscribed', {
+        conn_id: connection.connId,
+        streams: keys.slice(0, 20),
+        count: keys.length,
+      });
     },
     onDecodeError: (reason) => {
       this.options.metrics.error(reason);
@@ -240,7 +244,13 @@ export class ConnectionSlot {
     }
     this.active = undefined;
     const delay = this.backoff.nextDelay(Date.now());
-    logger.warn('connection lost; reconnecting', { slot: this.options.slotId, conn_id: connection.connId, reason, detail, retry_in_ms: Math.round(delay) });
+    logger.warn('connection lost; reconnecting', {
+      slot: this.options.slotId,
+      conn_id: connection.connId,
+      reason,
+      detail,
+      retry_in_ms: Math.round(delay),
+    });
     this.reconnectTimer = setTimeout(() => this.reconnect(), delay);
   }
 
@@ -269,10 +279,18 @@ export class ConnectionSlot {
       metrics.reconnectDuration.observe({ exchange: config.exchange }, seconds);
       metrics.outages.inc({ exchange: config.exchange });
       logger.warn('outage window', {
-        slot: this.options.slotId, start: this.lostAt, end: now, duration_ms: now - this.lostAt,
-        reason: this.lostReason, streams: this.options.plan.streams.length,
+        slot: this.options.slotId,
+        start: this.lostAt,
+        end: now,
+        duration_ms: now - this.lostAt,
+        reason: this.lostReason,
+        streams: this.options.plan.streams.length,
       });
-      const window = outageOnExchangeClock(this.options.protocol.exchangeTimeOf, { at: this.lostAt, text: this.lostText }, { at: now, text: resumed.firstDataText });
+      const window = outageOnExchangeClock(
+        this.options.protocol.exchangeTimeOf,
+        { at: this.lostAt, text: this.lostText },
+        { at: now, text: resumed.firstDataText },
+      );
       this.options.onOutage?.(window.start, window.end);
     }
     this.lostAt = undefined;

@@ -32,7 +32,9 @@ export function kafkaSecurity(config: Pick<KlineflowConfig['kafka'], 'sasl' | 't
   return {
     ...(tlsConfig.enabled ? { ssl: tlsConfig.ca_file ? { ca: [readFileSync(tlsConfig.ca_file, 'utf8')] } : true } : {}),
     // kafkajs types each mechanism apart: a union of the two does not narrow to either.
-    ...(sasl.mechanism !== 'none' ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions } : {}),
+    ...(sasl.mechanism !== 'none'
+      ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions }
+      : {}),
   };
 }
 
@@ -42,7 +44,9 @@ export function kafkaSecurity(config: Pick<KlineflowConfig['kafka'], 'sasl' | 't
  * peer's delayed ACK. The Java client and the broker disable Nagle for the same reason.
  */
 export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
-  const socket = ssl ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : net.connect({ host, port }, onConnect);
+  const socket = ssl
+    ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
+    : net.connect({ host, port }, onConnect);
   socket.setNoDelay(true);
   socket.setKeepAlive(true, 60_000);
   return socket;
@@ -175,10 +179,14 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
     });
     try {
       const memberIds = await Promise.race([eviction, timeout]);
-      if (memberIds.length > 0) group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds });
+      if (memberIds.length > 0)
+        group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds });
     } catch (error) {
       eviction.catch(() => undefined);
-      group.logger.warn('could not evict a previous incarnation; joining anyway', { group: group.groupId, error: (error as Error).message });
+      group.logger.warn('could not evict a previous incarnation; joining anyway', {
+        group: group.groupId,
+        error: (error as Error).message,
+      });
     } finally {
       clearTimeout(deadline);
     }

@@ -15,14 +15,19 @@ export async function tailDeadLetters(kafka: Kafka): Promise<{ letters: DeadLett
   const letters: DeadLetter[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.deadLetter, fromBeginning: false });
-  await consumer.run({ eachMessage: async ({ message }) => void letters.push(JSON.parse(message.value?.toString() ?? 'null') as DeadLetter) });
+  await consumer.run({
+    eachMessage: async ({ message }) => void letters.push(JSON.parse(message.value?.toString() ?? 'null') as DeadLetter),
+  });
   for (const { partition, high } of ends) consumer.seek({ topic: TOPICS.deadLetter, partition, offset: high });
   const stop = async () => {
     await consumer.disconnect();
     // A shared broker keeps no trace of the test.
     const cleaner = kafka.admin();
     await cleaner.connect();
-    await cleaner.deleteGroups([groupId]).catch(() => undefined).finally(() => cleaner.disconnect());
+    await cleaner
+      .deleteGroups([groupId])
+      .catch(() => undefined)
+      .finally(() => cleaner.disconnect());
   };
   return { letters, stop };
 }

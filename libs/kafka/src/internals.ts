@@ -22,7 +22,12 @@ export interface InternalBroker {
 export interface FetchedPartition {
   partition: number;
   errorCode: number;
-  messages: Array<{ offset: string; key: Buffer | null; value: Buffer | null; batchContext?: { firstOffset: string; lastOffsetDelta: number } }>;
+  messages: Array<{
+    offset: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    batchContext?: { firstOffset: string; lastOffsetDelta: number };
+  }>;
 }
 
 export interface InternalCluster {

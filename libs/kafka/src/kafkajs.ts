@@ -9,7 +9,15 @@
 import { createRequire } from 'node:module';
 import type * as KafkaJs from 'kafkajs';
 import { crc32c } from './crc32c.js';
-import { decodeRecord, UnsafeNumber, withTextHeaders, type BatchContext, type DecodedRecord, type KafkajsDecodedRecord, type RecordDecoderInput } from './record-decoding.js';
+import {
+  decodeRecord,
+  UnsafeNumber,
+  withTextHeaders,
+  type BatchContext,
+  type DecodedRecord,
+  type KafkajsDecodedRecord,
+  type RecordDecoderInput,
+} from './record-decoding.js';
 import { encodeRecord, type EncodedRecord, type RecordFields } from './record-encoding.js';
 
 const require = createRequire(import.meta.url);
@@ -82,14 +90,20 @@ function replace<T>(module: string, replacement: (original: T) => unknown): T {
 
 function installCodec(): { encoder: RecordEncoder; decoder: KafkajsRecordDecoder; checksum: (buffer: Buffer) => number } {
   if (require.cache[require.resolve(MODULES.producer)] !== undefined) {
-    throw new Error('kafkajs was loaded before libs/kafka installed its record codec: import kafkajs values (Kafka, Partitioners…) from @klineflow/kafka');
+    throw new Error(
+      'kafkajs was loaded before libs/kafka installed its record codec: import kafkajs values (Kafka, Partitioners…) from @klineflow/kafka',
+    );
   }
   replace(MODULES.grouping, () => groupMessagesPerPartition);
   growWithoutZeroFill(require(MODULES.encoder) as EncoderClass);
   const checksum = replace<(buffer: Buffer) => number>(MODULES.checksum, () => crc32c);
   // Outside the safe-integer range (never for real offsets, timestamps and deltas) kafkajs' Long-based code stays in charge.
-  const encoder = replace<RecordEncoder>(MODULES.recordEncoder, (original) => (fields: RecordFields) =>
-    Number.isSafeInteger(fields.timestampDelta ?? 0) && Number.isSafeInteger(fields.offsetDelta ?? 0) ? encodeRecord(fields) : original(fields),
+  const encoder = replace<RecordEncoder>(
+    MODULES.recordEncoder,
+    (original) => (fields: RecordFields) =>
+      Number.isSafeInteger(fields.timestampDelta ?? 0) && Number.isSafeInteger(fields.offsetDelta ?? 0)
+        ? encodeRecord(fields)
+        : original(fields),
   );
   const decoder = replace<KafkajsRecordDecoder>(MODULES.recordDecoder, (original): RecordDecoder => (input, context) => {
     const start = input.offset;

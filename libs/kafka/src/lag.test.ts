@@ -16,9 +16,23 @@ test('lag is end minus committed; without a usable commit the reset policy decid
 
 test('groupLag covers every partition of the topics, committed or not, in a stable order', () => {
   const lags = groupLag(
-    [{ topic: 'b', partitions: [{ partition: 1, offset: '7' }, { partition: 0, offset: '-1' }] }],
+    [
+      {
+        topic: 'b',
+        partitions: [
+          { partition: 1, offset: '7' },
+          { partition: 0, offset: '-1' },
+        ],
+      },
+    ],
     new Map([
-      ['b', [{ partition: 0, low: '0', high: '3' }, { partition: 1, low: '0', high: '10' }]],
+      [
+        'b',
+        [
+          { partition: 0, low: '0', high: '3' },
+          { partition: 1, low: '0', high: '10' },
+        ],
+      ],
       ['a', [{ partition: 0, low: '2', high: '2' }]],
     ]),
     true,
@@ -39,19 +53,30 @@ function fakeAdmin(state: { down: boolean; high: number; committed: number; conn
       state.connects++;
     },
     disconnect: async () => void state.disconnects++,
-    fetchOffsets: async () => (state.down ? unreachable() : [{ topic: 't', partitions: [{ partition: 0, offset: String(state.committed), metadata: null }] }]),
-    fetchTopicOffsets: async () => (state.down ? unreachable() : [{ partition: 0, offset: String(state.high), high: String(state.high), low: '0' }]),
+    fetchOffsets: async () =>
+      state.down ? unreachable() : [{ topic: 't', partitions: [{ partition: 0, offset: String(state.committed), metadata: null }] }],
+    fetchTopicOffsets: async () =>
+      state.down ? unreachable() : [{ partition: 0, offset: String(state.high), high: String(state.high), low: '0' }],
   } as LagAdmin;
 }
 
-const series = async (registry: Registry) => (await registry.getSingleMetricAsString('klineflow_consumer_lag_messages')).split('\n').filter((l) => !l.startsWith('#'));
+const series = async (registry: Registry) =>
+  (await registry.getSingleMetricAsString('klineflow_consumer_lag_messages')).split('\n').filter((l) => !l.startsWith('#'));
 
 test('an outage withholds the series, warns once, says once when it reads again, and reuses one connection while healthy', async () => {
   const registry = new Registry();
   const logs: string[] = [];
   const logger = { warn: (m: string) => logs.push(`warn ${m}`), info: (m: string) => logs.push(`info ${m}`) };
   const state = { down: false, high: 10, committed: 4, connects: 0, disconnects: 0 };
-  const exporter = startLagExporter({ brokers: [], groupId: 'g', topics: ['t'], registry, logger, intervalMs: 3_600_000, createAdmin: () => fakeAdmin(state) });
+  const exporter = startLagExporter({
+    brokers: [],
+    groupId: 'g',
+    topics: ['t'],
+    registry,
+    logger,
+    intervalMs: 3_600_000,
+    createAdmin: () => fakeAdmin(state),
+  });
   try {
     assert.equal(await exporter.refresh(), true);
     assert.deepEqual(await series(registry), ['klineflow_consumer_lag_messages{group="g",topic="t",partition="0"} 6']);
@@ -82,8 +107,22 @@ test('an outage withholds the series, warns once, says once when it reads again,
 test('two exporters in one process share the gauge; stopping one removes only its series', async () => {
   const registry = new Registry();
   const state = { down: false, high: 10, committed: 4, connects: 0, disconnects: 0 };
-  const a = startLagExporter({ brokers: [], groupId: 'a', topics: ['t'], registry, intervalMs: 3_600_000, createAdmin: () => fakeAdmin(state) });
-  const b = startLagExporter({ brokers: [], groupId: 'b', topics: ['t'], registry, intervalMs: 3_600_000, createAdmin: () => fakeAdmin(state) });
+  const a = startLagExporter({
+    brokers: [],
+    groupId: 'a',
+    topics: ['t'],
+    registry,
+    intervalMs: 3_600_000,
+    createAdmin: () => fakeAdmin(state),
+  });
+  const b = startLagExporter({
+    brokers: [],
+    groupId: 'b',
+    topics: ['t'],
+    registry,
+    intervalMs: 3_600_000,
+    createAdmin: () => fakeAdmin(state),
+  });
   await a.refresh();
   await b.refresh();
   assert.equal((await series(registry)).length, 2);
@@ -106,9 +145,19 @@ test('against a port with no broker the real kafkajs admin fails each round at o
   const streams = [process.stdout, process.stderr] as const;
   const writes = streams.map((s) => s.write.bind(s));
   streams.forEach((stream, i) => {
-    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => (written.push(String(chunk)), writes[i]!(chunk, ...rest))) as typeof stream.write;
+    stream.write = ((chunk: string | Uint8Array, ...rest: never[]) => (
+      written.push(String(chunk)),
+      writes[i]!(chunk, ...rest)
+    )) as typeof stream.write;
   });
-  const exporter = startLagExporter({ brokers: [`127.0.0.1:${port}`], groupId: 'g', topics: ['t'], registry, intervalMs: 3_600_000, logger: { warn: (m) => warnings.push(m), info: () => undefined } });
+  const exporter = startLagExporter({
+    brokers: [`127.0.0.1:${port}`],
+    groupId: 'g',
+    topics: ['t'],
+    registry,
+    intervalMs: 3_600_000,
+    logger: { warn: (m) => warnings.push(m), info: () => undefined },
+  });
   try {
     const started = Date.now();
     for (let i = 0; i < 3; i++) assert.equal(await exporter.refresh(), false);
@@ -119,5 +168,9 @@ test('against a port with no broker the real kafkajs admin fails each round at o
     streams.forEach((stream, i) => (stream.write = writes[i]!));
     await exporter.stop();
   }
-  assert.deepEqual(written.filter((l) => /\[(Connection|BrokerPool)\]|"logger":"kafkajs"/.test(l)), [], 'kafkajs itself logs nothing');
+  assert.deepEqual(
+    written.filter((l) => /\[(Connection|BrokerPool)\]|"logger":"kafkajs"/.test(l)),
+    [],
+    'kafkajs itself logs nothing',
+  );
 });

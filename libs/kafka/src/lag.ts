@@ -162,7 +162,11 @@ export function startLagExporter(options: LagExporterOptions): LagExporter {
       return true;
     } catch (error) {
       withdraw();
-      if (!failing) logger?.warn('consumer lag unreadable; its gauge is withheld until Kafka answers (logged once per outage)', { group: groupId, error: (error as Error).message });
+      if (!failing)
+        logger?.warn('consumer lag unreadable; its gauge is withheld until Kafka answers (logged once per outage)', {
+          group: groupId,
+          error: (error as Error).message,
+        });
       failing = true;
       if (connected) {
         connected = false;

@@ -97,7 +97,11 @@ export function splitTopicMessages(topicMessages: readonly TopicMessages[], maxB
   for (const { topic, messages } of topicMessages) {
     let chunk: Message[] = [];
     for (const message of messages) {
-      const size = byteLength(message.key) + byteLength(message.value) + RECORD_OVERHEAD_BYTES + (message.headers ? headersLength(message.headers) : 0);
+      const size =
+        byteLength(message.key) +
+        byteLength(message.value) +
+        RECORD_OVERHEAD_BYTES +
+        (message.headers ? headersLength(message.headers) : 0);
       if (bytes + size > maxBytes && bytes > 0) {
         if (chunk.length > 0) current.push({ topic, messages: chunk });
         requests.push(current);

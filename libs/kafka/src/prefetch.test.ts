@@ -80,10 +80,14 @@ test('I/O callbacks run between two items (the next fetch is read while batches 
 test('a failing item is reported and the queue goes on', async () => {
   const errors: unknown[] = [];
   const handled: string[] = [];
-  const queue = new PrefetchQueue<string>(10, (item) => {
-    if (item === 'bad') throw new Error('boom');
-    handled.push(item);
-  }, (error) => errors.push(error));
+  const queue = new PrefetchQueue<string>(
+    10,
+    (item) => {
+      if (item === 'bad') throw new Error('boom');
+      handled.push(item);
+    },
+    (error) => errors.push(error),
+  );
   await queue.push('bad', 1);
   await queue.push('good', 1);
   await queue.idle();

@@ -77,7 +77,11 @@ test('a fetched record decodes to what kafkajs 2.2.4 hands a consumer, header va
     const context = contexts[i % contexts.length]!;
     const ours = fetched(fields);
     const theirs = fetched(fields);
-    assert.deepEqual(decodeRecord(ours, context), withTextHeaders(kafkajsCodec.decoder(theirs, context)), `case ${i}: ${JSON.stringify(fields).slice(0, 300)}`);
+    assert.deepEqual(
+      decodeRecord(ours, context),
+      withTextHeaders(kafkajsCodec.decoder(theirs, context)),
+      `case ${i}: ${JSON.stringify(fields).slice(0, 300)}`,
+    );
     assert.equal(ours.offset, theirs.offset, 'both leave the decoder after the record');
   }
 });
@@ -95,8 +99,17 @@ test('offsets beyond 2^53 are left to kafkajs, whose Long arithmetic is exact th
 test('grouping by partition keeps each partition in send order', async () => {
   const { groupMessagesPerPartition } = await import('./kafkajs.js');
   const messages = Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 7}`, value: String(i) }));
-  const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => Number(message.key.slice(1)) % 3 });
-  for (const p of [0, 1, 2]) assert.deepEqual(grouped[p], messages.filter((m) => Number(m.key.slice(1)) % 3 === p));
+  const grouped = groupMessagesPerPartition({
+    topic: 't',
+    partitionMetadata: [{}, {}, {}],
+    messages,
+    partitioner: ({ message }) => Number(message.key.slice(1)) % 3,
+  });
+  for (const p of [0, 1, 2])
+    assert.deepEqual(
+      grouped[p],
+      messages.filter((m) => Number(m.key.slice(1)) % 3 === p),
+    );
   const loaded = require('kafkajs/src/producer/groupMessagesPerPartition.js') as unknown;
   assert.equal(loaded, groupMessagesPerPartition, "kafkajs' producer would group with its quadratic copy");
 });

@@ -21,7 +21,10 @@ test('a request encoder that grows through many sizes holds exactly the bytes wr
   const expected: Buffer[] = [];
   for (let i = 0; i < 3_000; i++) {
     const text = 'x'.repeat(i % 97);
-    encoder.writeInt8(i % 128).writeInt32(i).writeString(text);
+    encoder
+      .writeInt8(i % 128)
+      .writeInt32(i)
+      .writeString(text);
     const int32 = Buffer.alloc(4);
     int32.writeInt32BE(i);
     const length = Buffer.alloc(2);

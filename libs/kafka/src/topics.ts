@@ -80,9 +80,14 @@ export interface BackfillWindow {
 /** The headers of a history reply. */
 export function backfillFrameHeaders(exchange: ExchangeId, recvTs: number, window: BackfillWindow): RawFrameHeaders {
   return {
-    exchange, conn_id: `${exchange}-backfill`, recv_ts: String(recvTs), kind: 'backfill',
-    backfill_symbol: window.symbol, backfill_interval: window.interval,
-    backfill_start: String(window.startMs), backfill_end: String(window.endMs),
+    exchange,
+    conn_id: `${exchange}-backfill`,
+    recv_ts: String(recvTs),
+    kind: 'backfill',
+    backfill_symbol: window.symbol,
+    backfill_interval: window.interval,
+    backfill_start: String(window.startMs),
+    backfill_end: String(window.endMs),
   };
 }
 

@@ -45,8 +45,21 @@ export async function readWholeTopic(
       for (const [nodeId, partitions] of Object.entries(cluster.findLeaderForPartitions(topic, [...next.keys()]))) {
         const broker = await cluster.findBroker({ nodeId });
         const { responses } = await broker.fetch({
-          replicaId: -1, isolationLevel: 1, maxWaitTime: 100, minBytes: 1, maxBytes: PARTITION_FETCH_BYTES * partitions.length,
-          topics: [{ topic, partitions: partitions.map((partition) => ({ partition, fetchOffset: String(next.get(partition)), maxBytes: PARTITION_FETCH_BYTES })) }],
+          replicaId: -1,
+          isolationLevel: 1,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: PARTITION_FETCH_BYTES * partitions.length,
+          topics: [
+            {
+              topic,
+              partitions: partitions.map((partition) => ({
+                partition,
+                fetchOffset: String(next.get(partition)),
+                maxBytes: PARTITION_FETCH_BYTES,
+              })),
+            },
+          ],
         });
         for (const fetched of responses.flatMap((r) => r.partitions)) {
           if (fetched.errorCode !== 0) throw new Error(`reading ${topic}[${fetched.partition}]: Kafka error code ${fetched.errorCode}`);

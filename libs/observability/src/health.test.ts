@@ -93,7 +93,11 @@ test('a fatal state fails liveness and readiness for good', () => {
   health.markFatal('kafka consumer crashed');
   health.markFatal('a later reason');
   turn(clock, watchdog, 30_000);
-  assert.deepEqual(health.liveness(clock.now()), { status: 'down', fatal: 'kafka consumer crashed', eventLoop: { lagMs: 0, maxLagMs: 5_000 } });
+  assert.deepEqual(health.liveness(clock.now()), {
+    status: 'down',
+    fatal: 'kafka consumer crashed',
+    eventLoop: { lagMs: 0, maxLagMs: 5_000 },
+  });
   assert.equal(health.readiness(clock.now()).status, 'down');
 });
 
@@ -122,12 +126,19 @@ test('/livez, /readyz and /health over HTTP: a store outage is 503 on readiness 
   try {
     assert.deepEqual([await status('/livez'), await status('/readyz'), await status('/health')], [200, 200, 200]);
     health.set('sink:redis', 'down', 'write failed');
-    assert.deepEqual([await status('/livez'), await status('/readyz'), await status('/health'), await status('/readyz?verbose')], [200, 503, 503, 503]);
+    assert.deepEqual(
+      [await status('/livez'), await status('/readyz'), await status('/health'), await status('/readyz?verbose')],
+      [200, 503, 503, 503],
+    );
     const body = (await (await fetch(`${base}/readyz`)).json()) as { status: string; components: Record<string, { status: string }> };
     assert.equal(body.components['sink:redis']?.status, 'down');
     health.markFatal('gave up');
     assert.equal(await status('/livez'), 503);
-    assert.deepEqual(await (await fetch(`${base}/livez`)).json(), { status: 'down', fatal: 'gave up', eventLoop: { lagMs: 0, maxLagMs: 5_000 } });
+    assert.deepEqual(await (await fetch(`${base}/livez`)).json(), {
+      status: 'down',
+      fatal: 'gave up',
+      eventLoop: { lagMs: 0, maxLagMs: 5_000 },
+    });
     assert.equal(await status('/nope'), 404);
   } finally {
     server.close();

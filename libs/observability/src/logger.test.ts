@@ -10,14 +10,16 @@ function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger('logger-test');
   logger.clear();
-  logger.add(new winston.transports.Stream({
-    stream: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+          done();
+        },
+      }),
     }),
-  }));
+  );
   return { logger, lines };
 }
 
@@ -46,14 +48,17 @@ test('a ConfigError is logged with its message (the key and the fix) and no stac
   assert.deepEqual(lines[0]!.error, { name: 'ConfigError', message });
 });
 
-test('errors nested in objects, arrays and AggregateErrors are serialised; the caller\'s objects are untouched', () => {
+test("errors nested in objects, arrays and AggregateErrors are serialised; the caller's objects are untouched", () => {
   const { logger, lines } = capture();
   const inner = Object.assign(new Error('connect ECONNREFUSED ::1:6379'), { code: 'ECONNREFUSED' });
   const meta = { detail: { attempts: [new AggregateError([inner], '')] }, count: 2 };
   logger.warn('redis unreachable', meta);
-  const attempt = ((lines[0]!.detail as { attempts: Record<string, unknown>[] }).attempts)[0]!;
+  const attempt = (lines[0]!.detail as { attempts: Record<string, unknown>[] }).attempts[0]!;
   assert.equal(attempt.name, 'AggregateError');
-  assert.deepEqual((attempt.errors as Record<string, unknown>[]).map((e) => [e.message, e.code]), [['connect ECONNREFUSED ::1:6379', 'ECONNREFUSED']]);
+  assert.deepEqual(
+    (attempt.errors as Record<string, unknown>[]).map((e) => [e.message, e.code]),
+    [['connect ECONNREFUSED ::1:6379', 'ECONNREFUSED']],
+  );
   assert.equal(lines[0]!.count, 2);
   assert.ok(meta.detail.attempts[0] instanceof AggregateError, 'the metadata passed in is not rewritten');
 });

@@ -35,7 +35,8 @@ export function serializeError(error: Error, depth = 0): SerializedError {
   if (typeof code === 'string' || typeof code === 'number') out.code = code;
   if (!(error instanceof ConfigError) && error.stack) out.stack = error.stack;
   if (error.cause !== undefined) out.cause = serializeValue(error.cause, depth + 1);
-  if (error instanceof AggregateError && Array.isArray(error.errors)) out.errors = error.errors.map((e: unknown) => serializeValue(e, depth + 1));
+  if (error instanceof AggregateError && Array.isArray(error.errors))
+    out.errors = error.errors.map((e: unknown) => serializeValue(e, depth + 1));
   return out;
 }
 
@@ -86,7 +87,12 @@ export function createLogger(service: string, level = 'info'): Logger {
     defaultMeta: { service },
     // errors(): `logger.error(err)` and `logger.error('text', err)` (message and stack on the line itself);
     // errorValues(): an Error anywhere in the metadata.
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), errorValues(), winston.format.json()),
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      winston.format.errors({ stack: true }),
+      errorValues(),
+      winston.format.json(),
+    ),
     transports: [new winston.transports.Console()],
   });
 }

@@ -4,7 +4,10 @@ import { Registry } from 'prom-client';
 import { histogram, LATENCY_BUCKETS, METRICS } from './metrics.js';
 
 test('latency buckets resolve the 10 ms target: ascending, fine below 10 ms, at most 2.5 ms wide there', () => {
-  assert.deepEqual([...LATENCY_BUCKETS].sort((a, b) => a - b), LATENCY_BUCKETS);
+  assert.deepEqual(
+    [...LATENCY_BUCKETS].sort((a, b) => a - b),
+    LATENCY_BUCKETS,
+  );
   const fine = LATENCY_BUCKETS.filter((b) => b <= 0.01);
   assert.ok(fine.length >= 7, `${fine.length} boundaries at or below 10 ms`);
   assert.ok(fine[0]! <= 0.00025, 'sub-millisecond resolution at the bottom');
@@ -19,7 +22,8 @@ test('a 4 ms sample and a 6 ms sample land in different buckets, both under the 
   h.observe({ stage: 'redis' }, 0.004);
   h.observe({ stage: 'redis' }, 0.006);
   const text = await registry.metrics();
-  const bucket = (le: string) => Number(new RegExp(`klineflow_processing_latency_seconds_bucket\\{le="${le}",stage="redis"\\} (\\d+)`).exec(text)?.[1]);
+  const bucket = (le: string) =>
+    Number(new RegExp(`klineflow_processing_latency_seconds_bucket\\{le="${le}",stage="redis"\\} (\\d+)`).exec(text)?.[1]);
   assert.equal(bucket('0.003'), 0);
   assert.equal(bucket('0.005'), 1);
   assert.equal(bucket('0.0075'), 2);

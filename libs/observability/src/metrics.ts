@@ -14,14 +14,23 @@ const spec = <L extends string>(name: string, help: string, labelNames: readonly
  */
 export const METRICS = {
   // ingest
-  wsConnectionUp: spec('klineflow_ws_connection_up', '1 while the WebSocket connection is open and subscribed', ['exchange', 'conn_id', 'endpoint']),
+  wsConnectionUp: spec('klineflow_ws_connection_up', '1 while the WebSocket connection is open and subscribed', [
+    'exchange',
+    'conn_id',
+    'endpoint',
+  ]),
   wsMessages: spec('klineflow_ws_messages_total', 'Frames received from the exchange', ['exchange']),
-  wsLastMessageAge: spec('klineflow_ws_last_message_age_seconds', 'Seconds since the connection last received a frame', ['exchange', 'conn_id']),
+  wsLastMessageAge: spec('klineflow_ws_last_message_age_seconds', 'Seconds since the connection last received a frame', [
+    'exchange',
+    'conn_id',
+  ]),
   wsReconnects: spec('klineflow_ws_reconnects_total', 'Connection re-establishments, by cause', ['exchange', 'reason']),
   wsErrors: spec('klineflow_ws_errors_total', 'Connection-level errors, by kind', ['exchange', 'kind']),
   wsStaleStreams: spec('klineflow_ws_stale_streams_total', 'Streams the watchdog found silent and resubscribed', ['exchange']),
   wsRotations: spec('klineflow_ws_rotations_total', 'Planned make-before-break rotations, by trigger', ['exchange', 'trigger']),
-  wsOutages: spec('klineflow_ws_outage_windows_total', 'Windows in which a connection delivered nothing (loss to first data frame)', ['exchange']),
+  wsOutages: spec('klineflow_ws_outage_windows_total', 'Windows in which a connection delivered nothing (loss to first data frame)', [
+    'exchange',
+  ]),
   reconnectDuration: spec('klineflow_ws_reconnect_duration_seconds', 'Time from losing a connection to data flowing again', ['exchange']),
   backfillRequests: spec('klineflow_backfill_requests_total', 'Backfill requests served, by outcome', ['exchange', 'outcome']),
   backfillBars: spec('klineflow_backfill_bars_total', 'Bars fetched over the WebSocket history APIs', ['exchange']),
@@ -36,16 +45,26 @@ export const METRICS = {
   closedBars: spec('klineflow_closed_bars_total', 'Closed bars accepted', ['exchange', 'interval']),
   missingBars: spec('klineflow_missing_bars_total', 'Closed bars found missing by the continuity check', ['exchange', 'interval']),
   filledBars: spec('klineflow_filled_bars_total', 'Missing bars later filled by backfill', ['exchange', 'interval']),
-  klineGaps: spec('klineflow_kline_gaps_total', 'Gaps detected, by whether the exchange can backfill them', ['exchange', 'interval', 'backfillable']),
-  sanityFlags: spec('klineflow_sanity_flags_total', 'Price-jump and volume-spike findings, by policy applied', ['exchange', 'check', 'policy']),
+  klineGaps: spec('klineflow_kline_gaps_total', 'Gaps detected, by whether the exchange can backfill them', [
+    'exchange',
+    'interval',
+    'backfillable',
+  ]),
+  sanityFlags: spec('klineflow_sanity_flags_total', 'Price-jump and volume-spike findings, by policy applied', [
+    'exchange',
+    'check',
+    'policy',
+  ]),
   exchangeLatency: spec('klineflow_exchange_latency_seconds', 'Exchange event time to receive time', ['exchange']),
   // all pipeline stages
-  processingLatency: spec('klineflow_processing_latency_seconds', 'Receive time to the end of a stage (normalize, redis, clickhouse)', ['stage']),
+  processingLatency: spec('klineflow_processing_latency_seconds', 'Receive time to the end of a stage (normalize, redis, clickhouse)', [
+    'stage',
+  ]),
   consumedMessages: spec('klineflow_consumed_total', 'Kafka messages consumed', ['topic']),
   consumerUp: spec('klineflow_consumer_up', '1 while the Kafka consumer is running', ['group']),
   consumerLag: spec(
     'klineflow_consumer_lag_messages',
-    'Offsets between the group\'s committed offset and the partition end (whole group: every replica reports every partition; aggregate with max by (group, topic, partition))',
+    "Offsets between the group's committed offset and the partition end (whole group: every replica reports every partition; aggregate with max by (group, topic, partition))",
     ['group', 'topic', 'partition'],
   ),
   // sinks
@@ -53,7 +72,9 @@ export const METRICS = {
   sinkWrites: spec('klineflow_sink_writes_total', 'Records written to the store', ['sink', 'kind']),
   sinkErrors: spec('klineflow_sink_errors_total', 'Failed writes (retried, offsets not committed)', ['sink']),
   sinkBatchDuration: spec('klineflow_sink_batch_seconds', 'Duration of one batch write', ['sink']),
-  staleWritesSkipped: spec('klineflow_sink_stale_writes_skipped_total', 'Writes skipped because the store already held a newer bar', ['sink']),
+  staleWritesSkipped: spec('klineflow_sink_stale_writes_skipped_total', 'Writes skipped because the store already held a newer bar', [
+    'sink',
+  ]),
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];

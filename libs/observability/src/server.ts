@@ -11,7 +11,12 @@ export const LIVENESS_PATH = '/livez';
  * or a fatal state, never because of a dependency) and /readyz, alias /health (readiness: started and
  * no component down; 503 otherwise). Health answers are JSON.
  */
-export function startObservabilityServer(options: { host: string; port: number; registry: Registry; health: HealthRegistry }): Promise<Server> {
+export function startObservabilityServer(options: {
+  host: string;
+  port: number;
+  registry: Registry;
+  health: HealthRegistry;
+}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics') {

@@ -1,6 +1,14 @@
 import type { Server } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig, ConfigError, CONFIG_ERROR_EXIT_CODE, metricsPortKey, redactConfig, type KlineflowConfig, type ServiceName } from '@klineflow/config';
+import {
+  loadConfig,
+  ConfigError,
+  CONFIG_ERROR_EXIT_CODE,
+  metricsPortKey,
+  redactConfig,
+  type KlineflowConfig,
+  type ServiceName,
+} from '@klineflow/config';
 import { createLogger, type Logger } from './logger.js';
 import { EventLoopWatchdog, HealthRegistry } from './health.js';
 import { startObservabilityServer } from './server.js';

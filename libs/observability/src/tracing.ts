@@ -3,7 +3,13 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 // The trace SDK alone, not @opentelemetry/sdk-node: that one also brings the metrics and logs SDKs,
 // gRPC, Zipkin and instrumentation hooks, 13 MB of every image that spans never use.
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import {
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-node';
 import type { KlineflowConfig } from '@klineflow/config';
 
 export interface Tracing {

@@ -51,14 +51,21 @@ export class AppProcess {
   /** The last lines of stderr of the latest run (a service stopped by a ConfigError writes its message there). */
   readonly stderrTail: string[] = [];
 
-  constructor(readonly app: AppName, private readonly options: AppProcessOptions) {}
+  constructor(
+    readonly app: AppName,
+    private readonly options: AppProcessOptions,
+  ) {}
 
   start(): this {
     const env = { ...process.env, ...this.options.env };
-    const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...profilingFlags(env), `dist/apps/${this.app}/main.js`, '--config', this.options.configPath], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...APP_NODE_FLAGS, ...profilingFlags(env), `dist/apps/${this.app}/main.js`, '--config', this.options.configPath],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const niceness = this.options.niceness?.[this.app];
     if (niceness !== undefined && child.pid !== undefined) setPriority(child.pid, niceness);
     const onLine = this.options.onLine ?? ((app, line) => console.log(`[${app}] ${line}`));

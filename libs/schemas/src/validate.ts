@@ -1,11 +1,14 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import {
-  backfillRequestSchema, deadLetterSchema, klineGapSchema, standardDepthSchema, standardKlineSchema,
-  standardTickerSchema, standardTradeSchema,
+  backfillRequestSchema,
+  deadLetterSchema,
+  klineGapSchema,
+  standardDepthSchema,
+  standardKlineSchema,
+  standardTickerSchema,
+  standardTradeSchema,
 } from './records.js';
-import type {
-  BackfillRequest, DeadLetter, KlineGap, StandardDepth, StandardKline, StandardTicker, StandardTrade,
-} from './records.js';
+import type { BackfillRequest, DeadLetter, KlineGap, StandardDepth, StandardKline, StandardTicker, StandardTrade } from './records.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true, strictTuples: false });
 
@@ -19,7 +22,5 @@ export const validateDeadLetter = ajv.compile(deadLetterSchema) as ValidateFunct
 
 /** One line naming the field and what is wrong with it, for dead-letter reasons and logs. */
 export function describeErrors(validate: ValidateFunction): string {
-  return (validate.errors ?? [])
-    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`)
-    .join('; ');
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
 }

@@ -1,7 +1,6 @@
 // A typed client of the simulator's control API, for tests (e2e imports it).
 import type { ClosedBar, HostileResult, SimState } from './types.js';
 
-
 export interface FaultResult {
   readonly exchange: string;
   readonly connections?: number;

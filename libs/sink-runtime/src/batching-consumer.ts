@@ -1,5 +1,14 @@
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { groupConsumerConfig, keepConsuming, OffsetCommitter, ORDER_HEADER, SerialPump, startLagExporter, type LagExporter, type LagExporterOptions } from '@klineflow/kafka';
+import {
+  groupConsumerConfig,
+  keepConsuming,
+  OffsetCommitter,
+  ORDER_HEADER,
+  SerialPump,
+  startLagExporter,
+  type LagExporter,
+  type LagExporterOptions,
+} from '@klineflow/kafka';
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
@@ -142,10 +151,22 @@ export class BatchingSinkConsumer {
     });
     options.health.set(this.component, 'up');
     this.metrics.up.set({ sink: options.sink }, 1);
-    this.lag = startLagExporter({ brokers: options.brokers, security: options.security, groupId: options.groupId, topics: options.topics, registry: options.registry, logger: options.logger, fromBeginning: options.fromBeginning ?? true });
-    if (options.maxDelayMs > 0) this.timer = setInterval(() => {
-      if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) this.writer.kick();
-    }, Math.max(10, Math.floor(options.maxDelayMs / 4)));
+    this.lag = startLagExporter({
+      brokers: options.brokers,
+      security: options.security,
+      groupId: options.groupId,
+      topics: options.topics,
+      registry: options.registry,
+      logger: options.logger,
+      fromBeginning: options.fromBeginning ?? true,
+    });
+    if (options.maxDelayMs > 0)
+      this.timer = setInterval(
+        () => {
+          if (!this.paused && this.buffer.length > 0 && Date.now() - this.oldestBufferedAt >= options.maxDelayMs) this.writer.kick();
+        },
+        Math.max(10, Math.floor(options.maxDelayMs / 4)),
+      );
   }
 
   private async run(consumer: Consumer): Promise<void> {
@@ -162,7 +183,14 @@ export class BatchingSinkConsumer {
         let last: string | undefined;
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          this.buffer.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', order: orderOf(message.headers) });
+          this.buffer.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+            order: orderOf(message.headers),
+          });
           last = message.offset;
         }
         if (last === undefined) return;
@@ -216,7 +244,11 @@ export class BatchingSinkConsumer {
     if (!this.paused) {
       this.paused = true;
       this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
-      this.options.logger.error('store write failed; consumption paused, retrying', { sink: this.options.sink, buffered: this.buffer.length, error: (error as Error).message });
+      this.options.logger.error('store write failed; consumption paused, retrying', {
+        sink: this.options.sink,
+        buffered: this.buffer.length,
+        error: (error as Error).message,
+      });
     }
     if (this.stopping || this.retryTimer) return;
     this.retryTimer = setTimeout(() => {

@@ -28,7 +28,10 @@ export function parseSinkRecord<T>(record: SinkRecord, validate: ValidateFunctio
 export class DeadLetterPublisher {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, private readonly service: string) {
+  constructor(
+    kafka: Kafka,
+    private readonly service: string,
+  ) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   }
 
@@ -44,8 +47,15 @@ export class DeadLetterPublisher {
       acks: -1,
       messages: rejects.map(({ record, reason, detail, exchange }) => {
         const letter: DeadLetter = {
-          service: this.service, exchange, reason, detail,
-          source_topic: record.topic, source_partition: record.partition, source_offset: record.offset, raw: record.value, failed_at: now,
+          service: this.service,
+          exchange,
+          reason,
+          detail,
+          source_topic: record.topic,
+          source_partition: record.partition,
+          source_offset: record.offset,
+          raw: record.value,
+          failed_at: now,
         };
         return { key: record.key, value: JSON.stringify(letter) };
       }),

@@ -18,7 +18,12 @@ export function redisConnection(settings: RedisSettings): { username?: string; p
 }
 
 /** URL, credentials and TLS of a @clickhouse/client client: https:// is TLS, `ca_file` a private CA. */
-export function clickhouseConnection(settings: ClickhouseSettings): { url: string; username: string; password: string; tls?: { ca_cert: Buffer } } {
+export function clickhouseConnection(settings: ClickhouseSettings): {
+  url: string;
+  username: string;
+  password: string;
+  tls?: { ca_cert: Buffer };
+} {
   return {
     url: settings.url,
     username: settings.username,

@@ -41,8 +41,15 @@ export class MiniBinance {
     this.wss = wss;
     wss.on('connection', (ws) => {
       const conn: ServerConnection = {
-        ws, id: this.connections.length, subscriptions: new Set(), subscribeRequests: [],
-        openedAt: Date.now(), firstSentAt: undefined, closedAt: undefined, frozen: false, muted: false,
+        ws,
+        id: this.connections.length,
+        subscriptions: new Set(),
+        subscribeRequests: [],
+        openedAt: Date.now(),
+        firstSentAt: undefined,
+        closedAt: undefined,
+        frozen: false,
+        muted: false,
       };
       ws.on('ping', (payload) => {
         if (!conn.frozen) ws.pong(payload);
@@ -123,29 +130,44 @@ export async function startWsApi(options: { rateLimitFirst?: boolean; dropFirst?
   const load = { outstanding: 0, maxOutstanding: 0, retryAfter: 0 };
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  wss.on('connection', (ws, upgrade) => ws.on('message', (data) => {
-    paths.push(upgrade.url ?? '');
-    const request = JSON.parse(data.toString()) as KlinesRequest;
-    requests.push(request);
-    arrivals.push(Date.now());
-    if (options.dropFirst && requests.length === 1) {
-      ws.terminate();
-      return;
-    }
-    if (options.rateLimitFirst && requests.length === 1) {
-      load.retryAfter = Date.now() + 150;
-      ws.send(JSON.stringify({ id: request.id, status: 429, error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: load.retryAfter } } }));
-      return;
-    }
-    const { startTime, endTime, limit } = request.params;
-    const rows: string[] = [];
-    for (let t = startTime; t <= endTime && rows.length < limit; t += MIN) rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
-    load.maxOutstanding = Math.max(load.maxOutstanding, ++load.outstanding);
-    setTimeout(() => {
-      load.outstanding--;
-      ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
-    }, options.replyDelayMs ?? 0);
-  }));
-  return { requests, arrivals, load, paths, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`, stop: () => new Promise<void>((r) => wss.close(() => r())) };
+  wss.on('connection', (ws, upgrade) =>
+    ws.on('message', (data) => {
+      paths.push(upgrade.url ?? '');
+      const request = JSON.parse(data.toString()) as KlinesRequest;
+      requests.push(request);
+      arrivals.push(Date.now());
+      if (options.dropFirst && requests.length === 1) {
+        ws.terminate();
+        return;
+      }
+      if (options.rateLimitFirst && requests.length === 1) {
+        load.retryAfter = Date.now() + 150;
+        ws.send(
+          JSON.stringify({
+            id: request.id,
+            status: 429,
+            error: { code: -1003, msg: 'Too much request weight used', data: { retryAfter: load.retryAfter } },
+          }),
+        );
+        return;
+      }
+      const { startTime, endTime, limit } = request.params;
+      const rows: string[] = [];
+      for (let t = startTime; t <= endTime && rows.length < limit; t += MIN)
+        rows.push(`[${t},"1.0","2.0","0.5","1.5","10.00",${t + MIN - 1},"15.0",3,"5","7.5","0"]`);
+      load.maxOutstanding = Math.max(load.maxOutstanding, ++load.outstanding);
+      setTimeout(() => {
+        load.outstanding--;
+        ws.send(`{"id":"${request.id}","status":200,"result":[${rows.join(',')}],"rateLimits":[]}`);
+      }, options.replyDelayMs ?? 0);
+    }),
+  );
+  return {
+    requests,
+    arrivals,
+    load,
+    paths,
+    url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/ws-api/v3`,
+    stop: () => new Promise<void>((r) => wss.close(() => r())),
+  };
 }
-

@@ -35,10 +35,40 @@ export function makeCertificates(dir: string): Certificates {
     const result = spawnSync('openssl', args, { encoding: 'utf8', cwd: tlsDir });
     assert.equal(result.status, 0, `openssl ${args[0]}: ${result.error?.message ?? result.stderr}`);
   };
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', files.ca, '-days', '2', '-subj', '/CN=klineflow test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    files.ca,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=klineflow test CA',
+  ]);
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', files.key, '-out', 'server.csr', '-subj', '/CN=localhost']);
   writeFileSync(join(tlsDir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', files.ca, '-CAkey', 'ca.key', '-CAcreateserial', '-out', files.cert, '-days', '2', '-extfile', 'san.cnf']);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    files.ca,
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    files.cert,
+    '-days',
+    '2',
+    '-extfile',
+    'san.cnf',
+  ]);
   return files;
 }
 
@@ -70,7 +100,14 @@ function accepts(port: number): Promise<true | undefined> {
 }
 
 /** Starts `command` and waits until it accepts connections on `port`; a process that exits first fails the wait. */
-async function serve(name: string, command: string, args: string[], port: number, timeoutMs: number, graceMs: number): Promise<() => Promise<void>> {
+async function serve(
+  name: string,
+  command: string,
+  args: string[],
+  port: number,
+  timeoutMs: number,
+  graceMs: number,
+): Promise<() => Promise<void>> {
   const child = spawn(command, args, { stdio: 'ignore' });
   const stop = () => stopChild(child, graceMs);
   try {
@@ -99,11 +136,19 @@ export const KAFKA_CLASSPATH = `${KAFKA_HOME}/libs/*`;
  * A single-node KRaft broker from tools/stack's properties, with `extraProperties` after them (a key
  * given again wins) and `formatArgs` for `kafka-storage format`; resolves once it accepts connections.
  */
-async function startKafka(dir: string, name: string, ports: { port: number; controllerPort: number }, extraProperties: string, formatArgs: readonly string[]): Promise<() => Promise<void>> {
+async function startKafka(
+  dir: string,
+  name: string,
+  ports: { port: number; controllerPort: number },
+  extraProperties: string,
+  formatArgs: readonly string[],
+): Promise<() => Promise<void>> {
   assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
   const kafkaDir = join(dir, 'kafka');
   const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
-    .replaceAll('@DIR@', kafkaDir).replaceAll('@PORT@', String(ports.port)).replaceAll('@CONTROLLER_PORT@', String(ports.controllerPort))}
+    .replaceAll('@DIR@', kafkaDir)
+    .replaceAll('@PORT@', String(ports.port))
+    .replaceAll('@CONTROLLER_PORT@', String(ports.controllerPort))}
 ${extraProperties}`;
   const propertiesPath = join(dir, 'kafka-server.properties');
   writeFileSync(propertiesPath, properties);
@@ -111,8 +156,24 @@ ${extraProperties}`;
   const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
   const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...formatArgs]);
   assert.equal(format.status, 0, format.stderr);
-  return serve(name, 'java', ['-Xms128m', '-Xmx384m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
-    `-Dkafka.logs.dir=${join(kafkaDir, 'logs')}`, '-cp', KAFKA_CLASSPATH, 'kafka.Kafka', propertiesPath], ports.port, 120_000, 20_000);
+  return serve(
+    name,
+    'java',
+    [
+      '-Xms128m',
+      '-Xmx384m',
+      '-XX:+UseG1GC',
+      `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
+      `-Dkafka.logs.dir=${join(kafkaDir, 'logs')}`,
+      '-cp',
+      KAFKA_CLASSPATH,
+      'kafka.Kafka',
+      propertiesPath,
+    ],
+    ports.port,
+    120_000,
+    20_000,
+  );
 }
 
 /** A broker configured like the shared stack's (PLAINTEXT, no authentication), but of the caller's own. */
@@ -141,7 +202,9 @@ sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
 ${['sasl_plaintext', 'sasl_ssl'].flatMap((l) => ['256', '512'].map((bits) => `listener.name.${l}.scram-sha-${bits}.sasl.jaas.config=${jaas}`)).join('\n')}
 ${tls ? `ssl.keystore.type=PEM\nssl.keystore.certificate.chain=${pemLine(tls.cert)}\nssl.keystore.key=${pemLine(tls.key)}` : ''}
 `;
-  const scram = [admin, ...users].flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]));
+  const scram = [admin, ...users].flatMap((u) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.username},password=${u.password}]`]),
+  );
   const stop = await startKafka(dir, 'SCRAM Kafka broker', { port, controllerPort }, properties, scram);
   return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
 }
@@ -155,7 +218,14 @@ function pemLine(file: string): string {
 async function startRedis(dir: string, port: number, args: readonly string[]): Promise<() => Promise<void>> {
   const redisDir = join(dir, 'redis');
   mkdirSync(redisDir, { recursive: true });
-  return serve('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, ...args], port, 20_000, 5_000);
+  return serve(
+    'redis-server',
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, ...args],
+    port,
+    20_000,
+    5_000,
+  );
 }
 
 /** A redis-server without authentication, of the caller's own. */
@@ -168,11 +238,38 @@ export async function startPrivateRedis(dir: string): Promise<PrivateServer> {
  * A redis-server with `requirepass` (the `default` user's password) and an ACL user of its own
  * with every permission; given `tls`, a TLS port as well (clients need no certificate).
  */
-export async function startAuthRedis(dir: string, options: { requirepass: string; user: ScramUser; tls?: Certificates }): Promise<PrivateServer> {
+export async function startAuthRedis(
+  dir: string,
+  options: { requirepass: string; user: ScramUser; tls?: Certificates },
+): Promise<PrivateServer> {
   const [port, tlsPort] = [await freePort(), await freePort()];
   const { tls } = options;
-  const tlsArgs = tls ? ['--tls-port', String(tlsPort), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no'] : [];
-  const stop = await startRedis(dir, port, ['--requirepass', options.requirepass, '--user', options.user.username, 'on', `>${options.user.password}`, '~*', '&*', '+@all', ...tlsArgs]);
+  const tlsArgs = tls
+    ? [
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        tls.cert,
+        '--tls-key-file',
+        tls.key,
+        '--tls-ca-cert-file',
+        tls.ca,
+        '--tls-auth-clients',
+        'no',
+      ]
+    : [];
+  const stop = await startRedis(dir, port, [
+    '--requirepass',
+    options.requirepass,
+    '--user',
+    options.user.username,
+    'on',
+    `>${options.user.password}`,
+    '~*',
+    '&*',
+    '+@all',
+    ...tlsArgs,
+  ]);
   return { address: `127.0.0.1:${port}`, ...(tls ? { tlsAddress: `127.0.0.1:${tlsPort}` } : {}), stop };
 }
 
@@ -189,10 +286,18 @@ export async function startAuthClickhouse(dir: string, user: ScramUser, tls?: Ce
     : '';
   const chDir = join(dir, 'clickhouse');
   for (const sub of ['data', 'tmp', 'user_files', 'format_schemas', 'log']) mkdirSync(join(chDir, sub), { recursive: true });
-  writeFileSync(join(chDir, 'config.xml'), readFileSync('tools/stack/clickhouse-config.xml', 'utf8')
-    .replaceAll('@DIR@', chDir).replaceAll('@HTTP_PORT@', String(httpPort)).replaceAll('@TCP_PORT@', String(tcpPort)).replace('</yandex>', `${https}</yandex>`));
+  writeFileSync(
+    join(chDir, 'config.xml'),
+    readFileSync('tools/stack/clickhouse-config.xml', 'utf8')
+      .replaceAll('@DIR@', chDir)
+      .replaceAll('@HTTP_PORT@', String(httpPort))
+      .replaceAll('@TCP_PORT@', String(tcpPort))
+      .replace('</yandex>', `${https}</yandex>`),
+  );
   const sha256 = createHash('sha256').update(user.password).digest('hex');
-  writeFileSync(join(chDir, 'users.xml'), `<?xml version="1.0"?>
+  writeFileSync(
+    join(chDir, 'users.xml'),
+    `<?xml version="1.0"?>
 <yandex>
   <profiles><default/></profiles>
   <users>
@@ -205,7 +310,15 @@ export async function startAuthClickhouse(dir: string, user: ScramUser, tls?: Ce
   </users>
   <quotas><default/></quotas>
 </yandex>
-`);
-  const stop = await serve('clickhouse-server', 'clickhouse-server', [`--config-file=${join(chDir, 'config.xml')}`], httpPort, 60_000, 20_000);
+`,
+  );
+  const stop = await serve(
+    'clickhouse-server',
+    'clickhouse-server',
+    [`--config-file=${join(chDir, 'config.xml')}`],
+    httpPort,
+    60_000,
+    20_000,
+  );
   return { address: `http://127.0.0.1:${httpPort}`, ...(tls ? { tlsAddress: `https://127.0.0.1:${httpsPort}` } : {}), stop };
 }

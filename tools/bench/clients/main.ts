@@ -145,8 +145,26 @@ for (let round = 1; round <= rounds; round++) {
       const dest = `bench-clients-dst-${tag}`;
       const group = `bench-clients-${tag}`;
       if (mode !== 'consume') await createTopic(admin, dest);
-      const args = ['--client', client, '--mode', mode, '--clients-dir', clientsDir, '--brokers', brokers.join(','), '--topic', SOURCE,
-        '--messages', String(total), '--group', group, '--dest', dest, '--frames', framesFile];
+      const args = [
+        '--client',
+        client,
+        '--mode',
+        mode,
+        '--clients-dir',
+        clientsDir,
+        '--brokers',
+        brokers.join(','),
+        '--topic',
+        SOURCE,
+        '--messages',
+        String(total),
+        '--group',
+        group,
+        '--dest',
+        dest,
+        '--frames',
+        framesFile,
+      ];
       try {
         const result = { ...(await runWorker(args)), round };
         if (mode !== 'consume') result.written = await sumEnds(admin, dest);
@@ -166,13 +184,37 @@ await admin.disconnect();
 const rows = results.map((r) => {
   const base = results.find((b) => b.client === 'kafkajs' && b.mode === r.mode && b.round === r.round);
   return {
-    round: r.round, mode: r.mode, client: r.client, 'msg/s': Math.round(r.rate), 'vs kafkajs': base ? +(r.rate / base.rate).toFixed(2) : null,
-    'CPU s / 1M': +r.cpuPerMillion.toFixed(2), 'CPU vs kafkajs': base ? +(r.cpuPerMillion / base.cpuPerMillion).toFixed(2) : null,
-    'peak RSS MB': Math.round(r.peakRssMb), 'start s': +r.startSeconds.toFixed(2), written: r.written ?? '',
-    'machine busy cores': r.machineBusyCores ?? '', 'load 1m': r.loadAvg1 ?? '',
+    round: r.round,
+    mode: r.mode,
+    client: r.client,
+    'msg/s': Math.round(r.rate),
+    'vs kafkajs': base ? +(r.rate / base.rate).toFixed(2) : null,
+    'CPU s / 1M': +r.cpuPerMillion.toFixed(2),
+    'CPU vs kafkajs': base ? +(r.cpuPerMillion / base.cpuPerMillion).toFixed(2) : null,
+    'peak RSS MB': Math.round(r.peakRssMb),
+    'start s': +r.startSeconds.toFixed(2),
+    written: r.written ?? '',
+    'machine busy cores': r.machineBusyCores ?? '',
+    'load 1m': r.loadAvg1 ?? '',
   };
 });
 console.table(rows);
 const file = join(outDir, `clients-${stamp}.json`);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, messages: total, partitions: PARTITIONS, avgValueBytes, clientsDir, results, rows }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      messages: total,
+      partitions: PARTITIONS,
+      avgValueBytes,
+      clientsDir,
+      results,
+      rows,
+    },
+    null,
+    2,
+  ),
+);
 process.stderr.write(`written ${file}\n`);

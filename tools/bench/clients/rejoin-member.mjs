@@ -33,31 +33,59 @@ if (client === 'kafkajs') {
   const { Kafka, logLevel } = require('kafkajs');
   const kafka = new Kafka({ clientId: 'bench-rejoin', brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId, sessionTimeout: SESSION_MS, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 });
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => report(Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0)));
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+    report(Object.values(payload.memberAssignment).reduce((n, p) => n + p.length, 0)),
+  );
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: false });
   await consumer.run({ eachBatch: async () => undefined });
   process.once('SIGTERM', () => void consumer.disconnect().then(() => process.exit(0)));
 } else if (client === 'platformatic') {
   const { Consumer } = require('@platformatic/kafka');
-  const group = protocol === 'consumer'
-    ? { groupProtocol: 'consumer', ...(instanceId ? { groupInstanceId: instanceId } : {}) }
-    : { groupProtocol: 'classic', sessionTimeout: SESSION_MS, heartbeatInterval: 1_000, ...(instanceId ? { groupInstanceId: instanceId } : {}) };
+  const group =
+    protocol === 'consumer'
+      ? { groupProtocol: 'consumer', ...(instanceId ? { groupInstanceId: instanceId } : {}) }
+      : {
+          groupProtocol: 'classic',
+          sessionTimeout: SESSION_MS,
+          heartbeatInterval: 1_000,
+          ...(instanceId ? { groupInstanceId: instanceId } : {}),
+        };
   const consumer = new Consumer({ clientId: 'bench-rejoin', bootstrapBrokers: brokers, groupId, maxWaitTime: 500, ...group });
-  const stream = await consumer.consume({ topics: [topic], mode: 'latest', autocommit: false, ...(protocol === 'classic' ? { sessionTimeout: SESSION_MS, heartbeatInterval: 1_000 } : {}) });
+  const stream = await consumer.consume({
+    topics: [topic],
+    mode: 'latest',
+    autocommit: false,
+    ...(protocol === 'classic' ? { sessionTimeout: SESSION_MS, heartbeatInterval: 1_000 } : {}),
+  });
   stream.on('data', () => undefined);
   setInterval(() => report((consumer.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0)), 10);
-  process.once('SIGTERM', () => void stream.close().then(() => consumer.close()).then(() => process.exit(0)));
+  process.once(
+    'SIGTERM',
+    () =>
+      void stream
+        .close()
+        .then(() => consumer.close())
+        .then(() => process.exit(0)),
+  );
 } else if (client === 'rdkafka' || client === 'confluent') {
   const Kafka = require(client === 'rdkafka' ? 'node-rdkafka' : '@confluentinc/kafka-javascript');
-  const config = protocol === 'consumer'
-    // KIP-848: session and heartbeat are the broker's (group.consumer.*), assignment is server-side.
-    ? { 'group.protocol': 'consumer' }
-    : { 'session.timeout.ms': SESSION_MS, 'heartbeat.interval.ms': 1_000 };
-  const consumer = new Kafka.KafkaConsumer({
-    'metadata.broker.list': brokers.join(','), 'client.id': 'bench-rejoin', 'group.id': groupId, 'enable.auto.commit': false,
-    ...(instanceId ? { 'group.instance.id': instanceId } : {}), ...config,
-  }, { 'auto.offset.reset': 'latest' });
+  const config =
+    protocol === 'consumer'
+      ? // KIP-848: session and heartbeat are the broker's (group.consumer.*), assignment is server-side.
+        { 'group.protocol': 'consumer' }
+      : { 'session.timeout.ms': SESSION_MS, 'heartbeat.interval.ms': 1_000 };
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'metadata.broker.list': brokers.join(','),
+      'client.id': 'bench-rejoin',
+      'group.id': groupId,
+      'enable.auto.commit': false,
+      ...(instanceId ? { 'group.instance.id': instanceId } : {}),
+      ...config,
+    },
+    { 'auto.offset.reset': 'latest' },
+  );
   await new Promise((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())));
   consumer.subscribe([topic]);
   consumer.setDefaultConsumeTimeout(100);

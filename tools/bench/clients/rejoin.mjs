@@ -17,10 +17,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const clientsDir = arg('clients-dir', '/tmp/kafka-clients');
 const brokers = arg('brokers', '127.0.0.1:9092');
 const repeat = Number(arg('repeat', '1'));
-const cases = arg('cases', [
-  'kafkajs:classic', 'platformatic:classic', 'platformatic:classic:static', 'platformatic:consumer', 'platformatic:consumer:static',
-  'rdkafka:classic', 'rdkafka:classic:static', 'rdkafka:consumer', 'rdkafka:consumer:static',
-].join(',')).split(',');
+const cases = arg(
+  'cases',
+  [
+    'kafkajs:classic',
+    'platformatic:classic',
+    'platformatic:classic:static',
+    'platformatic:consumer',
+    'platformatic:consumer:static',
+    'rdkafka:classic',
+    'rdkafka:classic:static',
+    'rdkafka:consumer',
+    'rdkafka:consumer:static',
+  ].join(','),
+).split(',');
 const TOPIC = 'bench-clients-rejoin';
 const PARTITIONS = 6;
 /** Longest wait for a member to hold every partition: past the broker's 45 s KIP-848 session. */
@@ -35,8 +45,22 @@ if (!(await admin.listTopics()).includes(TOPIC)) {
 }
 
 function member(client, protocol, instanceId, group) {
-  const args = [join(here, 'rejoin-member.mjs'), '--client', client, '--protocol', protocol, '--group', group, '--topic', TOPIC,
-    '--clients-dir', clientsDir, '--brokers', brokers, ...(instanceId ? ['--instance-id', instanceId] : [])];
+  const args = [
+    join(here, 'rejoin-member.mjs'),
+    '--client',
+    client,
+    '--protocol',
+    protocol,
+    '--group',
+    group,
+    '--topic',
+    TOPIC,
+    '--clients-dir',
+    clientsDir,
+    '--brokers',
+    brokers,
+    ...(instanceId ? ['--instance-id', instanceId] : []),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let stderr = '';
@@ -52,15 +76,24 @@ function member(client, protocol, instanceId, group) {
     }
   });
   child.stderr.on('data', (chunk) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const until = (predicate) => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${client}:${protocol} did not get all partitions in ${WAIT_MS} ms; member stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`)), WAIT_MS);
-    listeners.push((line) => {
-      if (predicate(line)) {
-        clearTimeout(timer);
-        resolve(line);
-      }
+  const until = (predicate) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${client}:${protocol} did not get all partitions in ${WAIT_MS} ms; member stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+            ),
+          ),
+        WAIT_MS,
+      );
+      listeners.push((line) => {
+        if (predicate(line)) {
+          clearTimeout(timer);
+          resolve(line);
+        }
+      });
     });
-  });
   return { child, until, exited };
 }
 

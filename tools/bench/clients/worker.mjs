@@ -58,15 +58,28 @@ function finish(extra = {}) {
   const seconds = (end - firstAt) / 1000;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const result = {
-    client, mode, messages: total, seconds, rate: total / seconds,
-    cpuSeconds, cpuPerMillion: (cpuSeconds / total) * 1e6, cpuUser: cpu.user / 1e6, cpuSystem: cpu.system / 1e6,
-    peakRssMb: process.resourceUsage().maxRSS / 1024, startSeconds: (firstAt - startedAt) / 1000, sink, ...extra,
+    client,
+    mode,
+    messages: total,
+    seconds,
+    rate: total / seconds,
+    cpuSeconds,
+    cpuPerMillion: (cpuSeconds / total) * 1e6,
+    cpuUser: cpu.user / 1e6,
+    cpuSystem: cpu.system / 1e6,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    startSeconds: (firstAt - startedAt) / 1000,
+    sink,
+    ...extra,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 function loadFrames() {
-  return readFileSync(arg('frames'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  return readFileSync(arg('frames'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 /** The i-th message to produce: the frames file cycled. */
 function* produceMessages(frames) {
@@ -148,7 +161,9 @@ class RelayPump {
 async function runKafkajs() {
   const { Kafka, logLevel, Partitioners, CompressionTypes } = require('kafkajs');
   const kafka = new Kafka({
-    clientId: `bench-${client}`, brokers, logLevel: logLevel.WARN,
+    clientId: `bench-${client}`,
+    brokers,
+    logLevel: logLevel.WARN,
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
     socketFactory: ({ host, port, onConnect }) => {
       const socket = net.connect({ host, port }, onConnect);
@@ -165,7 +180,11 @@ async function runKafkajs() {
   };
   if (mode === 'produce') {
     const frames = loadFrames();
-    const producer = kafka.producer({ idempotent: false, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: false,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     let batch = [];
     first();
@@ -185,11 +204,17 @@ async function runKafkajs() {
   let producer;
   let pump;
   if (mode === 'relay') {
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     pump = new RelayPump(
       async (messages) => {
-        for (const chunk of splitBytes(messages)) await producer.sendBatch({ topicMessages: [{ topic: dest, messages: chunk }], acks: -1, compression: CompressionTypes.None });
+        for (const chunk of splitBytes(messages))
+          await producer.sendBatch({ topicMessages: [{ topic: dest, messages: chunk }], acks: -1, compression: CompressionTypes.None });
       },
       (offsets) => consumer.commitOffsets(offsets),
     );
@@ -214,7 +239,12 @@ async function runKafkajs() {
         const value = message.value?.toString() ?? '';
         const headers = decodeHeaders(message.headers);
         sink += value.length;
-        if (pump) pump.add({ key, value, headers, size: sizeOf(key, value, headers) }, batch.partition, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
+        if (pump)
+          pump.add({ key, value, headers, size: sizeOf(key, value, headers) }, batch.partition, {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(message.offset) + 1n).toString(),
+          });
         last = message.offset;
       }
       if (last === undefined) return;
@@ -244,11 +274,25 @@ async function runKafkajs() {
 
 // ---- @platformatic/kafka -------------------------------------------------------------------------
 async function runPlatformatic() {
-  const { Producer, Consumer, stringSerializers, stringDeserializers, ProduceAcks, compatibilityPartitioner } = require('@platformatic/kafka');
+  const {
+    Producer,
+    Consumer,
+    stringSerializers,
+    stringDeserializers,
+    ProduceAcks,
+    compatibilityPartitioner,
+  } = require('@platformatic/kafka');
   const base = { clientId: `bench-${client}`, bootstrapBrokers: brokers };
   if (mode === 'produce') {
     const frames = loadFrames();
-    const producer = new Producer({ ...base, serializers: stringSerializers, idempotent: false, acks: ProduceAcks.ALL, partitioner: compatibilityPartitioner, autocreateTopics: false });
+    const producer = new Producer({
+      ...base,
+      serializers: stringSerializers,
+      idempotent: false,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+    });
     let batch = [];
     first();
     for (const f of produceMessages(frames)) {
@@ -264,12 +308,28 @@ async function runPlatformatic() {
     return;
   }
   // Fetch sizes as kafkajs' defaults (its own are 50 MB a fetch and a partition).
-  const fetchSizes = process.env.BENCH_PLATFORMATIC_FETCH === 'default' ? {} : { maxBytes: 10 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 };
-  const consumer = new Consumer({ ...base, groupId, deserializers: stringDeserializers, sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTime: 500, ...fetchSizes });
+  const fetchSizes =
+    process.env.BENCH_PLATFORMATIC_FETCH === 'default' ? {} : { maxBytes: 10 * 1024 * 1024, maxBytesPerPartition: 1024 * 1024 };
+  const consumer = new Consumer({
+    ...base,
+    groupId,
+    deserializers: stringDeserializers,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTime: 500,
+    ...fetchSizes,
+  });
   let producer;
   let pump;
   if (mode === 'relay') {
-    producer = new Producer({ ...base, serializers: stringSerializers, idempotent: true, acks: ProduceAcks.ALL, partitioner: compatibilityPartitioner, autocreateTopics: false });
+    producer = new Producer({
+      ...base,
+      serializers: stringSerializers,
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+    });
     pump = new RelayPump(
       async (messages) => {
         for (const chunk of splitBytes(messages)) await producer.send({ messages: chunk });
@@ -293,7 +353,11 @@ async function runPlatformatic() {
       sink += message.value.length;
       consumed++;
       if (pump) {
-        pump.add({ topic: dest, key: message.key, value: message.value, headers, size: sizeOf(message.key, message.value, headers) }, message.partition, message);
+        pump.add(
+          { topic: dest, key: message.key, value: message.value, headers, size: sizeOf(message.key, message.value, headers) },
+          message.partition,
+          message,
+        );
         pump.kick();
         if (pump.unsent >= MAX_UNSENT && !stream.isPaused()) {
           stream.pause();
@@ -332,7 +396,10 @@ async function runConfluent() {
   const kafka = new Kafka({ kafkaJS: { clientId: `bench-${client}`, brokers, logLevel: 1 } });
   if (mode === 'produce') {
     const frames = loadFrames();
-    const producer = kafka.producer({ kafkaJS: { acks: -1, idempotent: false, allowAutoTopicCreation: false, compression: CompressionTypes.None }, 'linger.ms': 5 });
+    const producer = kafka.producer({
+      kafkaJS: { acks: -1, idempotent: false, allowAutoTopicCreation: false, compression: CompressionTypes.None },
+      'linger.ms': 5,
+    });
     await producer.connect();
     let batch = [];
     first();
@@ -356,7 +423,10 @@ async function runConfluent() {
   let producer;
   let pump;
   if (mode === 'relay') {
-    producer = kafka.producer({ kafkaJS: { acks: -1, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, compression: CompressionTypes.None }, 'linger.ms': 5 });
+    producer = kafka.producer({
+      kafkaJS: { acks: -1, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, compression: CompressionTypes.None },
+      'linger.ms': 5,
+    });
     await producer.connect();
     pump = new RelayPump(
       (messages) => producer.send({ topic: dest, messages }),
@@ -383,7 +453,12 @@ async function runConfluent() {
         const headers = {};
         for (const name in message.headers) headers[name] = message.headers[name]?.toString();
         sink += value.length;
-        if (pump) pump.add({ key, value, headers }, batch.partition, { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() });
+        if (pump)
+          pump.add({ key, value, headers }, batch.partition, {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(message.offset) + 1n).toString(),
+          });
         last = message.offset;
       }
       if (last === undefined) return;
@@ -415,9 +490,15 @@ async function runRdkafka() {
   const Kafka = require('node-rdkafka');
   const common = { 'metadata.broker.list': brokers.join(','), 'client.id': `bench-${client}`, 'socket.nagle.disable': true };
   const producerConfig = (idempotent) => ({
-    ...common, dr_cb: true, 'request.required.acks': -1, 'enable.idempotence': idempotent, 'linger.ms': 5,
+    ...common,
+    dr_cb: true,
+    'request.required.acks': -1,
+    'enable.idempotence': idempotent,
+    'linger.ms': 5,
     // librdkafka's default partitioner is CRC32-based; murmur2_random is the Java client's.
-    partitioner: 'murmur2_random', 'queue.buffering.max.messages': 200_000, 'queue.buffering.max.kbytes': 262_144,
+    partitioner: 'murmur2_random',
+    'queue.buffering.max.messages': 200_000,
+    'queue.buffering.max.kbytes': 262_144,
     ...(idempotent ? { 'max.in.flight.requests.per.connection': 1 } : {}),
   });
   /** A producer whose sendAll resolves once every message handed to it was acknowledged. */
@@ -469,7 +550,15 @@ async function runRdkafka() {
     return;
   }
   const consumer = new Kafka.KafkaConsumer(
-    { ...common, 'group.id': groupId, 'enable.auto.commit': false, 'session.timeout.ms': 10_000, 'heartbeat.interval.ms': 1_000, 'fetch.wait.max.ms': 500, offset_commit_cb: true },
+    {
+      ...common,
+      'group.id': groupId,
+      'enable.auto.commit': false,
+      'session.timeout.ms': 10_000,
+      'heartbeat.interval.ms': 1_000,
+      'fetch.wait.max.ms': 500,
+      offset_commit_cb: true,
+    },
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())));
@@ -481,7 +570,8 @@ async function runRdkafka() {
         async (offsets) => consumer.commit(offsets),
       )
     : undefined;
-  const consume = (n) => new Promise((resolve, reject) => consumer.consume(n, (error, messages) => (error ? reject(error) : resolve(messages))));
+  const consume = (n) =>
+    new Promise((resolve, reject) => consumer.consume(n, (error, messages) => (error ? reject(error) : resolve(messages))));
   let consumed = 0;
   while (consumed < total) {
     const messages = (await consume(PRODUCE_BATCH)).slice(0, total - consumed);

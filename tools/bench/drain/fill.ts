@@ -50,7 +50,10 @@ class TopicWriter {
     if (all) this.buffers.clear();
     for (const { topic, messages } of sends) {
       await this.inFlight.get(topic);
-      this.inFlight.set(topic, this.producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None }).then(() => undefined));
+      this.inFlight.set(
+        topic,
+        this.producer.send({ topic, messages, acks: 1, compression: CompressionTypes.None }).then(() => undefined),
+      );
     }
     if (all) await Promise.all(this.inFlight.values());
   }
@@ -86,26 +89,45 @@ export function fillRaw(kafka: Kafka, generator: FrameGenerator, frames: number)
  * The raw fill with one worker thread per exchange (fill-worker.ts, bundled), each writing its share of
  * `frames` to its topic. Returns the totals and what the generators expect the normalizer to make.
  */
-export async function fillRawInParallel(workerFile: string, configPath: string, generator: GeneratorOptions, frames: number): Promise<{ result: FillResult; expected: Expected }> {
+export async function fillRawInParallel(
+  workerFile: string,
+  configPath: string,
+  generator: GeneratorOptions,
+  frames: number,
+): Promise<{ result: FillResult; expected: Expected }> {
   const exchanges = generator.exchanges ?? EXCHANGE_IDS;
   const started = performance.now();
-  const parts = await Promise.all(exchanges.map((exchange, i) => new Promise<{ result: FillResult; expected: Expected }>((resolve, reject) => {
-    const worker = new Worker(path.resolve(workerFile), {
-      // A seed per exchange, so the three do not trade alike.
-      workerData: { configPath, exchange, frames: Math.ceil(frames / exchanges.length), generator: { ...generator, seed: (generator.seed ?? 8) + i } },
-    });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => code !== 0 && reject(new Error(`fill worker for ${exchange} exited with code ${code}`)));
-  })));
+  const parts = await Promise.all(
+    exchanges.map(
+      (exchange, i) =>
+        new Promise<{ result: FillResult; expected: Expected }>((resolve, reject) => {
+          const worker = new Worker(path.resolve(workerFile), {
+            // A seed per exchange, so the three do not trade alike.
+            workerData: {
+              configPath,
+              exchange,
+              frames: Math.ceil(frames / exchanges.length),
+              generator: { ...generator, seed: (generator.seed ?? 8) + i },
+            },
+          });
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.once('exit', (code) => code !== 0 && reject(new Error(`fill worker for ${exchange} exited with code ${code}`)));
+        }),
+    ),
+  );
   const sum = <T extends object>(items: T[], key: keyof T) => items.reduce((total, item) => total + (item[key] as number), 0);
   const results = parts.map((p) => p.result);
   const expecteds = parts.map((p) => p.expected);
   return {
     result: { messages: sum(results, 'messages'), bytes: sum(results, 'bytes'), seconds: (performance.now() - started) / 1000 },
     expected: {
-      frames: sum(expecteds, 'frames'), klineFrames: sum(expecteds, 'klineFrames'), tickerFrames: sum(expecteds, 'tickerFrames'),
-      klines: sum(expecteds, 'klines'), tickers: sum(expecteds, 'tickers'), klineStreams: sum(expecteds, 'klineStreams'),
+      frames: sum(expecteds, 'frames'),
+      klineFrames: sum(expecteds, 'klineFrames'),
+      tickerFrames: sum(expecteds, 'tickerFrames'),
+      klines: sum(expecteds, 'klines'),
+      tickers: sum(expecteds, 'tickers'),
+      klineStreams: sum(expecteds, 'klineStreams'),
     },
   };
 }
@@ -117,14 +139,26 @@ export const RECORD_TOPICS: readonly string[] = [TOPICS.klines, TOPICS.tickers, 
  * For a sink-only run: the records the real normalizer makes of `frames` generated frames (run in
  * this process), written to kline-data / ticker-data as the normalizer would write them.
  */
-export function fillRecords(kafka: Kafka, generator: FrameGenerator, frames: number, normalizer: Normalizer): Promise<FillResult & { frames: number }> {
+export function fillRecords(
+  kafka: Kafka,
+  generator: FrameGenerator,
+  frames: number,
+  normalizer: Normalizer,
+): Promise<FillResult & { frames: number }> {
   return withProducer(kafka, async (writer) => {
     const started = performance.now();
     let consumed = 0;
     let offset = 0;
     while (consumed < frames) {
       for (const frame of generator.nextStep()) {
-        normalizer.process({ topic: frame.topic, partition: 0, offset: String(offset++), key: frame.key, value: frame.value, headers: frame.headers } as Parameters<Normalizer['process']>[0]);
+        normalizer.process({
+          topic: frame.topic,
+          partition: 0,
+          offset: String(offset++),
+          key: frame.key,
+          value: frame.value,
+          headers: frame.headers,
+        } as Parameters<Normalizer['process']>[0]);
         consumed++;
       }
       for (const { topic, messages } of normalizer.drain().topicMessages) {

@@ -54,10 +54,15 @@ test('frames have the captured shapes and the keys the ingest apps give them', (
     [huobi.find((f) => f.startsWith('{"ch"') && f.includes('.kline.'))!, (f) => f.key.includes('.kline.')],
     [huobi.find((f) => f.startsWith('{"ch"') && f.includes('.ticker'))!, (f) => f.key.endsWith('.ticker')],
   ];
-  for (const [captured, match] of expectations) assert.deepEqual(shape(firstFrame(frames, match)), shape(JSON.parse(captured)), captured.slice(0, 60));
+  for (const [captured, match] of expectations)
+    assert.deepEqual(shape(firstFrame(frames, match)), shape(JSON.parse(captured)), captured.slice(0, 60));
 
   for (const frame of frames) {
-    assert.deepEqual(EXCHANGES[frame.headers.exchange].protocol.classify(frame.value), { kind: 'data', key: frame.key }, frame.value.slice(0, 80));
+    assert.deepEqual(
+      EXCHANGES[frame.headers.exchange].protocol.classify(frame.value),
+      { kind: 'data', key: frame.key },
+      frame.value.slice(0, 80),
+    );
     assert.equal(frame.topic, `raw.${frame.headers.exchange}`);
     assert.equal(frame.headers.kind, 'live');
     assert.ok(Number(frame.headers.recv_ts) > START - MINUTE);
@@ -78,7 +83,13 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
   for (let step = 0; step < 45; step++) {
     for (const frame of generator.nextStep()) {
       now = Number(frame.headers.recv_ts);
-      const message: RawMessage = { topic: frame.topic, partition: 0, offset: String(offset++), value: frame.value, headers: frame.headers };
+      const message: RawMessage = {
+        topic: frame.topic,
+        partition: 0,
+        offset: String(offset++),
+        value: frame.value,
+        headers: frame.headers,
+      };
       // The Kafka key is read by normalizers that check a frame against its stream.
       normalizer.process(Object.assign(message, { key: frame.key }));
     }
@@ -97,7 +108,10 @@ test('the real normalizer accepts every generated frame: no dead letters, gaps o
   assert.equal(expected.frames, expected.klineFrames + expected.tickerFrames);
   assert.equal(normalizer.stateOf('huobi:DRN0003USDT:1m')?.lastClosedOpenTime, Date.UTC(2024, 0, 1, 0, 1, 0));
   assert.equal(benchStreamKeys({ symbolsPerExchange: 40 }).length, expected.klineStreams);
-  assert.ok(benchStreamKeys({ symbolsPerExchange: 40 }).every((key) => normalizer.stateOf(key) !== undefined), 'every stream has state');
+  assert.ok(
+    benchStreamKeys({ symbolsPerExchange: 40 }).every((key) => normalizer.stateOf(key) !== undefined),
+    'every stream has state',
+  );
 });
 
 test('the same options give the same frames', () => {

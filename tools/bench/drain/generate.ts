@@ -180,9 +180,14 @@ export class FrameGenerator {
     this.tickerEvery = options.tickerEverySteps ?? 3;
     this.rand = random(options.seed ?? 8);
     const intervals = options.intervals ?? INTERVALS;
-    this.markets = Object.fromEntries(EXCHANGE_IDS.map((exchange) => [exchange, this.exchanges.includes(exchange)
-      ? Array.from({ length: options.symbolsPerExchange }, (_, i) => this.market(exchange, i, intervals))
-      : []])) as Record<ExchangeId, Market[]>;
+    this.markets = Object.fromEntries(
+      EXCHANGE_IDS.map((exchange) => [
+        exchange,
+        this.exchanges.includes(exchange)
+          ? Array.from({ length: options.symbolsPerExchange }, (_, i) => this.market(exchange, i, intervals))
+          : [],
+      ]),
+    ) as Record<ExchangeId, Market[]>;
   }
 
   get expected(): Expected {
@@ -240,15 +245,39 @@ export class FrameGenerator {
       const position = i * streamsPerSymbol + j;
       const nativeInterval = toNativeInterval(exchange, interval);
       return {
-        interval, native: nativeInterval, key: klineKey(exchange, native, nativeInterval),
+        interval,
+        native: nativeInterval,
+        key: klineKey(exchange, native, nativeInterval),
         conn: `${exchange}-s0-${klineEndpoint}-${Math.floor(position / perConnection)}-r0-g1`,
-        openTime: Number.NaN, open: 0, high: 0, low: 0, close: 0, volume: 0, quote: 0, takerVolume: 0, takerQuote: 0, trades: 0, firstTradeId: 0, lastTradeId: 0,
+        openTime: Number.NaN,
+        open: 0,
+        high: 0,
+        low: 0,
+        close: 0,
+        volume: 0,
+        quote: 0,
+        takerVolume: 0,
+        takerQuote: 0,
+        trades: 0,
+        firstTradeId: 0,
+        lastTradeId: 0,
       };
     });
     return {
-      symbol, native, priceDecimals, sizeDecimals,
+      symbol,
+      native,
+      priceDecimals,
+      sizeDecimals,
       baseStep: 1 + ((i * 31) % 50),
-      price, open24h: price, high24h: price, low24h: price, volume24h: 0, quote24h: 0, tradeId: 1_000_000 + i * 1000, trades24h: 0, bars,
+      price,
+      open24h: price,
+      high24h: price,
+      low24h: price,
+      volume24h: 0,
+      quote24h: 0,
+      tradeId: 1_000_000 + i * 1000,
+      trades24h: 0,
+      bars,
       tickerConn: `${exchange}-s0-main-${Math.floor((i * streamsPerSymbol + intervals.length) / perConnection)}-r0-g1`,
     };
   }
@@ -266,10 +295,13 @@ export class FrameGenerator {
     const openTime = time - (time % size);
     if (openTime !== bar.openTime) {
       if (!Number.isNaN(bar.openTime)) {
-        if (exchange === 'huobi') this.counts.klines++; // closed by this step's tick of the next bar
+        if (exchange === 'huobi')
+          this.counts.klines++; // closed by this step's tick of the next bar
         else {
           // Binance and OKX say so themselves: a final update with x=true / confirm=1 just after the bar's end.
-          out.push(this.frame(exchange, bar.conn, bar.key, bar.openTime + size + 50, KLINE[exchange](market, bar, bar.openTime + size + 50, true)));
+          out.push(
+            this.frame(exchange, bar.conn, bar.key, bar.openTime + size + 50, KLINE[exchange](market, bar, bar.openTime + size + 50, true)),
+          );
           this.counts.klineFrames++;
           this.counts.klines++;
         }
@@ -282,7 +314,7 @@ export class FrameGenerator {
     // Every update adds volume, so no two updates of a bar are equal (equal ones are dropped as duplicates).
     const trades = 1 + Math.floor(this.rand() * 4);
     const volume = market.baseStep * (1 + Math.floor(this.rand() * 20));
-    const quote = Math.round(volume * market.price / 10 ** (market.sizeDecimals + market.priceDecimals - QUOTE_DECIMALS));
+    const quote = Math.round((volume * market.price) / 10 ** (market.sizeDecimals + market.priceDecimals - QUOTE_DECIMALS));
     bar.close = market.price;
     bar.high = Math.max(bar.high, market.price);
     bar.low = Math.min(bar.low, market.price);
@@ -305,7 +337,12 @@ export class FrameGenerator {
 
   private frame(exchange: ExchangeId, connId: string, key: string, time: number, value: string): GeneratedFrame {
     // The ingest stamps recv_ts as the frame arrives: a few ms after the exchange time.
-    return { topic: `raw.${exchange}`, key, value, headers: { exchange, conn_id: connId, recv_ts: String(time + 3 + (time % 7)), kind: 'live' } };
+    return {
+      topic: `raw.${exchange}`,
+      key,
+      value,
+      headers: { exchange, conn_id: connId, recv_ts: String(time + 3 + (time % 7)), kind: 'live' },
+    };
   }
 }
 

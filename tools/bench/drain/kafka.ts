@@ -31,7 +31,11 @@ export async function groupMembers(admin: Admin, groupId: string): Promise<numbe
  * runs one in its own group) would take the benchmark frames too, write their streams' state, and
  * share the two cores; a reader of the record topics takes CPU while the sinks are timed.
  */
-export async function activeReaders(admin: Admin, topics: readonly string[], except: (groupId: string) => boolean = () => false): Promise<string[]> {
+export async function activeReaders(
+  admin: Admin,
+  topics: readonly string[],
+  except: (groupId: string) => boolean = () => false,
+): Promise<string[]> {
   const ids = (await admin.listGroups()).groups.filter((g) => g.protocolType === 'consumer' && !except(g.groupId)).map((g) => g.groupId);
   if (ids.length === 0) return [];
   const readers: string[] = [];
@@ -58,7 +62,10 @@ async function untilEmpty(admin: Admin, groupId: string, timeoutMs = 45_000): Pr
     const { groups } = await admin.describeGroups([groupId]);
     const state = groups[0]?.state ?? 'Dead';
     if (state === 'Empty' || state === 'Dead') return;
-    if (Date.now() >= deadline) throw new Error(`consumer group "${groupId}" is ${state} with ${groups[0]?.members.length ?? 0} member(s): something else is running in it`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `consumer group "${groupId}" is ${state} with ${groups[0]?.members.length ?? 0} member(s): something else is running in it`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -126,7 +133,11 @@ export async function clearStreamStates(kafka: Kafka, keys: readonly string[]): 
   await producer.connect();
   try {
     for (let i = 0; i < keys.length; i += 5000) {
-      await producer.send({ topic: TOPICS.normalizerState, acks: -1, messages: keys.slice(i, i + 5000).map((key) => ({ key, value: null })) });
+      await producer.send({
+        topic: TOPICS.normalizerState,
+        acks: -1,
+        messages: keys.slice(i, i + 5000).map((key) => ({ key, value: null })),
+      });
     }
   } finally {
     await producer.disconnect();
@@ -138,7 +149,8 @@ export async function groupAssignment(admin: Admin, groupId: string): Promise<Ma
   const held = new Map<string, string[]>();
   for (const group of (await admin.describeGroups([groupId])).groups) {
     for (const member of group.members) {
-      const assignment = member.memberAssignment.length > 0 ? (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}) : {};
+      const assignment =
+        member.memberAssignment.length > 0 ? (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {}) : {};
       const partitions = Object.entries(assignment).flatMap(([topic, ps]) => ps.map((p) => partitionKey(topic, p)));
       held.set(member.clientId, [...(held.get(member.clientId) ?? []), ...partitions]);
     }

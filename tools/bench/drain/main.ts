@@ -14,10 +14,27 @@ import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeli
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
 import { BENCH_EPOCH_MS, benchStreamKeys, FrameGenerator } from './generate.js';
-import { activeReaders, clearStreamStates, endOffsets, groupAssignment, groupMembers, setGroupOffsets, skippedBacklog, skipRange } from './kafka.js';
+import {
+  activeReaders,
+  clearStreamStates,
+  endOffsets,
+  groupAssignment,
+  groupMembers,
+  setGroupOffsets,
+  skippedBacklog,
+  skipRange,
+} from './kafka.js';
 import { parseOptions, type DrainOptions, APPS, type AppName } from './options.js';
 import { rangeSize, splitPartitionKey, type Offsets } from './range.js';
-import { compare, consoleTable, replicaLines, type ConsumerResult, type ProcessFigures, type ReplicaFigures, type ReplicaReport } from './report.js';
+import {
+  compare,
+  consoleTable,
+  replicaLines,
+  type ConsumerResult,
+  type ProcessFigures,
+  type ReplicaFigures,
+  type ReplicaReport,
+} from './report.js';
 import { promCounter, replicaClientId, replicaEnv, replicaMetricsPort, scaling, splitSummary } from './replicas.js';
 import { markdownSection, type RunRecord } from './record.js';
 import { measureDrain } from './run-consumer.js';
@@ -56,7 +73,8 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
 if (options.stack) {
   log('local stack: tools/stack/stack.sh up');
-  if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0) throw new Error('the local stack did not come up');
+  if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0)
+    throw new Error('the local stack did not come up');
 }
 const configPath = writeBenchConfig(OUT, LOCAL_STACK);
 const config = loadConfig(['--config', configPath], {});
@@ -102,7 +120,9 @@ async function requireMachineToOurselves(waitMs: number): Promise<void> {
     const found = await obstacles();
     if (found.length === 0) return;
     if (Date.now() >= deadline) {
-      throw new Error(`the benchmark needs the app groups and topics to itself: ${found.join('; ')}. Stop those (npm start, tests, a load benchmark) or pass --wait-idle <seconds>`);
+      throw new Error(
+        `the benchmark needs the app groups and topics to itself: ${found.join('; ')}. Stop those (npm start, tests, a load benchmark) or pass --wait-idle <seconds>`,
+      );
     }
     if (found.join() !== reported) log(`waiting: ${(reported = found.join()).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 2000));
@@ -110,7 +130,9 @@ async function requireMachineToOurselves(waitMs: number): Promise<void> {
 }
 // Another benchmark that takes the same lock (tools/bench/shared/stack-lock.ts) is waited for.
 await acquireStackLock('npm run bench:drain', options.waitIdleMs);
-log(`checking that nothing else uses the app groups and benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`);
+log(
+  `checking that nothing else uses the app groups and benchmark topics${options.waitIdleMs ? ` (waiting up to ${options.waitIdleMs / 1000} s)` : ''}`,
+);
 await requireMachineToOurselves(options.waitIdleMs);
 // Built after the wait, so the figures are those of the code as it is when the run starts.
 if (options.build) {
@@ -139,7 +161,8 @@ const record: RunRecord = {
 };
 const cleanups: Array<() => Promise<unknown>> = [];
 const cleanUp = async () => {
-  for (const step of cleanups.splice(0).reverse()) await step().catch((error: unknown) => log(`clean-up failed: ${(error as Error).message}`));
+  for (const step of cleanups.splice(0).reverse())
+    await step().catch((error: unknown) => log(`clean-up failed: ${(error as Error).message}`));
 };
 process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
@@ -155,9 +178,13 @@ try {
     const start = await endOffsets(admin, RAW_TOPICS);
     const skipped = await skippedBacklog(admin, 'normalizer', start);
     if (skipped > 0) log(`the normalizer group had ${int(skipped)} unread raw frames before the fill: they are skipped`);
-    log(`filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`);
+    log(
+      `filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`,
+    );
     const { result: fill, expected } = await fillRawInParallel(fillWorkerJs, configPath, generatorOptions, options.frames);
-    log(`filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`);
+    log(
+      `filled ${int(fill.messages)} frames, ${int(fill.bytes / 1048576)} MiB in ${fill.seconds.toFixed(1)} s (${int(fill.messages / fill.seconds)}/s)`,
+    );
     const end = await endOffsets(admin, RAW_TOPICS);
     // Parked past the frames until its drain: a normalizer someone starts meanwhile skips them.
     await setGroupOffsets(admin, 'normalizer', end);
@@ -172,22 +199,36 @@ try {
     for (const count of options.replicas) {
       const outputsBefore = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
       spanStart ??= outputsBefore;
-      const normalizer = await appDrain('normalizer', RAW_TOPICS, start, end, baseline, count, ['dist/apps/normalizer/main.js', '--config', configPath]);
+      const normalizer = await appDrain('normalizer', RAW_TOPICS, start, end, baseline, count, [
+        'dist/apps/normalizer/main.js',
+        '--config',
+        configPath,
+      ]);
       // At once, not at the end of the run: a normalizer started later (or the next drain) must not resume the benchmark streams.
       await clearStreamStates(kafka, streamKeys);
       const outputsAfter = await endOffsets(admin, [...RECORD_TOPICS, ...SIDE_TOPICS]);
       const written = Object.fromEntries([...RECORD_TOPICS, ...SIDE_TOPICS].map((t) => [t, delta(outputsBefore, outputsAfter, t)]));
       drains.push({ replicas: count, written });
       record.normalizer = {
-        fill, foreignFrames: foreign, skippedBacklog: skipped, expected, written,
+        fill,
+        foreignFrames: foreign,
+        skippedBacklog: skipped,
+        expected,
+        written,
         offsets: { rawStart: asText(start), rawEnd: asText(end), outputsBefore: asText(outputsBefore), outputsAfter: asText(outputsAfter) },
         ...(options.replicas.length > 1 ? { drains } : {}),
       };
       const which = options.replicas.length > 1 ? ` (${count} replica${count > 1 ? 's' : ''})` : '';
       for (const topic of [TOPICS.deadLetter, TOPICS.klineGaps, TOPICS.backfillRequests]) {
-        if ((written[topic] ?? 0) > 0) record.notes.push(`the normalizer${which} wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`);
+        if ((written[topic] ?? 0) > 0)
+          record.notes.push(
+            `the normalizer${which} wrote ${int(written[topic] ?? 0)} messages to ${topic} during the drain (expected none)`,
+          );
       }
-      if (foreign === 0 && written[TOPICS.klines] !== expected.klines) record.notes.push(`kline-data got ${int(written[TOPICS.klines] ?? 0)} records from the normalizer${which}, the generator expected ${int(expected.klines)}`);
+      if (foreign === 0 && written[TOPICS.klines] !== expected.klines)
+        record.notes.push(
+          `kline-data got ${int(written[TOPICS.klines] ?? 0)} records from the normalizer${which}, the generator expected ${int(expected.klines)}`,
+        );
       results.push(normalizer);
       // The sinks drain the records of the last normalizer drain (every drain writes the same records).
       sinkStart = only(outputsBefore, RECORD_TOPICS);
@@ -206,7 +247,10 @@ try {
     for (const sink of (['redis-writer', 'clickhouse-sink'] as const).filter((a) => !runApps.includes(a))) {
       const { moved, behind } = await skipRange(admin, sink, only(spanFrom, SINK_TOPICS[sink]), only(sinkEnd!, SINK_TOPICS[sink]));
       log(`${sink} group moved past the benchmark records on ${moved} partitions`);
-      if (behind > 0) record.notes.push(`the ${sink} group was behind on ${behind} partitions and was left there: it will write benchmark records (symbols DRN*) into the real stores when it runs`);
+      if (behind > 0)
+        record.notes.push(
+          `the ${sink} group was behind on ${behind} partitions and was left there: it will write benchmark records (symbols DRN*) into the real stores when it runs`,
+        );
     }
   }
 
@@ -216,7 +260,12 @@ try {
     const normalizer = new Normalizer(integrityPolicy(config.integrity), config.integrity.inferred_close_grace_ms);
     sinkStart = await endOffsets(admin, RECORD_TOPICS);
     log(`filling ${RECORD_TOPICS.join(', ')} with the records of ${int(options.frames)} frames, normalized in-process`);
-    const fill: FillResult & { frames: number } = await fillRecords(kafka, new FrameGenerator(generatorOptions), options.frames, normalizer);
+    const fill: FillResult & { frames: number } = await fillRecords(
+      kafka,
+      new FrameGenerator(generatorOptions),
+      options.frames,
+      normalizer,
+    );
     log(`filled ${int(fill.messages)} records in ${fill.seconds.toFixed(1)} s`);
     sinkEnd = await endOffsets(admin, RECORD_TOPICS);
     record.sinkFill = fill;
@@ -231,7 +280,11 @@ try {
     const baseline = await baselineDrain(sink, topics, start, end);
     results.push(await appDrain(sink, topics, start, end, baseline, 1, [`dist/apps/${sink}/main.js`, '--config', configPath]));
     const stored = sink === 'redis-writer' ? await countRedisKeys(LOCAL_STACK.redisUrl) : await countBenchBars(LOCAL_STACK.clickhouseUrl);
-    record.notes.push(sink === 'redis-writer' ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)` : `clickhouse-sink stored ${int(stored)} distinct bars (table dropped after the run)`);
+    record.notes.push(
+      sink === 'redis-writer'
+        ? `redis-writer left ${int(stored)} keys under its benchmark prefix (removed after the run)`
+        : `clickhouse-sink stored ${int(stored)} distinct bars (table dropped after the run)`,
+    );
   }
 } catch (error) {
   // What was measured before the failure is still written out, with the error; nothing goes to BENCHMARKS.md.
@@ -244,7 +297,8 @@ try {
 
 record.finished = new Date().toISOString();
 console.log(`\n${consoleTable(results)}\n`);
-for (const line of results.flatMap((r) => (r.replicas && (r.replicas.count > 1 || options.replicas.length > 1) ? replicaLines(r) : []))) console.log(line);
+for (const line of results.flatMap((r) => (r.replicas && (r.replicas.count > 1 || options.replicas.length > 1) ? replicaLines(r) : [])))
+  console.log(line);
 for (const note of record.notes) console.log(`- ${note}`);
 const jsonFile = path.join('dist/bench', `drain-${stamp}.json`);
 writeFileSync(jsonFile, `${JSON.stringify(record, null, 2)}\n`);
@@ -267,8 +321,27 @@ async function baselineDrain(app: AppName, topics: readonly string[], start: Off
   const group = baselineGroup(app);
   log(`${app}: baseline (bare kafkajs consume loop, group ${group}) over ${int(rangeSize(start, end))} messages`);
   const baseline = await measureDrain(admin, {
-    name: `baseline for ${app}`, groupId: group, start, end,
-    processes: [{ logFile: path.join(OUT, `baseline-${app}.log`), args: [...APP_NODE_FLAGS, baselineJs, '--config', configPath, '--group', group, '--topics', topics.join(','), '--max-wait-ms', String(MAX_WAIT_MS[app])] }],
+    name: `baseline for ${app}`,
+    groupId: group,
+    start,
+    end,
+    processes: [
+      {
+        logFile: path.join(OUT, `baseline-${app}.log`),
+        args: [
+          ...APP_NODE_FLAGS,
+          baselineJs,
+          '--config',
+          configPath,
+          '--group',
+          group,
+          '--topics',
+          topics.join(','),
+          '--max-wait-ms',
+          String(MAX_WAIT_MS[app]),
+        ],
+      },
+    ],
   });
   await admin.deleteGroups([group]).catch(() => undefined);
   log(`${app}: baseline ${int(baseline.perSecond)}/s`);
@@ -281,7 +354,15 @@ async function baselineDrain(app: AppName, topics: readonly string[], start: Off
  * client id, whose assignment is read from the group while they drain and whose
  * `klineflow_consumed_total` is read from their /metrics once the range is drained.
  */
-async function appDrain(app: AppName, topics: readonly string[], start: Offsets, end: Offsets, baseline: ProcessFigures, replicas: number, appArgs: string[]): Promise<ConsumerResult> {
+async function appDrain(
+  app: AppName,
+  topics: readonly string[],
+  start: Offsets,
+  end: Offsets,
+  baseline: ProcessFigures,
+  replicas: number,
+  appArgs: string[],
+): Promise<ConsumerResult> {
   const profile = options.profile ? ['--cpu-prof', '--cpu-prof-dir', path.join(OUT, 'profiles')] : [];
   const tracked = app === 'normalizer';
   const basePort = config.metrics.ports.normalizer;
@@ -293,8 +374,15 @@ async function appDrain(app: AppName, topics: readonly string[], start: Offsets,
   let fullGroupAt: number | undefined;
   const consumed: Array<{ total: number; byLabels: Record<string, number> } | undefined> = indexes.map(() => undefined);
   const figures = await measureDrain(admin, {
-    name: replicas > 1 ? `${app} (${replicas} replicas)` : app, groupId: app, start, end,
-    processes: indexes.map((i) => ({ logFile: logFile(i), args: [...profile, ...APP_NODE_FLAGS, ...appArgs], ...(tracked ? { env: replicaEnv(basePort, i) } : {}) })),
+    name: replicas > 1 ? `${app} (${replicas} replicas)` : app,
+    groupId: app,
+    start,
+    end,
+    processes: indexes.map((i) => ({
+      logFile: logFile(i),
+      args: [...profile, ...APP_NODE_FLAGS, ...appArgs],
+      ...(tracked ? { env: replicaEnv(basePort, i) } : {}),
+    })),
     ...(tracked
       ? {
           onPoll: async () => {
@@ -308,15 +396,17 @@ async function appDrain(app: AppName, topics: readonly string[], start: Offsets,
             }
           },
           beforeStop: async () => {
-            await Promise.all(indexes.map(async (i) => {
-              const port = replicaMetricsPort(basePort, i);
-              try {
-                const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
-                consumed[i] = promCounter(await response.text(), 'klineflow_consumed_total');
-              } catch (error) {
-                record.notes.push(`could not read replica ${i + 1}'s /metrics on port ${port}: ${(error as Error).message}`);
-              }
-            }));
+            await Promise.all(
+              indexes.map(async (i) => {
+                const port = replicaMetricsPort(basePort, i);
+                try {
+                  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) });
+                  consumed[i] = promCounter(await response.text(), 'klineflow_consumed_total');
+                } catch (error) {
+                  record.notes.push(`could not read replica ${i + 1}'s /metrics on port ${port}: ${(error as Error).message}`);
+                }
+              }),
+            );
           },
         }
       : {}),
@@ -327,7 +417,9 @@ async function appDrain(app: AppName, topics: readonly string[], start: Offsets,
     metricsPort: replicaMetricsPort(basePort, i),
     partitions: held.get(replicaClientId(i)) ?? [],
     frames: consumed[i]?.total ?? Number.NaN,
-    framesByTopic: Object.fromEntries(Object.entries(consumed[i]?.byLabels ?? {}).map(([labels, n]) => [labels.replace(/^topic="(.*)"$/, '$1'), n])),
+    framesByTopic: Object.fromEntries(
+      Object.entries(consumed[i]?.byLabels ?? {}).map(([labels, n]) => [labels.replace(/^topic="(.*)"$/, '$1'), n]),
+    ),
     cpuSeconds: figures.processes[i]?.cpuSeconds ?? Number.NaN,
     peakRssBytes: figures.processes[i]?.peakRssBytes,
   }));
@@ -335,15 +427,24 @@ async function appDrain(app: AppName, topics: readonly string[], start: Offsets,
     ? {
         count: replicas,
         replicas: perReplica,
-        split: splitSummary(perReplica, figures.messages, [...end].filter(([key, to]) => to > (start.get(key) ?? 0n)).map(([key]) => key)),
+        split: splitSummary(
+          perReplica,
+          figures.messages,
+          [...end].filter(([key, to]) => to > (start.get(key) ?? 0n)).map(([key]) => key),
+        ),
         assignmentsSeen: assignments.size,
         secondsBeforeFullGroup: fullGroupAt === undefined ? Number.NaN : Math.max(0, (fullGroupAt - figures.windowStartAt) / 1000),
       }
     : undefined;
   const result = compare(app, topics, figures, baseline, report);
   const others = await activeReaders(admin, WATCHED);
-  if (others.length > 0) record.notes.push(`WARNING: right after the ${app} drain, other consumers were reading the benchmark topics (${others.join(', ')}): these figures are not clean`);
-  log(`${app}${replicas > 1 ? ` × ${replicas}` : ''}: ${int(figures.perSecond)}/s, ${figures.cpuMicrosPerMessage.toFixed(1)} µs CPU a message, ratio ${result.ratio.toFixed(2)} to the baseline`);
+  if (others.length > 0)
+    record.notes.push(
+      `WARNING: right after the ${app} drain, other consumers were reading the benchmark topics (${others.join(', ')}): these figures are not clean`,
+    );
+  log(
+    `${app}${replicas > 1 ? ` × ${replicas}` : ''}: ${int(figures.perSecond)}/s, ${figures.cpuMicrosPerMessage.toFixed(1)} µs CPU a message, ratio ${result.ratio.toFixed(2)} to the baseline`,
+  );
   return result;
 }
 
@@ -353,6 +454,9 @@ function withScaling(list: ConsumerResult[]): void {
   list.forEach((r, i) => {
     if (!r.replicas || r.replicas.count === 1 || !single) return;
     const ratio = scaling(r.figures.perSecond, single.figures.perSecond);
-    list[i] = { ...r, replicas: { ...r.replicas, singlePerSecond: single.figures.perSecond, ...(ratio === undefined ? {} : { scaling: ratio }) } };
+    list[i] = {
+      ...r,
+      replicas: { ...r.replicas, singlePerSecond: single.figures.perSecond, ...(ratio === undefined ? {} : { scaling: ratio }) },
+    };
   });
 }

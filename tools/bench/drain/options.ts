@@ -38,21 +38,44 @@ export function parseOptions(argv: readonly string[]): DrainOptions {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, not "${text}"\n${USAGE}`);
     return n;
   };
-  const known = new Set(['frames', 'symbols', 'step-ms', 'only', 'wait-idle', 'no-build', 'no-stack', 'record', 'no-record', 'cpu-prof', 'replicas', 'help']);
+  const known = new Set([
+    'frames',
+    'symbols',
+    'step-ms',
+    'only',
+    'wait-idle',
+    'no-build',
+    'no-stack',
+    'record',
+    'no-record',
+    'cpu-prof',
+    'replicas',
+    'help',
+  ]);
   for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a}\n${USAGE}`);
   if (argv.includes('--help')) {
     console.log(USAGE);
     process.exit(0);
   }
-  const only = (value('only') ?? APPS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-  for (const app of only) if (!(APPS as readonly string[]).includes(app)) throw new Error(`--only: unknown consumer "${app}"; one of ${APPS.join(', ')}`);
+  const only = (value('only') ?? APPS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const app of only)
+    if (!(APPS as readonly string[]).includes(app)) throw new Error(`--only: unknown consumer "${app}"; one of ${APPS.join(', ')}`);
   const stepMs = number('step-ms', 2000, 100);
   // Beyond the HTX close grace (3 s), the normalizer's clock would close HTX bars before their successors arrive, and ask the exchange for them.
   if (stepMs > 2500) throw new Error('--step-ms must be at most 2500 (below the HTX close grace of 3 s)');
-  const replicas = (value('replicas') ?? '1').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (replicas.length === 0 || replicas.some((n) => !Number.isInteger(n) || n < 1 || n > 8)) throw new Error(`--replicas takes replica counts from 1 to 8, e.g. 2 or 1,2, not "${value('replicas')}"`);
+  const replicas = (value('replicas') ?? '1')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (replicas.length === 0 || replicas.some((n) => !Number.isInteger(n) || n < 1 || n > 8))
+    throw new Error(`--replicas takes replica counts from 1 to 8, e.g. 2 or 1,2, not "${value('replicas')}"`);
   if (new Set(replicas).size !== replicas.length) throw new Error('--replicas: each count once');
-  if (value('replicas') !== undefined && !only.includes('normalizer')) throw new Error('--replicas applies to the normalizer drain; --only leaves it out');
+  if (value('replicas') !== undefined && !only.includes('normalizer'))
+    throw new Error('--replicas applies to the normalizer drain; --only leaves it out');
   return {
     frames: number('frames', 1_000_000, 1),
     symbols: number('symbols', 1200, 1),

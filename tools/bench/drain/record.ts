@@ -58,12 +58,19 @@ export function markdownSection(record: RunRecord): string {
         ` dead letters ${int(w[TOPICS.deadLetter])}, gap events ${int(w[TOPICS.klineGaps])}, backfill requests ${int(w[TOPICS.backfillRequests])}. The sinks drained these records.`,
     );
     if (record.normalizer.skippedBacklog > 0) {
-      lines.push(`- The normalizer group was ${int(record.normalizer.skippedBacklog)} raw frames behind before the fill (left by an earlier run); moving it to the benchmark range skipped them.`);
+      lines.push(
+        `- The normalizer group was ${int(record.normalizer.skippedBacklog)} raw frames behind before the fill (left by an earlier run); moving it to the benchmark range skipped them.`,
+      );
     }
   }
-  if (record.sinkFill) lines.push(`- The sinks drained ${int(record.sinkFill.messages)} records made in-process by the real Normalizer from ${int(record.sinkFill.frames)} generated frames.`);
+  if (record.sinkFill)
+    lines.push(
+      `- The sinks drained ${int(record.sinkFill.messages)} records made in-process by the real Normalizer from ${int(record.sinkFill.frames)} generated frames.`,
+    );
   for (const r of record.results) {
-    lines.push(`- ${r.app}: start-up to first commit ${r.figures.startupSeconds.toFixed(1)} s (baseline ${r.baseline.startupSeconds.toFixed(1)} s), timed window ${r.figures.seconds.toFixed(1)} s over ${int(r.figures.measured)} messages, ${r.figures.cores.toFixed(2)} cores busy (baseline ${r.baseline.cores.toFixed(2)}).`);
+    lines.push(
+      `- ${r.app}: start-up to first commit ${r.figures.startupSeconds.toFixed(1)} s (baseline ${r.baseline.startupSeconds.toFixed(1)} s), timed window ${r.figures.seconds.toFixed(1)} s over ${int(r.figures.measured)} messages, ${r.figures.cores.toFixed(2)} cores busy (baseline ${r.baseline.cores.toFixed(2)}).`,
+    );
   }
   for (const r of record.results) {
     if (!r.replicas || (r.replicas.count === 1 && options.replicas.length <= 1)) continue;

@@ -9,7 +9,14 @@ const ALL = ['raw.binance', 'raw.okx', 'raw.huobi'].flatMap((t) => raw(t, [0, 1,
 test('two replicas holding 9 partitions each: shares, imbalance, nothing unassigned or shared', () => {
   const a = ['raw.binance', 'raw.okx', 'raw.huobi'].flatMap((t) => raw(t, [0, 1, 2]));
   const b = ['raw.binance', 'raw.okx', 'raw.huobi'].flatMap((t) => raw(t, [3, 4, 5]));
-  const s = splitSummary([{ partitions: a, frames: 30_000 }, { partitions: b, frames: 20_000 }], 50_000, ALL);
+  const s = splitSummary(
+    [
+      { partitions: a, frames: 30_000 },
+      { partitions: b, frames: 20_000 },
+    ],
+    50_000,
+    ALL,
+  );
   assert.deepEqual(s.partitionCounts, [9, 9]);
   assert.deepEqual(s.shares, [0.6, 0.4]);
   assert.equal(s.imbalance, 1.2);
@@ -20,7 +27,14 @@ test('two replicas holding 9 partitions each: shares, imbalance, nothing unassig
 });
 
 test('a rebalance shows as frames read twice, a partition held by both, one held by nobody', () => {
-  const s = splitSummary([{ partitions: [...ALL.slice(0, 10)], frames: 40_000 }, { partitions: ALL.slice(9, 17), frames: 12_000 }], 50_000, ALL);
+  const s = splitSummary(
+    [
+      { partitions: [...ALL.slice(0, 10)], frames: 40_000 },
+      { partitions: ALL.slice(9, 17), frames: 12_000 },
+    ],
+    50_000,
+    ALL,
+  );
   assert.equal(s.excessFrames, 2_000);
   assert.deepEqual(s.shared, [ALL[9]]);
   assert.deepEqual(s.unassigned, [ALL[17]]);
@@ -29,7 +43,14 @@ test('a rebalance shows as frames read twice, a partition held by both, one held
 
 test('one replica does everything: imbalance 1; nothing consumed: no shares', () => {
   assert.equal(splitSummary([{ partitions: ALL, frames: 50_000 }], 50_000, ALL).imbalance, 1);
-  const none = splitSummary([{ partitions: [], frames: 0 }, { partitions: [], frames: 0 }], 10, ALL);
+  const none = splitSummary(
+    [
+      { partitions: [], frames: 0 },
+      { partitions: [], frames: 0 },
+    ],
+    10,
+    ALL,
+  );
   assert.ok(none.shares.every(Number.isNaN));
   assert.ok(Number.isNaN(none.imbalance));
   assert.equal(none.unassigned.length, 18);
@@ -57,7 +78,10 @@ test('klineflow_consumed_total summed over its topics from a /metrics page', () 
 });
 
 test('each replica gets its own /metrics port and client id through KLINEFLOW__ env overrides', () => {
-  assert.deepEqual(replicaEnv(19504, 0), { KLINEFLOW__METRICS__PORTS__NORMALIZER: '19504', KLINEFLOW__KAFKA__CLIENT_ID: 'klineflow-bench-r1' });
+  assert.deepEqual(replicaEnv(19504, 0), {
+    KLINEFLOW__METRICS__PORTS__NORMALIZER: '19504',
+    KLINEFLOW__KAFKA__CLIENT_ID: 'klineflow-bench-r1',
+  });
   assert.equal(replicaEnv(19504, 1).KLINEFLOW__METRICS__PORTS__NORMALIZER, '19514');
 });
 

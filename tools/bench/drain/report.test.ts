@@ -1,11 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compare, consoleTable, describeSplit, drainFigures, markdownTable, replicaLines, verdict, type Poll, type ProcessFigures } from './report.js';
+import {
+  compare,
+  consoleTable,
+  describeSplit,
+  drainFigures,
+  markdownTable,
+  replicaLines,
+  verdict,
+  type Poll,
+  type ProcessFigures,
+} from './report.js';
 
-const poll = (at: number, progress: number, cpuSeconds: number, drained = false, rssBytes = 100 << 20): Poll => ({ at, progress, drained, cpuSeconds, rssBytes });
+const poll = (at: number, progress: number, cpuSeconds: number, drained = false, rssBytes = 100 << 20): Poll => ({
+  at,
+  progress,
+  drained,
+  cpuSeconds,
+  rssBytes,
+});
 
 test('the timed window runs from the first poll with progress to the first that saw the range drained', () => {
-  const polls = [poll(0, 0, 0.5), poll(250, 0, 0.7), poll(500, 10_000, 0.9, false, 150 << 20), poll(10_500, 600_000, 8.9), poll(20_500, 1_010_000, 16.9, true), poll(20_750, 1_010_000, 17)];
+  const polls = [
+    poll(0, 0, 0.5),
+    poll(250, 0, 0.7),
+    poll(500, 10_000, 0.9, false, 150 << 20),
+    poll(10_500, 600_000, 8.9),
+    poll(20_500, 1_010_000, 16.9, true),
+    poll(20_750, 1_010_000, 17),
+  ];
   const f = drainFigures(polls, 1_010_000);
   assert.equal(f.measured, 1_000_000, 'what was committed at the first progress poll is not timed');
   assert.equal(f.seconds, 20);
@@ -26,8 +49,17 @@ test('a range drained between two polls is timed from the poll before', () => {
 });
 
 const figures = (perSecond: number, cpuMicrosPerMessage = 10): ProcessFigures => ({
-  messages: 1_000_000, measured: 990_000, seconds: 990_000 / perSecond, perSecond, cpuSeconds: 0, cpuMicrosPerMessage, cores: 0.9, rssMaxBytes: 0,
-  startupSeconds: 2, peakRssBytes: 200 << 20, exitCode: 0,
+  messages: 1_000_000,
+  measured: 990_000,
+  seconds: 990_000 / perSecond,
+  perSecond,
+  cpuSeconds: 0,
+  cpuMicrosPerMessage,
+  cores: 0.9,
+  rssMaxBytes: 0,
+  startupSeconds: 2,
+  peakRssBytes: 200 << 20,
+  exitCode: 0,
 });
 
 test('the ratio is app rate over baseline rate, and the targets of issue 8 decide the verdict', () => {
@@ -48,9 +80,35 @@ test('the ratio is app rate over baseline rate, and the targets of issue 8 decid
 });
 
 test('a replicated drain shows its replica count, its ratio to one replica and its split in the table', () => {
-  const split = { replicas: 2, frames: 1_000_000, excessFrames: 0, shares: [0.52, 0.48], imbalance: 1.04, partitionCounts: [9, 9], unassigned: [], shared: [] };
-  const rep = (replica: number, frames: number) => ({ replica, clientId: `klineflow-bench-r${replica}`, metricsPort: 19494 + replica * 10, partitions: ['raw.okx:1', 'raw.okx:0'], frames, framesByTopic: {}, cpuSeconds: 10, peakRssBytes: 100 << 20 });
-  const r = compare('normalizer', [], figures(40_000), figures(200_000), { count: 2, replicas: [rep(1, 520_000), rep(2, 480_000)], split, singlePerSecond: 32_000, scaling: 1.25, assignmentsSeen: 1, secondsBeforeFullGroup: 0 });
+  const split = {
+    replicas: 2,
+    frames: 1_000_000,
+    excessFrames: 0,
+    shares: [0.52, 0.48],
+    imbalance: 1.04,
+    partitionCounts: [9, 9],
+    unassigned: [],
+    shared: [],
+  };
+  const rep = (replica: number, frames: number) => ({
+    replica,
+    clientId: `klineflow-bench-r${replica}`,
+    metricsPort: 19494 + replica * 10,
+    partitions: ['raw.okx:1', 'raw.okx:0'],
+    frames,
+    framesByTopic: {},
+    cpuSeconds: 10,
+    peakRssBytes: 100 << 20,
+  });
+  const r = compare('normalizer', [], figures(40_000), figures(200_000), {
+    count: 2,
+    replicas: [rep(1, 520_000), rep(2, 480_000)],
+    split,
+    singlePerSecond: 32_000,
+    scaling: 1.25,
+    assignmentsSeen: 1,
+    secondsBeforeFullGroup: 0,
+  });
   assert.equal(describeSplit(r.replicas), '9/9 partitions, 52/48 % of frames');
   assert.match(consoleTable([r]), /normalizer +2 +1,000,000 +40,000 .* 1\.25× +9\/9 partitions, 52\/48 % of frames/);
   const lines = replicaLines(r);

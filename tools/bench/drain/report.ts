@@ -131,7 +131,13 @@ export interface ConsumerResult {
   readonly replicas?: ReplicaReport;
 }
 
-export function compare(app: string, topics: readonly string[], figures: ProcessFigures, baseline: ProcessFigures, replicas?: ReplicaReport): ConsumerResult {
+export function compare(
+  app: string,
+  topics: readonly string[],
+  figures: ProcessFigures,
+  baseline: ProcessFigures,
+  replicas?: ReplicaReport,
+): ConsumerResult {
   const target = TARGETS[app] ?? { minPerSecond: 0 };
   const ratio = figures.perSecond / baseline.perSecond;
   const met = figures.perSecond >= target.minPerSecond && (target.minRatio === undefined || ratio >= target.minRatio);
@@ -153,8 +159,10 @@ export function describeTarget(target: Target): string {
 export function verdict(result: ConsumerResult): string {
   if (result.met) return 'met';
   const missed: string[] = [];
-  if (result.figures.perSecond < result.target.minPerSecond) missed.push(`${fixed(result.target.minPerSecond / result.figures.perSecond, 1)}× too slow`);
-  if (result.target.minRatio !== undefined && result.ratio < result.target.minRatio) missed.push(`ratio ${fixed(result.ratio, 2)} < ${result.target.minRatio}`);
+  if (result.figures.perSecond < result.target.minPerSecond)
+    missed.push(`${fixed(result.target.minPerSecond / result.figures.perSecond, 1)}× too slow`);
+  if (result.target.minRatio !== undefined && result.ratio < result.target.minRatio)
+    missed.push(`ratio ${fixed(result.ratio, 2)} < ${result.target.minRatio}`);
   return `missed (${missed.join('; ')})`;
 }
 
@@ -165,25 +173,62 @@ export function describeSplit(report: ReplicaReport | undefined): string {
   return `${report.split.partitionCounts.join('/')} partitions, ${pct} % of frames`;
 }
 
-const COLUMNS = ['consumer', 'replicas', 'messages', 'msgs/s', 'CPU µs/msg', 'cores', 'peak RSS MiB', 'baseline msgs/s', 'baseline CPU µs/msg', 'ratio', 'vs 1 replica', 'split', 'target', 'verdict'];
+const COLUMNS = [
+  'consumer',
+  'replicas',
+  'messages',
+  'msgs/s',
+  'CPU µs/msg',
+  'cores',
+  'peak RSS MiB',
+  'baseline msgs/s',
+  'baseline CPU µs/msg',
+  'ratio',
+  'vs 1 replica',
+  'split',
+  'target',
+  'verdict',
+];
 const LEFT = new Set(['consumer', 'split', 'target', 'verdict']);
 
 function rows(results: readonly ConsumerResult[]): string[][] {
   return results.map((r) => [
-    r.app, String(r.replicas?.count ?? 1), int(r.figures.messages), int(r.figures.perSecond), fixed(r.figures.cpuMicrosPerMessage, 1), fixed(r.figures.cores, 2), mib(r.figures.peakRssBytes),
-    int(r.baseline.perSecond), fixed(r.baseline.cpuMicrosPerMessage, 1), fixed(r.ratio, 2), r.replicas?.scaling === undefined ? '–' : `${fixed(r.replicas.scaling, 2)}×`,
-    describeSplit(r.replicas), describeTarget(r.target), verdict(r),
+    r.app,
+    String(r.replicas?.count ?? 1),
+    int(r.figures.messages),
+    int(r.figures.perSecond),
+    fixed(r.figures.cpuMicrosPerMessage, 1),
+    fixed(r.figures.cores, 2),
+    mib(r.figures.peakRssBytes),
+    int(r.baseline.perSecond),
+    fixed(r.baseline.cpuMicrosPerMessage, 1),
+    fixed(r.ratio, 2),
+    r.replicas?.scaling === undefined ? '–' : `${fixed(r.replicas.scaling, 2)}×`,
+    describeSplit(r.replicas),
+    describeTarget(r.target),
+    verdict(r),
   ]);
 }
 
 export function consoleTable(results: readonly ConsumerResult[]): string {
   const table = [COLUMNS, ...rows(results)];
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)));
-  return table.map((row) => row.map((cell, i) => (LEFT.has(COLUMNS[i]!) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return table
+    .map((row) =>
+      row
+        .map((cell, i) => (LEFT.has(COLUMNS[i]!) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function markdownTable(results: readonly ConsumerResult[]): string {
-  return [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map(() => '---').join('|')}|`, ...rows(results).map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return [
+    `| ${COLUMNS.join(' | ')} |`,
+    `|${COLUMNS.map(() => '---').join('|')}|`,
+    ...rows(results).map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
 }
 
 /**
@@ -193,7 +238,10 @@ export function markdownTable(results: readonly ConsumerResult[]): string {
 export function replicaLines(r: ConsumerResult): string[] {
   const report = r.replicas;
   if (!report) return [];
-  const scaled = report.scaling === undefined ? 'no single-replica drain in this run to compare with' : `${fixed(report.scaling, 2)} × the single replica's ${int(report.singlePerSecond ?? Number.NaN)}/s in this run`;
+  const scaled =
+    report.scaling === undefined
+      ? 'no single-replica drain in this run to compare with'
+      : `${fixed(report.scaling, 2)} × the single replica's ${int(report.singlePerSecond ?? Number.NaN)}/s in this run`;
   const { split } = report;
   const lines = [
     `${r.app} × ${report.count} (one group): ${int(r.figures.perSecond)} msgs/s combined, ${scaled}; CPU ${fixed(r.figures.cpuMicrosPerMessage, 1)} µs/msg summed over the replicas, ${fixed(r.figures.cores, 2)} cores busy;` +
@@ -217,5 +265,10 @@ function describePartitionList(partitions: readonly string[]): string {
     const topic = key.slice(0, colon);
     byTopic.set(topic, [...(byTopic.get(topic) ?? []), Number(key.slice(colon + 1))]);
   }
-  return [...byTopic].sort(([a], [b]) => a.localeCompare(b)).map(([t, ps]) => `${t}:${ps.sort((a, b) => a - b).join(',')}`).join(' ') || 'no partitions';
+  return (
+    [...byTopic]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([t, ps]) => `${t}:${ps.sort((a, b) => a - b).join(',')}`)
+      .join(' ') || 'no partitions'
+  );
 }

@@ -83,15 +83,22 @@ export async function measureDrain(admin: Admin, spec: DrainSpec): Promise<Measu
     for (;;) {
       await sleep(pollMs);
       const gone = children.find((c) => c.state.exitCode !== undefined);
-      if (gone) throw new Error(`${spec.name} exited with code ${gone.state.exitCode} before draining its range; log ${gone.logFile}:\n${logTail(gone.logFile)}`);
+      if (gone)
+        throw new Error(
+          `${spec.name} exited with code ${gone.state.exitCode} before draining its range; log ${gone.logFile}:\n${logTail(gone.logFile)}`,
+        );
       const committed = await committedOffsets(admin, spec.groupId, topics);
       const samples = children.map((c) => readProcSample(c.child.pid as number));
       if (samples.some((s) => !s)) continue;
       const done = progress(spec.start, spec.end, committed);
       const processCpuSeconds = samples.map((s) => s!.cpuSeconds);
       const poll: Poll = {
-        at: Date.now(), progress: done, drained: drained(spec.start, spec.end, committed),
-        cpuSeconds: processCpuSeconds.reduce((a, b) => a + b, 0), rssBytes: samples.reduce((a, s) => a + s!.rssBytes, 0), processCpuSeconds,
+        at: Date.now(),
+        progress: done,
+        drained: drained(spec.start, spec.end, committed),
+        cpuSeconds: processCpuSeconds.reduce((a, b) => a + b, 0),
+        rssBytes: samples.reduce((a, s) => a + s!.rssBytes, 0),
+        processCpuSeconds,
       };
       polls.push(poll);
       samples.forEach((s, i) => (peakRss[i] = s!.peakRssBytes));
@@ -102,18 +109,22 @@ export async function measureDrain(admin: Admin, spec: DrainSpec): Promise<Measu
         lastMoveAt = poll.at;
       } else if (poll.at - lastMoveAt > stallMs) {
         const logs = children.map((c) => `log ${c.logFile}:\n${logTail(c.logFile)}`).join('\n');
-        throw new Error(`${spec.name} made no progress for ${stallMs / 1000} s at ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}; ${logs}`);
+        throw new Error(
+          `${spec.name} made no progress for ${stallMs / 1000} s at ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}; ${logs}`,
+        );
       }
     }
     if (spec.beforeStop) await spec.beforeStop();
   } finally {
-    await Promise.all(children.map(async ({ child, state, exited }) => {
-      if (state.exitCode !== undefined) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(killer);
-    }));
+    await Promise.all(
+      children.map(async ({ child, state, exited }) => {
+        if (state.exitCode !== undefined) return;
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(killer);
+      }),
+    );
   }
   const figures = drainFigures(polls, total);
   const window = drainWindow(polls);

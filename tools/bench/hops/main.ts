@@ -52,7 +52,12 @@ const consumers = [
   await observe(RAW_TOPICS, `bench-hops-relay-${run}`, (messages, now) => {
     for (const m of messages) add('baseline relay: recv → its fetch', now - recvOfRaw(m));
     relayChain = relayChain.then(async () => {
-      await producer.send({ topic: relayTopic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value })) });
+      await producer.send({
+        topic: relayTopic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: messages.map((m) => ({ key: m.key, value: m.value })),
+      });
       const acked = Date.now();
       for (const m of messages) add('baseline relay: recv → its send acknowledged', acked - recvOfRaw(m));
     });

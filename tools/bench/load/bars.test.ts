@@ -17,11 +17,19 @@ test('bars closing in (from, to]: a close exactly at the start is not owed, one 
 });
 
 test('expected bars: 10 minutes of 1,200 symbols on three exchanges', () => {
-  const rows = expectedBars({ fromVirtual: T + 20_000, toVirtual: T + 10 * MIN + 20_000 }, ['binance', 'okx', 'huobi'], ['1m', '5m', '15m', '1h', '4h', '1d'], 1200);
+  const rows = expectedBars(
+    { fromVirtual: T + 20_000, toVirtual: T + 10 * MIN + 20_000 },
+    ['binance', 'okx', 'huobi'],
+    ['1m', '5m', '15m', '1h', '4h', '1d'],
+    1200,
+  );
   assert.equal(rows.length, 18);
   const binance = Object.fromEntries(rows.filter((r) => r.exchange === 'binance').map((r) => [r.interval, r.expected]));
   assert.deepEqual(binance, { '1m': 12_000, '5m': 2_400, '15m': 0, '1h': 0, '4h': 0, '1d': 0 });
-  assert.equal(rows.reduce((n, r) => n + r.expected, 0), 3 * 14_400);
+  assert.equal(
+    rows.reduce((n, r) => n + r.expected, 0),
+    3 * 14_400,
+  );
 });
 
 test('the simulator clock maps to the wall clock at its speed', () => {
@@ -31,7 +39,7 @@ test('the simulator clock maps to the wall clock at its speed', () => {
   assert.equal(virtualToReal({ realAt: 10, virtualAt: 10, speed: 1 }, 70), 70);
 });
 
-test('stored counts against what each stream owes: extras of one stream do not hide another stream\'s missing bars', () => {
+test("stored counts against what each stream owes: extras of one stream do not hide another stream's missing bars", () => {
   const expected = expectedBars({ fromVirtual: T, toVirtual: T + 3 * MIN }, ['binance'], ['1m'], 3);
   const rows = checkBars(
     expected,

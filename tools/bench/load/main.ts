@@ -49,7 +49,8 @@ const command = `npm run bench:load -- ${process.argv.slice(2).join(' ')}`.trim(
 try {
   buildIfNeeded();
   console.error('[bench] bringing the local stack up');
-  if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0) throw new BenchAbort('tools/stack/stack.sh up failed');
+  if (spawnSync('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' }).status !== 0)
+    throw new BenchAbort('tools/stack/stack.sh up failed');
   const result = await runLoad(options, command);
   writeFileSync(result.files.json, JSON.stringify(result, null, 1));
   const title = `klineflow load ${result.window.startedAt}: ${result.scale.symbolsPerExchange} symbols × ${result.scale.intervals.length} intervals × ${result.scale.exchanges.length} exchanges, speed ${result.scale.speed}`;

@@ -54,7 +54,8 @@ function positive(name: string, text: string | undefined, fallback: number, inte
 function niceness(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 19) throw new UsageError(`--sim-nice must be an integer from 0 to 19, got "${text}"`);
+  if (!Number.isInteger(value) || value < 0 || value > 19)
+    throw new UsageError(`--sim-nice must be an integer from 0 to 19, got "${text}"`);
   return value;
 }
 
@@ -83,7 +84,10 @@ export function parseOptions(argv: readonly string[]): LoadOptions {
     throw new UsageError((error as Error).message);
   }
   if (parsed.help) throw new UsageError('');
-  const channels = (parsed.channels ?? 'kline,ticker').split(',').map((c) => c.trim()).filter(Boolean);
+  const channels = (parsed.channels ?? 'kline,ticker')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   for (const c of channels) {
     if (!(CHANNELS as readonly string[]).includes(c)) throw new UsageError(`--channels: "${c}" is not one of ${CHANNELS.join(', ')}`);
   }

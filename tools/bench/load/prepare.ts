@@ -18,7 +18,10 @@ export function platformGroups(config: KlineflowConfig): GroupSpec[] {
     { groupId: 'normalizer', topics: RAW_TOPICS },
     { groupId: 'redis-writer', topics: [TOPICS.klines, TOPICS.tickers, TOPICS.depth] },
     { groupId: 'clickhouse-sink', topics: [TOPICS.klines] },
-    ...EXCHANGE_IDS.map((exchange) => ({ groupId: `${config.kafka.client_id}-ingest-${exchange}-backfill`, topics: [TOPICS.backfillRequests] })),
+    ...EXCHANGE_IDS.map((exchange) => ({
+      groupId: `${config.kafka.client_id}-ingest-${exchange}-backfill`,
+      topics: [TOPICS.backfillRequests],
+    })),
   ];
 }
 
@@ -70,7 +73,12 @@ export interface CleanState {
  * the next call, for the group's next topic, may find the group still rebalancing after that leave.
  * So: retry while the group settles, and give up only if it stays busy (someone else consumes).
  */
-async function setOffsetsWhenEmpty(admin: Admin, groupId: string, topic: string, partitions: Array<{ partition: number; offset: string }>): Promise<void> {
+async function setOffsetsWhenEmpty(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  partitions: Array<{ partition: number; offset: string }>,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
@@ -78,8 +86,10 @@ async function setOffsetsWhenEmpty(admin: Admin, groupId: string, topic: string,
       return;
     } catch (error) {
       if (Date.now() >= deadline) {
-        throw new GroupBusyError(`cannot move consumer group ${groupId} to the ends of ${topic}: ${(error as Error).message}. ` +
-          'Something else consumes with it; stop it and run the benchmark again.');
+        throw new GroupBusyError(
+          `cannot move consumer group ${groupId} to the ends of ${topic}: ${(error as Error).message}. ` +
+            'Something else consumes with it; stop it and run the benchmark again.',
+        );
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -99,7 +109,12 @@ async function skipBacklog(admin: Admin, groups: readonly GroupSpec[]): Promise<
         const at = Number(mine?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
         backlog += Number(end.high) - (at >= 0 ? at : Number(end.low));
       }
-      await setOffsetsWhenEmpty(admin, group.groupId, topic, ends.map((e) => ({ partition: e.partition, offset: e.high })));
+      await setOffsetsWhenEmpty(
+        admin,
+        group.groupId,
+        topic,
+        ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      );
     }
     skipped[group.groupId] = backlog;
   }
@@ -117,7 +132,9 @@ export async function forgetNormalizerState(kafka: Kafka, symbols: readonly stri
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    const messages = EXCHANGE_IDS.flatMap((exchange) => symbols.flatMap((symbol) => INTERVALS.map((interval) => ({ key: klineKey(exchange, symbol, interval), value: null }))));
+    const messages = EXCHANGE_IDS.flatMap((exchange) =>
+      symbols.flatMap((symbol) => INTERVALS.map((interval) => ({ key: klineKey(exchange, symbol, interval), value: null }))),
+    );
     for (let i = 0; i < messages.length; i += 5000) {
       await producer.send({ topic: TOPICS.normalizerState, acks: -1, messages: messages.slice(i, i + 5000) });
     }
@@ -126,7 +143,6 @@ export async function forgetNormalizerState(kafka: Kafka, symbols: readonly stri
     await producer.disconnect();
   }
 }
-
 
 export async function dropBenchDatabase(url: string): Promise<void> {
   const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });

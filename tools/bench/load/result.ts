@@ -109,7 +109,10 @@ export interface LoadResult {
 
 export function processFigures(cpu: readonly Point[], rssMb: readonly Point[], pids: number[], from: number, to: number): ProcessFigures {
   const inWindow = (p: Point) => p.t >= from && p.t <= to;
-  const cpuValues = cpu.filter(inWindow).map((p) => p.v).sort((a, b) => a - b);
+  const cpuValues = cpu
+    .filter(inWindow)
+    .map((p) => p.v)
+    .sort((a, b) => a - b);
   const rss = rssMb.filter(inWindow);
   // The first and last minute (or halves, in a window shorter than two minutes).
   const flatness = levelFlatness(rss, from, to, Math.min(60_000, (to - from) / 2));

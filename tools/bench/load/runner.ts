@@ -39,7 +39,10 @@ async function readClock(sim: SimControl): Promise<ClockMapping> {
 }
 
 export async function runLoad(options: LoadOptions, command: string): Promise<LoadResult> {
-  const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   mkdirSync(options.out, { recursive: true });
   const files = {
     json: path.join(options.out, `load-${stamp}.json`),
@@ -51,8 +54,10 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   const { config } = bench;
   writeFileSync(files.config, bench.toml);
   const totalStreams = BENCH_EXCHANGES.reduce((n, e) => n + bench.plans[e].streams, 0);
-  say(`${options.symbols} symbols × ${INTERVALS.length} intervals × ${BENCH_EXCHANGES.length} exchanges, channels ${options.channels.join(',')}: ` +
-    `${totalStreams} streams; connections ${BENCH_EXCHANGES.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`);
+  say(
+    `${options.symbols} symbols × ${INTERVALS.length} intervals × ${BENCH_EXCHANGES.length} exchanges, channels ${options.channels.join(',')}: ` +
+      `${totalStreams} streams; connections ${BENCH_EXCHANGES.map((e) => `${e} ${bench.plans[e].connections}`).join(', ')}; speed ${options.speed}; config ${files.config}`,
+  );
 
   const kafka = new Kafka({ clientId: 'klineflow-bench-load', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }); // failures surface as rejections; kafkajs's own lines would interleave with the progress
   const admin = kafka.admin();
@@ -74,7 +79,10 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
   try {
     // ---- preflight: the bench owns the machine and the platform's consumer groups ----
     const ports = await busyPorts(config);
-    if (ports.length > 0) throw new BenchAbort(`already in use: ${ports.join(', ')}. Another platform (npm start?) is running; stop it first — the benchmark owns the machine while it runs.`);
+    if (ports.length > 0)
+      throw new BenchAbort(
+        `already in use: ${ports.join(', ')}. Another platform (npm start?) is running; stop it first — the benchmark owns the machine while it runs.`,
+      );
     const groups = platformGroups(config);
     const busy = await busyGroups(admin, groups);
     if (busy.length > 0) throw new BenchAbort(`consumer groups in use: ${busy.join(', ')}. Stop whatever runs them first.`);
@@ -82,12 +90,21 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     await sleep(2000);
     const busyBeforeStart = busyShare(cpuBefore, readCpuLine());
     say(`machine ${Math.round(busyBeforeStart * 100)}% busy before the start`);
-    if (busyBeforeStart > 0.25) notes.push(`The machine was ${Math.round(busyBeforeStart * 100)}% busy before the run started: figures include that background load.`);
+    if (busyBeforeStart > 0.25)
+      notes.push(
+        `The machine was ${Math.round(busyBeforeStart * 100)}% busy before the run started: figures include that background load.`,
+      );
 
     const clean = await cleanState(kafka, admin, config, bench.symbols);
-    say(`clean state: dropped ClickHouse database ${config.storage.clickhouse.database}, deleted ${clean.redisKeysDeleted} Redis keys under ${config.storage.redis.key_prefix}, ` +
-      `tombstoned ${clean.normalizerStateTombstones} normalizer-state keys of the bench symbols`);
-    say(`consumer groups moved to the topics' ends (backlog skipped: ${Object.entries(clean.backlogSkipped).map(([g, n]) => `${g} ${n}`).join(', ')})`);
+    say(
+      `clean state: dropped ClickHouse database ${config.storage.clickhouse.database}, deleted ${clean.redisKeysDeleted} Redis keys under ${config.storage.redis.key_prefix}, ` +
+        `tombstoned ${clean.normalizerStateTombstones} normalizer-state keys of the bench symbols`,
+    );
+    say(
+      `consumer groups moved to the topics' ends (backlog skipped: ${Object.entries(clean.backlogSkipped)
+        .map(([g, n]) => `${g} ${n}`)
+        .join(', ')})`,
+    );
 
     // ---- probes ----
     const origin = Date.now();
@@ -98,7 +115,10 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     ];
     const sampler = new ProcSampler(targets, origin);
     const outputTopics = [TOPICS.klines, ...(options.channels.includes('ticker') ? [TOPICS.tickers] : [])];
-    const otherOutputs = [...(options.channels.includes('depth') ? [TOPICS.depth] : []), ...(options.channels.includes('trade') ? [TOPICS.trades] : [])];
+    const otherOutputs = [
+      ...(options.channels.includes('depth') ? [TOPICS.depth] : []),
+      ...(options.channels.includes('trade') ? [TOPICS.trades] : []),
+    ];
     const lag = new LagProbe(admin, groups.slice(0, 3), [...RAW_TOPICS, ...outputTopics, ...otherOutputs], origin);
     const kafkaProbe = new KafkaLatencyProbe(kafka, outputTopics, `klineflow-bench-load-probe-${process.pid}`);
     const redisProbe = new RedisLatencyProbe(config.storage.redis.url, config.storage.redis.key_prefix);
@@ -142,7 +162,13 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     platformStarted = true;
     supervisor.start('exchange-sim');
     for (let i = 0; ; i++) {
-      if (await sim.state().then(() => true, () => false)) break;
+      if (
+        await sim.state().then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       if (i > 100) throw new BenchAbort(`the simulator did not answer on its control port (see ${files.log})`);
       await sleep(200);
     }
@@ -156,7 +182,9 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       const short = BENCH_EXCHANGES.filter((e) => state.exchanges[e].streams < bench.plans[e].streams);
       if (short.length === 0) break;
       if (Date.now() - warmupStart > options.warmupSeconds * 1000) {
-        throw new BenchAbort(`warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].streams}`).join(', ')})`);
+        throw new BenchAbort(
+          `warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].streams}`).join(', ')})`,
+        );
       }
       await sleep(1000);
     }
@@ -170,7 +198,9 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const fromVirtual = realToVirtual(clock, t0);
     const latencySeries = new Map<string, LatencySamples>([
       ...[...kafkaProbe.samples].map(([topic, s]) => [`→ ${topic}`, s] as const),
-      ...[...redisProbe.samples].filter(([kind]) => kind === 'kline' || options.channels.includes('ticker')).map(([kind, s]) => [`→ Redis ${kind}`, s] as const),
+      ...[...redisProbe.samples]
+        .filter(([kind]) => kind === 'kline' || options.channels.includes('ticker'))
+        .map(([kind, s]) => [`→ Redis ${kind}`, s] as const),
       ['baseline round trip', roundTrip.samples] as const,
     ]);
     for (const s of latencySeries.values()) s.start(t0);
@@ -187,7 +217,9 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       await sleep(Math.max(0, Math.min(next, end) - Date.now()));
       const lagNow = [...lag.lag].map(([g, pts]) => `${g} ${pts[pts.length - 1]?.v ?? '?'}`).join(', ');
       const redisKline = redisProbe.samples.get('kline')!.lastCompleteWindow();
-      say(`${((Date.now() - t0) / 1000).toFixed(0)} s: lag ${lagNow}; Redis kline p99 ${redisKline ? `${redisKline.p99} ms` : '–'} (last full 10 s); ClickHouse closed bars seen ${chProbe.seenCount}`);
+      say(
+        `${((Date.now() - t0) / 1000).toFixed(0)} s: lag ${lagNow}; Redis kline p99 ${redisKline ? `${redisKline.p99} ms` : '–'} (last full 10 s); ClickHouse closed bars seen ${chProbe.seenCount}`,
+      );
       if (Date.now() >= end) break;
     }
     const t1 = Date.now();
@@ -197,7 +229,12 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     await lag.sample();
 
     // ---- drain: the window's closed bars reaching ClickHouse ----
-    const expected = expectedBars({ fromVirtual, toVirtual }, BENCH_EXCHANGES, options.channels.includes('kline') ? INTERVALS : [], options.symbols);
+    const expected = expectedBars(
+      { fromVirtual, toVirtual },
+      BENCH_EXCHANGES,
+      options.channels.includes('kline') ? INTERVALS : [],
+      options.symbols,
+    );
     const expectedTotal = expected.reduce((n, e) => n + e.expected, 0);
     const seenInWindow = () => chProbe.seen.filter((s) => s.close <= toVirtual).length;
     say(`window over; waiting up to ${options.drainSeconds} s for its ${expectedTotal} closed bars in ClickHouse`);
@@ -216,46 +253,67 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
     await admin.deleteGroups([kafkaProbe.groupId, roundTrip.groupId]).catch(() => undefined);
     if (!options.keepData) await removeBenchData(config);
-    else notes.push(`Data kept: Redis keys ${config.storage.redis.key_prefix}*, ClickHouse database ${config.storage.clickhouse.database}.`);
+    else
+      notes.push(`Data kept: Redis keys ${config.storage.redis.key_prefix}*, ClickHouse database ${config.storage.clickhouse.database}.`);
 
     // ---- summary ----
     const from = t0 - origin;
     const to = t1 - origin;
-    const rel = (points: readonly Point[]) => points.filter((p) => p.t >= from && p.t <= to).map((p) => ({ t: (p.t - from) / 1000, v: p.v }));
-    const latency: LatencyRow[] = [...latencySeries].filter(([name]) => name !== 'baseline round trip').map(([name, s]) => ({
-      name,
-      what: name.includes('Redis') ? `recv_time → PSUBSCRIBE message on ${name.endsWith('kline') ? 'kline:*' : 'ticker:*'}` : `recv_time → bench consumer of ${name.slice(2)}`,
-      stats: s.summary(),
-      byExchange: byExchange(s),
-    }));
+    const rel = (points: readonly Point[]) =>
+      points.filter((p) => p.t >= from && p.t <= to).map((p) => ({ t: (p.t - from) / 1000, v: p.v }));
+    const latency: LatencyRow[] = [...latencySeries]
+      .filter(([name]) => name !== 'baseline round trip')
+      .map(([name, s]) => ({
+        name,
+        what: name.includes('Redis')
+          ? `recv_time → PSUBSCRIBE message on ${name.endsWith('kline') ? 'kline:*' : 'ticker:*'}`
+          : `recv_time → bench consumer of ${name.slice(2)}`,
+        stats: s.summary(),
+        byExchange: byExchange(s),
+      }));
     const seen = chProbe.seen.filter((s) => s.close <= toVirtual);
     const fromCloseAll = seen.map((s) => s.fromClose);
     const within3s = expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(fromCloseAll, 3000) * seen.length) / expectedTotal;
     // Only the topics this run's channels feed (the redis-writer also reads depth-data, empty without depth).
-    const inputOf = (topics: readonly string[]) => rateBetween(sumSeries(topics.filter((t) => lag.ends.has(t)).map((t) => lag.ends.get(t)!)), from, to);
+    const inputOf = (topics: readonly string[]) =>
+      rateBetween(sumSeries(topics.filter((t) => lag.ends.has(t)).map((t) => lag.ends.get(t)!)), from, to);
     const byTopic = Object.fromEntries([...lag.ends].map(([topic, pts]) => [topic, rateBetween(pts, from, to)]));
     // Apps first, then the stack's servers, then the bench itself.
     const processOrder = [...apps, 'kafka', 'redis', 'clickhouse', 'bench (this process)'];
     const processes = Object.fromEntries(
-      processOrder.filter((name) => sampler.series.has(name)).map((name) => {
-        const s = sampler.series.get(name)!;
-        return [name, processFigures(s.cpu, s.rssMb, s.pids, from, to)];
-      }),
+      processOrder
+        .filter((name) => sampler.series.has(name))
+        .map((name) => {
+          const s = sampler.series.get(name)!;
+          return [name, processFigures(s.cpu, s.rssMb, s.pids, from, to)];
+        }),
     );
     const lagSeries = Object.fromEntries([...lag.lag].map(([g, pts]) => [g, rel(pts)]));
-    const latencyWindows = Object.fromEntries([...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]));
-    latencyWindows['→ ClickHouse (from close)'] = windowed(seenPoints(seen, t0, (s) => s.fromClose), WINDOW_MS, 0, t1 - t0).map((w) => ({ ...w, t: w.t / 1000 }));
+    const latencyWindows = Object.fromEntries(
+      [...latencySeries].map(([name, s]) => [name, s.windows().map((w) => ({ ...w, t: w.t / 1000 }))]),
+    );
+    latencyWindows['→ ClickHouse (from close)'] = windowed(
+      seenPoints(seen, t0, (s) => s.fromClose),
+      WINDOW_MS,
+      0,
+      t1 - t0,
+    ).map((w) => ({ ...w, t: w.t / 1000 }));
     const crowded = [...lag.maxMembers].filter(([, n]) => n > 1);
     if (crowded.length > 0) {
-      notes.push(`Consumer groups had more members than the bench's one app at some point (${crowded.map(([g, n]) => `${g} ${n}`).join(', ')}): ` +
-        'another process joined them and took partitions (or a crashed app\'s member had not expired yet), so the figures may not be the platform\'s alone.');
+      notes.push(
+        `Consumer groups had more members than the bench's one app at some point (${crowded.map(([g, n]) => `${g} ${n}`).join(', ')}): ` +
+          "another process joined them and took partitions (or a crashed app's member had not expired yet), so the figures may not be the platform's alone.",
+      );
     }
     const foreign = kafkaProbe.foreign + redisProbe.foreign + chProbe.foreign;
     if (foreign > 0) {
-      notes.push(`${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, Redis ${redisProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +
-        'something else produced to the shared topics during the run, so the frame rates and lag include its traffic.');
+      notes.push(
+        `${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, Redis ${redisProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +
+          'something else produced to the shared topics during the run, so the frame rates and lag include its traffic.',
+      );
     }
-    if (kafkaProbe.unparsed + redisProbe.unparsed > 0) notes.push(`${kafkaProbe.unparsed + redisProbe.unparsed} records without a readable recv_time were skipped.`);
+    if (kafkaProbe.unparsed + redisProbe.unparsed > 0)
+      notes.push(`${kafkaProbe.unparsed + redisProbe.unparsed} records without a readable recv_time were skipped.`);
     if (roundTrip.failures > 0) notes.push(`${roundTrip.failures} baseline round-trip sends failed.`);
     if (chProbe.failedPolls > 0) notes.push(`${chProbe.failedPolls} of ${chProbe.polls} ClickHouse polls failed.`);
     const missingServers = (['kafka', 'redis', 'clickhouse'] as const).filter((s) => servers[s] === undefined);
@@ -265,19 +323,43 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       version: 1,
       stamp,
       command,
-      machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, kernel: os.release(), busyBeforeStart },
+      machine: {
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        kernel: os.release(),
+        busyBeforeStart,
+      },
       scale: {
-        symbolsPerExchange: options.symbols, exchanges: [...BENCH_EXCHANGES], intervals: [...INTERVALS], channels: [...options.channels],
-        plans: bench.plans, totalStreams, speed: options.speed, updateIntervalMs: config.simulator.update_interval_ms, simulatorNiceness: options.simNice,
+        symbolsPerExchange: options.symbols,
+        exchanges: [...BENCH_EXCHANGES],
+        intervals: [...INTERVALS],
+        channels: [...options.channels],
+        plans: bench.plans,
+        totalStreams,
+        speed: options.speed,
+        updateIntervalMs: config.simulator.update_interval_ms,
+        simulatorNiceness: options.simNice,
       },
       cleanState: clean,
-      window: { startedAt: new Date(t0).toISOString(), seconds: (t1 - t0) / 1000, warmupSeconds, drainSeconds, drainLimitSeconds: options.drainSeconds, fromVirtual, toVirtual },
+      window: {
+        startedAt: new Date(t0).toISOString(),
+        seconds: (t1 - t0) / 1000,
+        warmupSeconds,
+        drainSeconds,
+        drainLimitSeconds: options.drainSeconds,
+        fromVirtual,
+        toVirtual,
+      },
       latency,
       baseline: roundTrip.samples.summary(),
       clickhouse: {
         fromClose: percentiles(fromCloseAll),
         fromRecv: percentiles(seen.map((s) => s.fromRecv)),
-        byExchangeFromClose: Object.fromEntries(BENCH_EXCHANGES.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))])),
+        byExchangeFromClose: Object.fromEntries(
+          BENCH_EXCHANGES.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))]),
+        ),
         within3s,
         seen: seen.length,
         pollMsMedian: percentiles(chProbe.queryMs).p50,
@@ -312,7 +394,10 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     if (supervisor) await supervisor.stopAll();
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
     // The normalizer has stopped: its state of the bench streams goes, whatever --keep-data says.
-    if (platformStarted) await forgetNormalizerState(kafka, bench.symbols).catch((error: Error) => say(`could not forget the bench streams' normalizer state: ${error.message}`));
+    if (platformStarted)
+      await forgetNormalizerState(kafka, bench.symbols).catch((error: Error) =>
+        say(`could not forget the bench streams' normalizer state: ${error.message}`),
+      );
     await admin.disconnect();
   }
 }

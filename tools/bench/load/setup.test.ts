@@ -49,8 +49,25 @@ test('bench symbols are wide enough for the count, and recognised in keys and ch
 
 test('options: defaults, values and refusals', () => {
   const d = parseOptions([]);
-  assert.deepEqual([d.symbols, d.minutes, d.speed, d.channels, d.out, d.record, d.simNice], [1200, 10, 1, ['kline', 'ticker'], 'dist/bench', true, 10]);
-  const o = parseOptions(['--symbols', '20', '--minutes', '0.5', '--speed', '60', '--channels', 'kline', '--out', '/tmp/x', '--no-record', '--sim-nice', '0']);
+  assert.deepEqual(
+    [d.symbols, d.minutes, d.speed, d.channels, d.out, d.record, d.simNice],
+    [1200, 10, 1, ['kline', 'ticker'], 'dist/bench', true, 10],
+  );
+  const o = parseOptions([
+    '--symbols',
+    '20',
+    '--minutes',
+    '0.5',
+    '--speed',
+    '60',
+    '--channels',
+    'kline',
+    '--out',
+    '/tmp/x',
+    '--no-record',
+    '--sim-nice',
+    '0',
+  ]);
   assert.deepEqual([o.symbols, o.minutes, o.speed, o.channels, o.out, o.record, o.simNice], [20, 0.5, 60, ['kline'], '/tmp/x', false, 0]);
   assert.throws(() => parseOptions(['--sim-nice', '20']), /--sim-nice must be an integer from 0 to 19/);
   assert.throws(() => parseOptions(['--symbols', '1.5']), UsageError);
@@ -68,13 +85,42 @@ test('server lookup finds nothing that is not there, and never this process', ()
 });
 
 test('lag sums end minus committed per partition; no commit counts from the start', () => {
-  const ends = new Map([['raw.binance', new Map([[0, { high: 100, low: 10 }], [1, { high: 50, low: 0 }]])]]);
-  assert.equal(lagOf(ends, [{ topic: 'raw.binance', partitions: [{ partition: 0, offset: '90' }, { partition: 1, offset: '-1' }] }]), 60);
+  const ends = new Map([
+    [
+      'raw.binance',
+      new Map([
+        [0, { high: 100, low: 10 }],
+        [1, { high: 50, low: 0 }],
+      ]),
+    ],
+  ]);
+  assert.equal(
+    lagOf(ends, [
+      {
+        topic: 'raw.binance',
+        partitions: [
+          { partition: 0, offset: '90' },
+          { partition: 1, offset: '-1' },
+        ],
+      },
+    ]),
+    60,
+  );
 });
 
 test('rates from end offsets, and series summed where every topic was sampled', () => {
-  const a = [{ t: 0, v: 100 }, { t: 5000, v: 600 }, { t: 10_000, v: 1100 }];
-  const b = [{ t: 0, v: 0 }, { t: 5000, v: 50 }];
+  const a = [
+    { t: 0, v: 100 },
+    { t: 5000, v: 600 },
+    { t: 10_000, v: 1100 },
+  ];
+  const b = [
+    { t: 0, v: 0 },
+    { t: 5000, v: 50 },
+  ];
   assert.equal(rateBetween(a, 0, 10_000), 100);
-  assert.deepEqual(sumSeries([a, b]), [{ t: 0, v: 100 }, { t: 5000, v: 650 }]);
+  assert.deepEqual(sumSeries([a, b]), [
+    { t: 0, v: 100 },
+    { t: 5000, v: 650 },
+  ]);
 });

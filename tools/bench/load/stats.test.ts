@@ -29,8 +29,23 @@ test('share at or below a limit', () => {
 });
 
 test('least-squares slope of a line and of noise around it', () => {
-  assert.equal(slope([{ t: 0, v: 10 }, { t: 1, v: 12 }, { t: 2, v: 14 }]), 2);
-  assert.equal(slope([{ t: 0, v: 1 }, { t: 1, v: 3 }, { t: 2, v: 1 }, { t: 3, v: 3 }]), 0.4);
+  assert.equal(
+    slope([
+      { t: 0, v: 10 },
+      { t: 1, v: 12 },
+      { t: 2, v: 14 },
+    ]),
+    2,
+  );
+  assert.equal(
+    slope([
+      { t: 0, v: 1 },
+      { t: 1, v: 3 },
+      { t: 2, v: 1 },
+      { t: 3, v: 3 },
+    ]),
+    0.4,
+  );
   assert.ok(Number.isNaN(slope([{ t: 0, v: 1 }])));
 });
 
@@ -52,8 +67,23 @@ test('lag that keeps growing is not flat; lag that wobbles is', () => {
 });
 
 test('residual spread is the noise around the trend, not the trend', () => {
-  assert.equal(residualSpread([{ t: 0, v: 0 }, { t: 1, v: 10 }, { t: 2, v: 20 }]), 0);
-  assert.equal(residualSpread([{ t: 0, v: 0 }, { t: 1, v: 10 }, { t: 2, v: 0 }, { t: 3, v: 10 }]), 12);
+  assert.equal(
+    residualSpread([
+      { t: 0, v: 0 },
+      { t: 1, v: 10 },
+      { t: 2, v: 20 },
+    ]),
+    0,
+  );
+  assert.equal(
+    residualSpread([
+      { t: 0, v: 0 },
+      { t: 1, v: 10 },
+      { t: 2, v: 0 },
+      { t: 3, v: 10 },
+    ]),
+    12,
+  );
 });
 
 test('RSS flatness compares the first and last spans', () => {
@@ -63,7 +93,16 @@ test('RSS flatness compares the first and last spans', () => {
   assert.equal(f.last, 115);
   assert.ok(Math.abs(f.change - 0.15) < 1e-9);
   assert.equal(f.flat, false);
-  const figures = processFigures([{ t: 0, v: 50 }, { t: 1000, v: 150 }], points, [7], 0, 599_000);
+  const figures = processFigures(
+    [
+      { t: 0, v: 50 },
+      { t: 1000, v: 150 },
+    ],
+    points,
+    [7],
+    0,
+    599_000,
+  );
   assert.equal(figures.cpuMean, 100);
   assert.equal(figures.rssFirstMinuteMb, 100);
   assert.equal(figures.rssLastMinuteMb, 115);
@@ -71,9 +110,16 @@ test('RSS flatness compares the first and last spans', () => {
 });
 
 test('windowed percentiles, with empty windows kept as gaps', () => {
-  const points = [{ t: 0, v: 1 }, { t: 9_999, v: 3 }, { t: 25_000, v: 7 }];
+  const points = [
+    { t: 0, v: 1 },
+    { t: 9_999, v: 3 },
+    { t: 25_000, v: 7 },
+  ];
   const w = windowed(points, 10_000, 0, 30_000);
-  assert.deepEqual(w.map((x) => x.count), [2, 0, 1]);
+  assert.deepEqual(
+    w.map((x) => x.count),
+    [2, 0, 1],
+  );
   assert.equal(w[0]!.p50, 1);
   assert.equal(w[0]!.p99, 3);
   assert.ok(Number.isNaN(w[1]!.p50));
@@ -93,7 +139,14 @@ test('latency samples keep only the window, per 10 s window and per tag', () => 
   assert.deepEqual([...s.all()], [5, 7, 20]);
   assert.deepEqual([...s.all(1)], [5, 20]);
   const windows = s.windows();
-  assert.deepEqual(windows.map((w) => [w.t, w.count]), [[0, 2], [10_000, 0], [20_000, 1]]);
+  assert.deepEqual(
+    windows.map((w) => [w.t, w.count]),
+    [
+      [0, 2],
+      [10_000, 0],
+      [20_000, 1],
+    ],
+  );
   assert.equal(windows[0]!.p99, 7);
   assert.deepEqual(s.lastCompleteWindow(), { t: 10_000, count: 0, p50: Number.NaN, p99: Number.NaN, max: Number.NaN });
   assert.equal(s.summary(2).max, 7);

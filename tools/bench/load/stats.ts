@@ -22,7 +22,8 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
 /** Percentiles of samples, exact (sorted, not bucketed). `values` is sorted in place when it is a typed array copy. */
 export function percentiles(values: ArrayLike<number>): Percentiles {
   const sorted = Float64Array.from(values).sort();
-  if (sorted.length === 0) return { count: 0, min: Number.NaN, mean: Number.NaN, p50: Number.NaN, p99: Number.NaN, p999: Number.NaN, max: Number.NaN };
+  if (sorted.length === 0)
+    return { count: 0, min: Number.NaN, mean: Number.NaN, p50: Number.NaN, p99: Number.NaN, p999: Number.NaN, max: Number.NaN };
   let sum = 0;
   for (const v of sorted) sum += v;
   return {
@@ -127,7 +128,7 @@ export function lagTrend(points: readonly Point[], start: number, end: number, i
   const firstHalf = between(points, start, start + (end - start) / 2);
   const half = between(points, start + (end - start) / 2, end + 1);
   const perMs = slope(half);
-  const growth = Number.isNaN(perMs) ? 0 : perMs * (end - start) / 2;
+  const growth = Number.isNaN(perMs) ? 0 : (perMs * (end - start)) / 2;
   const values = window.map((p) => p.v);
   return {
     slopePerMinute: perMs * 60_000,

@@ -4,7 +4,8 @@ import { coreShare, parsePeakRss, parseStat, readProcSample } from './procstats.
 
 test('stat fields are counted from the last parenthesis, whatever the command name holds', () => {
   // A real line of /proc/<pid>/stat, with a command name containing a space and a parenthesis.
-  const line = '4242 (node (main) x) S 1 4242 4242 0 -1 4194560 30531 0 0 0 1234 567 0 0 20 0 11 0 4990 1183191040 25000 18446744073709551615 1 1 0 0 0 0 0 4096 134234626 0 0 0 17 1 0 0 0 0 0';
+  const line =
+    '4242 (node (main) x) S 1 4242 4242 0 -1 4194560 30531 0 0 0 1234 567 0 0 20 0 11 0 4990 1183191040 25000 18446744073709551615 1 1 0 0 0 0 0 4096 134234626 0 0 0 17 1 0 0 0 0 0';
   assert.deepEqual(parseStat(line), { utimeTicks: 1234, stimeTicks: 567, rssPages: 25000 });
   assert.throws(() => parseStat('garbage'));
 });

@@ -30,7 +30,10 @@ export interface StatFields {
 export function parseStat(text: string): StatFields {
   const close = text.lastIndexOf(')');
   if (close < 0) throw new Error(`not a /proc stat line: ${text.slice(0, 80)}`);
-  const fields = text.slice(close + 2).trim().split(/\s+/);
+  const fields = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // fields[0] is field 3 (state).
   const at = (field: number) => {
     const value = Number(fields[field - 3]);

@@ -59,7 +59,10 @@ export async function acquireStackLock(owner: string, waitMs: number, file = STA
       }
       continue;
     }
-    if (Date.now() >= deadline) throw new Error(`${current.owner} (pid ${current.pid}, since ${current.since}) is using the local stack (${file}); wait for it, or pass a longer wait`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `${current.owner} (pid ${current.pid}, since ${current.since}) is using the local stack (${file}); wait for it, or pass a longer wait`,
+      );
     await new Promise((r) => setTimeout(r, 1000));
   }
 }

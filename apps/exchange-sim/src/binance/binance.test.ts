@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { startSim, TestClient } from '../test-support.js';
 import type { Simulator, SimPorts } from '../simulator.js';
 
-type KlineEvent = { e: string; E: number; s: string; k: { t: number; T: number; i: string; o: string; h: string; l: string; c: string; v: string; q: string; n: number; x: boolean } };
+type KlineEvent = {
+  e: string;
+  E: number;
+  s: string;
+  k: { t: number; T: number; i: string; o: string; h: string; l: string; c: string; v: string; q: string; n: number; x: boolean };
+};
 type Combined<T> = { stream: string; data: T };
 
 let sim: Simulator;
@@ -12,7 +17,14 @@ let stop: () => Promise<void>;
 
 before(async () => {
   // Speed 600: a 1m bar closes every 100 ms of real time.
-  ({ sim, ports, stop } = await startSim({ speed: 600, updateIntervalMs: 50, binancePingIntervalMs: 150, binancePongTimeoutMs: 400, apiWeightLimit: 6, unknownSymbols: new Set(['DEADUSDT']) }));
+  ({ sim, ports, stop } = await startSim({
+    speed: 600,
+    updateIntervalMs: 50,
+    binancePingIntervalMs: 150,
+    binancePongTimeoutMs: 400,
+    apiWeightLimit: 6,
+    unknownSymbols: new Set(['DEADUSDT']),
+  }));
 });
 after(() => stop());
 
@@ -25,7 +37,10 @@ test('SUBSCRIBE, LIST_SUBSCRIPTIONS and UNSUBSCRIBE get the documented replies; 
   client.send({ method: 'LIST_SUBSCRIPTIONS', id: 3 });
   assert.deepEqual(await client.next('list reply', (m) => m.id === 3), { result: ['btcusdt@kline_1m', 'ethusdt@ticker'], id: 3 });
   client.send({ method: 'SUBSCRIBE', params: ['BTCUSDT@kline_1m'], id: 2 });
-  assert.deepEqual(await client.next('error reply', (m) => m.id === 2), { error: { code: 2, msg: 'Invalid request: invalid stream' }, id: 2 });
+  assert.deepEqual(await client.next('error reply', (m) => m.id === 2), {
+    error: { code: 2, msg: 'Invalid request: invalid stream' },
+    id: 2,
+  });
   // Raw /ws connections get bare events, not the combined wrapper.
   const kline = await client.next<KlineEvent>('a bare kline event', (m) => m.e === 'kline');
   assert.equal(kline.s, 'BTCUSDT');
@@ -36,7 +51,11 @@ test('combined streams: every 1m bar is pushed open (x:false) and then final (x:
   const client = await TestClient.open(streamUrl('/stream?streams=btcusdt@kline_1m/ethusdt@trade/ethusdt@depth20@100ms'));
   // The first bar may close right after the subscription: take one whose open updates were seen too.
   const openSeen = (t: number) => client.frames.some((f) => f.includes(`"t":${t},`) && f.includes('"x":false'));
-  const final = await client.next<Combined<KlineEvent>>('a final kline', (m) => m.stream === 'btcusdt@kline_1m' && m.data.k.x && openSeen(m.data.k.t), 3000);
+  const final = await client.next<Combined<KlineEvent>>(
+    'a final kline',
+    (m) => m.stream === 'btcusdt@kline_1m' && m.data.k.x && openSeen(m.data.k.t),
+    3000,
+  );
   const k = final.data.k;
   assert.equal(k.T, k.t + 59_999);
   assert.match(k.o, /^\d+\.\d{8}$/, 'Binance writes 8 decimals');
@@ -44,19 +63,33 @@ test('combined streams: every 1m bar is pushed open (x:false) and then final (x:
   assert.notEqual(k.v, k.q, 'base and quote volume differ');
   const vwap = Number(k.q) / Number(k.v);
   assert.ok(vwap >= Number(k.l) * 0.999 && vwap <= Number(k.h) * 1.001, 'quote volume = base volume × a price inside the bar');
-  const updates = client.frames.map((f) => JSON.parse(f) as Combined<KlineEvent>).filter((m) => m.stream === 'btcusdt@kline_1m' && m.data.k.t === k.t);
-  assert.ok(updates.some((u) => !u.data.k.x), 'open updates came before the final one');
+  const updates = client.frames
+    .map((f) => JSON.parse(f) as Combined<KlineEvent>)
+    .filter((m) => m.stream === 'btcusdt@kline_1m' && m.data.k.t === k.t);
+  assert.ok(
+    updates.some((u) => !u.data.k.x),
+    'open updates came before the final one',
+  );
   // The next bar starts where this one closed.
-  const next = await client.next<Combined<KlineEvent>>('the next bar', (m) => m.stream === 'btcusdt@kline_1m' && m.data.k.t === k.t + 60_000);
+  const next = await client.next<Combined<KlineEvent>>(
+    'the next bar',
+    (m) => m.stream === 'btcusdt@kline_1m' && m.data.k.t === k.t + 60_000,
+  );
   assert.equal(next.data.k.o, k.c);
   await client.next('a trade', (m: Combined<{ e: string; t: number }>) => m.stream === 'ethusdt@trade' && m.data.e === 'trade');
-  const depth = await client.next<Combined<{ lastUpdateId: number; bids: string[][]; asks: string[][] }>>('a depth snapshot', (m) => m.stream === 'ethusdt@depth20@100ms');
+  const depth = await client.next<Combined<{ lastUpdateId: number; bids: string[][]; asks: string[][] }>>(
+    'a depth snapshot',
+    (m) => m.stream === 'ethusdt@depth20@100ms',
+  );
   assert.equal(depth.data.bids.length, 20);
   assert.ok(Number(depth.data.bids[0]![0]) < Number(depth.data.asks[0]![0]), 'the book is not crossed');
 
   const recorded = sim.ctx.recorders.binance.bars().find((b) => b.symbol === 'BTCUSDT' && b.interval === '1m' && b.open_time === k.t);
-  assert.deepEqual(recorded && [recorded.open, recorded.high, recorded.low, recorded.close, recorded.volume, recorded.quote_volume, recorded.trade_count],
-    [k.o, k.h, k.l, k.c, k.v, k.q, k.n], 'the closed-bar record holds exactly the pushed final values');
+  assert.deepEqual(
+    recorded && [recorded.open, recorded.high, recorded.low, recorded.close, recorded.volume, recorded.quote_volume, recorded.trade_count],
+    [k.o, k.h, k.l, k.c, k.v, k.q, k.n],
+    'the closed-bar record holds exactly the pushed final values',
+  );
   client.close();
 });
 
@@ -108,13 +141,32 @@ test('WS-API klines: final values equal the live stream, bad symbol 400, then 42
   const intoMinute = Date.now() % 60_000;
   if (intoMinute > 55_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 50));
   api.send({ id: 'a', method: 'klines', params: { symbol: 'XRPUSDT', interval: '1m', startTime: final.t, limit: 3 } });
-  const reply = await api.next<{ status: number; result: unknown[][]; rateLimits: { count: number; limit: number }[] }>('klines reply', (m) => m.id === 'a');
+  const reply = await api.next<{ status: number; result: unknown[][]; rateLimits: { count: number; limit: number }[] }>(
+    'klines reply',
+    (m) => m.id === 'a',
+  );
   assert.equal(reply.status, 200);
-  assert.deepEqual(reply.result[0], [final.t, final.o, final.h, final.l, final.c, final.v, final.T, final.q, final.n, reply.result[0]![9], reply.result[0]![10], '0']);
+  assert.deepEqual(reply.result[0], [
+    final.t,
+    final.o,
+    final.h,
+    final.l,
+    final.c,
+    final.v,
+    final.T,
+    final.q,
+    final.n,
+    reply.result[0]![9],
+    reply.result[0]![10],
+    '0',
+  ]);
   assert.deepEqual(reply.rateLimits[0], { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6, count: 2 });
 
   api.send({ id: 'b', method: 'klines', params: { symbol: 'DEADUSDT', interval: '1m' } });
-  assert.deepEqual((await api.next<{ status: number; error: object }>('invalid symbol', (m) => m.id === 'b')).error, { code: -1121, msg: 'Invalid symbol.' });
+  assert.deepEqual((await api.next<{ status: number; error: object }>('invalid symbol', (m) => m.id === 'b')).error, {
+    code: -1121,
+    msg: 'Invalid symbol.',
+  });
   // Budget 6 = three requests of weight 2; the fourth is refused with retryAfter, the fifth bans.
   api.send({ id: 'c', method: 'klines', params: { symbol: 'XRPUSDT', interval: '5m', limit: 1000 } });
   const full = await api.next<{ status: number; result: unknown[][] }>('third', (m) => m.id === 'c');

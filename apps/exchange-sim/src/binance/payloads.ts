@@ -1,5 +1,10 @@
 import type {
-  BinanceDepthSnapshot, BinanceKline, BinanceKlineEvent, BinanceKlineRow, BinanceTickerEvent, BinanceTradeEvent,
+  BinanceDepthSnapshot,
+  BinanceKline,
+  BinanceKlineEvent,
+  BinanceKlineRow,
+  BinanceTickerEvent,
+  BinanceTradeEvent,
 } from '@klineflow/exchange-modules';
 import type { Bar, Level, MarketProfile, Spot } from '../market/generator.js';
 import { fixedText } from '../market/decimal.js';
@@ -16,8 +21,13 @@ const quote = (p: MarketProfile, units: bigint) => fixedText(units, p.volumeDeci
 export function binanceBarText(bar: Bar, market: LiveMarket): BarText {
   const p = market.profile;
   return {
-    open: price(p, bar.open), high: price(p, bar.high), low: price(p, bar.low), close: price(p, bar.close),
-    volume: size(p, bar.volume), quote_volume: quote(p, bar.quoteVolume), trade_count: bar.trades,
+    open: price(p, bar.open),
+    high: price(p, bar.high),
+    low: price(p, bar.low),
+    close: price(p, bar.close),
+    volume: size(p, bar.volume),
+    quote_volume: quote(p, bar.quoteVolume),
+    trade_count: bar.trades,
   };
 }
 
@@ -30,9 +40,23 @@ export function klineEvent(market: LiveMarket, interval: string, bar: Bar, close
   const symbol = quoted(market.symbol.canonical);
   const first = firstTradeId(bar);
   const k = objectText<BinanceKline>({
-    t: `${bar.openTime}`, T: `${closeTime}`, s: symbol, i: quoted(interval), f: `${first}`, L: `${first + bar.trades - 1}`,
-    o: quoted(t.open), c: quoted(t.close), h: quoted(t.high), l: quoted(t.low), v: quoted(t.volume), n: `${bar.trades}`, x: `${now > closeTime}`,
-    q: quoted(t.quote_volume), V: quoted(size(p, bar.takerVolume)), Q: quoted(quote(p, bar.takerQuoteVolume)), B: '"0"',
+    t: `${bar.openTime}`,
+    T: `${closeTime}`,
+    s: symbol,
+    i: quoted(interval),
+    f: `${first}`,
+    L: `${first + bar.trades - 1}`,
+    o: quoted(t.open),
+    c: quoted(t.close),
+    h: quoted(t.high),
+    l: quoted(t.low),
+    v: quoted(t.volume),
+    n: `${bar.trades}`,
+    x: `${now > closeTime}`,
+    q: quoted(t.quote_volume),
+    V: quoted(size(p, bar.takerVolume)),
+    Q: quoted(quote(p, bar.takerQuoteVolume)),
+    B: '"0"',
   });
   return objectText<BinanceKlineEvent>({ e: '"kline"', E: `${now}`, s: symbol, k });
 }
@@ -42,8 +66,18 @@ export function klineRow(market: LiveMarket, bar: Bar, closeTime: number): strin
   const p = market.profile;
   const t = binanceBarText(bar, market);
   return tupleText<BinanceKlineRow>([
-    `${bar.openTime}`, quoted(t.open), quoted(t.high), quoted(t.low), quoted(t.close), quoted(t.volume), `${closeTime}`, quoted(t.quote_volume),
-    `${bar.trades}`, quoted(size(p, bar.takerVolume)), quoted(quote(p, bar.takerQuoteVolume)), '"0"',
+    `${bar.openTime}`,
+    quoted(t.open),
+    quoted(t.high),
+    quoted(t.low),
+    quoted(t.close),
+    quoted(t.volume),
+    `${closeTime}`,
+    quoted(t.quote_volume),
+    `${bar.trades}`,
+    quoted(size(p, bar.takerVolume)),
+    quoted(quote(p, bar.takerQuoteVolume)),
+    '"0"',
   ]);
 }
 
@@ -54,23 +88,50 @@ export function tickerEvent(market: LiveMarket, s: Spot, firstTradeIdOfDay: numb
   const percent = (((s.last - s.open24h) / s.open24h) * 100).toFixed(3);
   const weighted = Math.floor((s.high24h + s.low24h) / 2);
   return objectText<BinanceTickerEvent>({
-    e: '"24hrTicker"', E: `${s.time}`, s: quoted(market.symbol.canonical), p: px(s.last - s.open24h), P: quoted(percent), w: px(weighted),
-    x: px(s.open24h), c: px(s.last), Q: sz(s.lastSize), b: px(s.bid), B: sz(s.bidSize), a: px(s.ask), A: sz(s.askSize),
-    o: px(s.open24h), h: px(s.high24h), l: px(s.low24h), v: sz(s.volume24h), q: quoted(quote(p, s.quoteVolume24h)),
-    O: `${s.time - 86_400_000}`, C: `${s.time}`, F: `${firstTradeIdOfDay}`, L: `${firstTradeIdOfDay + s.trades24h - 1}`, n: `${s.trades24h}`,
+    e: '"24hrTicker"',
+    E: `${s.time}`,
+    s: quoted(market.symbol.canonical),
+    p: px(s.last - s.open24h),
+    P: quoted(percent),
+    w: px(weighted),
+    x: px(s.open24h),
+    c: px(s.last),
+    Q: sz(s.lastSize),
+    b: px(s.bid),
+    B: sz(s.bidSize),
+    a: px(s.ask),
+    A: sz(s.askSize),
+    o: px(s.open24h),
+    h: px(s.high24h),
+    l: px(s.low24h),
+    v: sz(s.volume24h),
+    q: quoted(quote(p, s.quoteVolume24h)),
+    O: `${s.time - 86_400_000}`,
+    C: `${s.time}`,
+    F: `${firstTradeIdOfDay}`,
+    L: `${firstTradeIdOfDay + s.trades24h - 1}`,
+    n: `${s.trades24h}`,
   });
 }
 
 export function depthSnapshot(market: LiveMarket, lastUpdateId: number, book: { bids: Level[]; asks: Level[] }): string {
   const p = market.profile;
-  const side = (levels: Level[]) => `[${levels.map((l) => tupleText<[string, string]>([quoted(price(p, l.price)), quoted(size(p, l.size))])).join(',')}]`;
+  const side = (levels: Level[]) =>
+    `[${levels.map((l) => tupleText<[string, string]>([quoted(price(p, l.price)), quoted(size(p, l.size))])).join(',')}]`;
   return objectText<BinanceDepthSnapshot>({ lastUpdateId: `${lastUpdateId}`, bids: side(book.bids), asks: side(book.asks) });
 }
 
 export function tradeEvent(market: LiveMarket, s: Spot, tradeId: number, buyerIsMaker: boolean): string {
   const p = market.profile;
   return objectText<BinanceTradeEvent>({
-    e: '"trade"', E: `${s.time}`, s: quoted(market.symbol.canonical), t: `${tradeId}`, p: quoted(price(p, s.last)), q: quoted(size(p, s.lastSize)),
-    T: `${s.time}`, m: `${buyerIsMaker}`, M: 'true',
+    e: '"trade"',
+    E: `${s.time}`,
+    s: quoted(market.symbol.canonical),
+    t: `${tradeId}`,
+    p: quoted(price(p, s.last)),
+    q: quoted(size(p, s.lastSize)),
+    T: `${s.time}`,
+    m: `${buyerIsMaker}`,
+    M: 'true',
   });
 }

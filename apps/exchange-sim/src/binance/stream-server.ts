@@ -1,7 +1,11 @@
 import type { RawData } from 'ws';
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import {
-  binanceFacts, fromNativeInterval, type BinanceCombinedEvent, type BinanceServerShutdown, type BinanceStreamReply,
+  binanceFacts,
+  fromNativeInterval,
+  type BinanceCombinedEvent,
+  type BinanceServerShutdown,
+  type BinanceStreamReply,
 } from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
@@ -35,7 +39,10 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
 
   protected accept(url: URL): BinanceState | number {
     const state = (combined: boolean, streams: string[]): BinanceState => ({
-      combined, initialStreams: streams, recentMessages: [], lastPingAt: Date.now(),
+      combined,
+      initialStreams: streams,
+      recentMessages: [],
+      lastPingAt: Date.now(),
     });
     if (url.pathname === '/stream') return state(true, (url.searchParams.get('streams') ?? '').split('/').filter(Boolean));
     if (url.pathname === '/ws' || url.pathname === '/ws/') return state(false, []);
@@ -67,7 +74,12 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
     try {
       request = JSON.parse(data.toString()) as Request;
     } catch {
-      conn.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' }, id: null } satisfies BinanceStreamReply));
+      conn.send(
+        JSON.stringify({
+          error: { code: 3, msg: 'Invalid JSON: expected value at line 1 column 1' },
+          id: null,
+        } satisfies BinanceStreamReply),
+      );
       return;
     }
     const id = request.id ?? null;
@@ -155,7 +167,11 @@ export class BinanceStreamServer extends StreamServer<BinanceState> {
       case 'ticker':
         return tickerEvent(market, spot, this.sequences.next(`${market.native}:day`));
       case 'depth':
-        return depthSnapshot(market, this.sequences.next(`${market.native}:book`), this.ctx.market.book(market.profile, spot, DEPTH_LEVELS));
+        return depthSnapshot(
+          market,
+          this.sequences.next(`${market.native}:book`),
+          this.ctx.market.book(market.profile, spot, DEPTH_LEVELS),
+        );
       default:
         return tradeEvent(market, spot, this.sequences.next(`${market.native}:trade`), spot.last % 2 === 0);
     }

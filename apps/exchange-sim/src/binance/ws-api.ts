@@ -52,7 +52,13 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     try {
       request = JSON.parse(data.toString()) as ApiRequest;
     } catch {
-      conn.send(JSON.stringify({ id: null, status: 400, error: { code: -1100, msg: 'Malformed request: not valid JSON.' } } satisfies BinanceApiResponse));
+      conn.send(
+        JSON.stringify({
+          id: null,
+          status: 400,
+          error: { code: -1100, msg: 'Malformed request: not valid JSON.' },
+        } satisfies BinanceApiResponse),
+      );
       return;
     }
     conn.send(this.answer(request));
@@ -62,12 +68,20 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     const id = request.id ?? null;
     const realNow = Date.now();
     const error = (status: number, code: number, msg: string, data?: object) =>
-      JSON.stringify({ id, status, error: { code, msg, ...(data ? { data } : {}) }, rateLimits: this.rateLimits() } satisfies BinanceApiResponse);
+      JSON.stringify({
+        id,
+        status,
+        error: { code, msg, ...(data ? { data } : {}) },
+        rateLimits: this.rateLimits(),
+      } satisfies BinanceApiResponse);
 
     if (realNow < this.bannedUntil || realNow < this.limitedUntil) {
       // Requesting again while rate-limited is the repeated violation Binance answers with a ban.
       this.bannedUntil = Math.max(this.bannedUntil, realNow + BAN_MS);
-      return error(418, -1003, `Way too much request weight used; IP banned until ${this.bannedUntil}.`, { serverTime: realNow, retryAfter: this.bannedUntil });
+      return error(418, -1003, `Way too much request weight used; IP banned until ${this.bannedUntil}.`, {
+        serverTime: realNow,
+        retryAfter: this.bannedUntil,
+      });
     }
     if (realNow - this.windowStart >= MINUTE) {
       this.windowStart = realNow - (realNow % MINUTE);
@@ -75,7 +89,10 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
     }
     if (this.usedWeight + KLINES_WEIGHT > this.ctx.options.apiWeightLimit) {
       this.limitedUntil = this.windowStart + MINUTE;
-      return error(429, -1003, 'Too much request weight used; current limit is exceeded.', { serverTime: realNow, retryAfter: this.limitedUntil });
+      return error(429, -1003, 'Too much request weight used; current limit is exceeded.', {
+        serverTime: realNow,
+        retryAfter: this.limitedUntil,
+      });
     }
     this.usedWeight += KLINES_WEIGHT;
 
@@ -90,24 +107,37 @@ export class BinanceApiServer extends Endpoint<Record<string, never>> {
       return error(400, -1130, `Invalid data sent for a parameter: limit must be 1..${MAX_LIMIT}.`);
     }
     const times = [params.startTime, params.endTime];
-    if (times.some((t) => t !== undefined && !Number.isInteger(t))) return error(400, -1130, 'Invalid data sent for a parameter: startTime/endTime.');
+    if (times.some((t) => t !== undefined && !Number.isInteger(t)))
+      return error(400, -1130, 'Invalid data sent for a parameter: startTime/endTime.');
 
     const tf = timeframe(interval);
     const size = INTERVAL_MS[interval];
     const now = this.ctx.clock.now();
     const current = openOf(tf, now);
     const last = params.endTime === undefined ? current : Math.min(current, openOf(tf, params.endTime as number));
-    const first = params.startTime === undefined
-      ? last - ((limit as number) - 1) * size
-      : openOf(tf, (params.startTime as number) + size - 1);
+    const first =
+      params.startTime === undefined ? last - ((limit as number) - 1) * size : openOf(tf, (params.startTime as number) + size - 1);
     const rows: string[] = [];
     for (let open = first; open <= last && rows.length < (limit as number); open += size) {
       rows.push(klineRow(market, this.ctx.market.bar(market.profile, tf, open, now), open + size - 1));
     }
-    return objectText<BinanceApiResponse>({ id: JSON.stringify(id), status: '200', result: `[${rows.join(',')}]`, rateLimits: JSON.stringify(this.rateLimits()) });
+    return objectText<BinanceApiResponse>({
+      id: JSON.stringify(id),
+      status: '200',
+      result: `[${rows.join(',')}]`,
+      rateLimits: JSON.stringify(this.rateLimits()),
+    });
   }
 
   private rateLimits() {
-    return [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: this.ctx.options.apiWeightLimit, count: this.usedWeight }];
+    return [
+      {
+        rateLimitType: 'REQUEST_WEIGHT',
+        interval: 'MINUTE',
+        intervalNum: 1,
+        limit: this.ctx.options.apiWeightLimit,
+        count: this.usedWeight,
+      },
+    ];
   }
 }

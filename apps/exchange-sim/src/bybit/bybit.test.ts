@@ -2,7 +2,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimControl } from '@klineflow/sim-control';
 import { parseSymbol } from '@klineflow/exchanges';
-import { BOOK_DEPTH, BybitBooks, type BybitBook, type BybitKline, type BybitPush, type BybitReply, type BybitTicker, type BybitTrade } from '@klineflow/exchange-modules';
+import {
+  BOOK_DEPTH,
+  BybitBooks,
+  type BybitBook,
+  type BybitKline,
+  type BybitPush,
+  type BybitReply,
+  type BybitTicker,
+  type BybitTrade,
+} from '@klineflow/exchange-modules';
 import { startSim, TestClient, waitFor } from '../test-support.js';
 import type { Simulator, SimPorts } from '../simulator.js';
 import { bookPush } from './payloads.js';
@@ -32,7 +41,10 @@ test('subscribe acks by req_id; more than 10 args, an unknown topic or one alrea
   client.send({ op: 'subscribe', args: ['orderbook.500.BTCUSDT'], req_id: 'c' });
   assert.equal((await client.next<BybitReply>('unknown topic', (m) => m.req_id === 'c')).success, false);
   client.send({ op: 'subscribe', args: ['kline.1.BTCUSDT', 'tickers.BTCUSDT'], req_id: 'd' });
-  assert.equal((await client.next<BybitReply>('already subscribed', (m) => m.req_id === 'd')).ret_msg, 'error:already subscribed,topic:tickers.BTCUSDT');
+  assert.equal(
+    (await client.next<BybitReply>('already subscribed', (m) => m.req_id === 'd')).ret_msg,
+    'error:already subscribed,topic:tickers.BTCUSDT',
+  );
   assert.equal((await control.state()).exchanges.bybit.streams, 2, 'the refused request subscribed nothing');
   client.send({ op: 'unsubscribe', args: ['tickers.BTCUSDT'], req_id: 'e' });
   assert.equal((await client.next<BybitReply>('unsubscribed', (m) => m.req_id === 'e')).success, true);
@@ -59,10 +71,16 @@ test('klines: open pushes with confirm false, then confirm true at the virtual c
     5000,
   );
   const bar = closed.data[0]!;
-  assert.ok(pushesOf<BybitKline[]>(client, 'kline.1.SOLUSDT').some((m) => m.data[0]!.start === bar.start && !m.data[0]!.confirm), 'open updates first');
+  assert.ok(
+    pushesOf<BybitKline[]>(client, 'kline.1.SOLUSDT').some((m) => m.data[0]!.start === bar.start && !m.data[0]!.confirm),
+    'open updates first',
+  );
   assert.deepEqual([bar.end - bar.start, bar.interval], [59_999, '1']);
   const recorded = sim.ctx.recorders.bybit.bars().find((b) => b.symbol === 'SOLUSDT' && b.interval === '1m' && b.open_time === bar.start)!;
-  assert.deepEqual([bar.open, bar.high, bar.low, bar.close, bar.volume, bar.turnover], [recorded.open, recorded.high, recorded.low, recorded.close, recorded.volume, recorded.quote_volume]);
+  assert.deepEqual(
+    [bar.open, bar.high, bar.low, bar.close, bar.volume, bar.turnover],
+    [recorded.open, recorded.high, recorded.low, recorded.close, recorded.volume, recorded.quote_volume],
+  );
   assert.equal(recorded.trade_count, null);
   const daily = await client.next<BybitPush<BybitKline[]>>('a daily push', (m) => m.topic === 'kline.D.SOLUSDT');
   assert.equal(daily.data[0]!.start % 86_400_000, 0, 'D opens at 00:00 UTC');
@@ -94,7 +112,17 @@ test('tickers and trades: spot fields as Bybit names them', async () => {
   const client = await open();
   client.send({ op: 'subscribe', args: ['tickers.BTCUSDT', 'publicTrade.BTCUSDT'], req_id: 't' });
   const ticker = await client.next<BybitPush<BybitTicker>>('a ticker', (m) => m.topic === 'tickers.BTCUSDT');
-  assert.deepEqual(Object.keys(ticker.data), ['symbol', 'lastPrice', 'highPrice24h', 'lowPrice24h', 'prevPrice24h', 'volume24h', 'turnover24h', 'price24hPcnt', 'usdIndexPrice']);
+  assert.deepEqual(Object.keys(ticker.data), [
+    'symbol',
+    'lastPrice',
+    'highPrice24h',
+    'lowPrice24h',
+    'prevPrice24h',
+    'volume24h',
+    'turnover24h',
+    'price24hPcnt',
+    'usdIndexPrice',
+  ]);
   assert.notEqual(ticker.data.volume24h, ticker.data.turnover24h);
   const trades = await client.next<BybitPush<BybitTrade[]>>('a trade', (m) => m.topic === 'publicTrade.BTCUSDT');
   assert.ok(['Buy', 'Sell'].includes(trades.data[0]!.S));
@@ -109,14 +137,22 @@ test('faults: drop, stall, malformed, duplicate, impossible candle and hostile f
   await control.malformed('bybit');
   await waitFor('a frame that is not JSON', 2000, () => (client.frames.some((f) => f.startsWith('{"e":"kline"')) ? true : undefined));
   await control.impossibleCandle('bybit');
-  await client.next<BybitPush<BybitKline[]>>('high < low', (m) => m.topic === 'kline.1.XRPUSDT' && Number(m.data[0]!.high) < Number(m.data[0]!.low));
+  await client.next<BybitPush<BybitKline[]>>(
+    'high < low',
+    (m) => m.topic === 'kline.1.XRPUSDT' && Number(m.data[0]!.high) < Number(m.data[0]!.low),
+  );
   const before = client.frames.length;
   await control.duplicate('bybit');
-  await waitFor('the last data frame again', 2000, () => (client.frames.slice(before).some((f) => client.frames.slice(0, before).includes(f)) ? true : undefined));
+  await waitFor('the last data frame again', 2000, () =>
+    client.frames.slice(before).some((f) => client.frames.slice(0, before).includes(f)) ? true : undefined,
+  );
   const from = client.frames.length;
   const hostile = await control.hostile('bybit');
   await waitFor('every hostile frame', 5000, () => (client.frames.length - from >= hostile.frames ? true : undefined));
-  assert.ok(client.frames.slice(from).some((f) => f.startsWith('{"topic":"kline.1.XRPGUSDT"')), 'a topic nobody subscribed');
+  assert.ok(
+    client.frames.slice(from).some((f) => f.startsWith('{"topic":"kline.1.XRPGUSDT"')),
+    'a topic nobody subscribed',
+  );
   await control.stall('bybit', 300);
   const stalledAt = client.frames.length;
   await client.next('data after the stall', (m) => m.topic === 'kline.1.XRPUSDT', 3000, stalledAt + 1);

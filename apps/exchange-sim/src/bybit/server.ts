@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { RawData } from 'ws';
-import { BOOK_DEPTH, bybitFacts, fromNativeInterval, parseTopic, type BybitBook, type BybitLevel, type BybitPush, type BybitReply, type BybitRequest } from '@klineflow/exchange-modules';
+import {
+  BOOK_DEPTH,
+  bybitFacts,
+  fromNativeInterval,
+  parseTopic,
+  type BybitBook,
+  type BybitLevel,
+  type BybitPush,
+  type BybitReply,
+  type BybitRequest,
+} from '@klineflow/exchange-modules';
 import type { SimConnection } from '../connection.js';
 import type { Bar } from '../market/generator.js';
 import { timeframe } from '../market/timeframe.js';
@@ -55,14 +65,21 @@ export class BybitServer extends StreamServer<BybitState> {
     }
     const op = typeof request.op === 'string' ? request.op : '';
     const reply = (success: boolean, retMsg: string) => {
-      const body: BybitReply = { success, ret_msg: retMsg, conn_id: conn.state.connId, ...(request.req_id === undefined ? {} : { req_id: request.req_id }), op };
+      const body: BybitReply = {
+        success,
+        ret_msg: retMsg,
+        conn_id: conn.state.connId,
+        ...(request.req_id === undefined ? {} : { req_id: request.req_id }),
+        op,
+      };
       conn.send(JSON.stringify(body));
     };
     if (op === 'ping') return reply(true, 'pong');
     if (op !== 'subscribe' && op !== 'unsubscribe') return reply(false, `error:unknown op ${String(op)}`);
     const args = request.args;
     if (!Array.isArray(args) || args.length === 0 || !args.every((a) => typeof a === 'string')) return reply(false, 'error:args invalid');
-    if (args.length > bybitFacts.limits.maxStreamsPerSubscribe) return reply(false, `args size >${bybitFacts.limits.maxStreamsPerSubscribe}`);
+    if (args.length > bybitFacts.limits.maxStreamsPerSubscribe)
+      return reply(false, `args size >${bybitFacts.limits.maxStreamsPerSubscribe}`);
     if (op === 'unsubscribe') {
       for (const topic of args) conn.subscriptions.delete(topic);
       return reply(true, '');
@@ -104,7 +121,13 @@ export class BybitServer extends StreamServer<BybitState> {
       case 'depth': {
         // `u` counts the topic's pushes, the same on every connection, as Bybit's does.
         const u = this.sequences.next(`${market.native}:book`);
-        const push = bookPush(market, spot, u, this.sequences.next(`${market.native}:seq`), this.ctx.market.book(market.profile, spot, BOOK_DEPTH));
+        const push = bookPush(
+          market,
+          spot,
+          u,
+          this.sequences.next(`${market.native}:seq`),
+          this.ctx.market.book(market.profile, spot, BOOK_DEPTH),
+        );
         const text = JSON.stringify(push);
         this.renderedBooks.set(text, push);
         return text;
@@ -123,7 +146,11 @@ export class BybitServer extends StreamServer<BybitState> {
     const sent = this.sentBooks.get(sub);
     this.sentBooks.set(sub, next);
     if (!sent) return payload;
-    const delta: BybitPush<BybitBook> = { ...push, type: 'delta', data: { ...push.data, b: changes(sent.bids, next.bids), a: changes(sent.asks, next.asks) } };
+    const delta: BybitPush<BybitBook> = {
+      ...push,
+      type: 'delta',
+      data: { ...push.data, b: changes(sent.bids, next.bids), a: changes(sent.asks, next.asks) },
+    };
     return JSON.stringify(delta);
   }
 }

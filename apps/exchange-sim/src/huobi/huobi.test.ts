@@ -44,7 +44,11 @@ test('kline ticks: id in seconds, amount is base and vol quote, exact number lit
   client.send({ sub: 'market.avaxusdt.kline.1min', id: 'a' });
   client.send({ sub: 'market.dogeusdt.kline.1min', id: 'b' });
   const first = await client.next<{ tick: { id: number } }>('an avax tick', (m) => m.ch === 'market.avaxusdt.kline.1min');
-  await client.next('the next bar', (m: { ch?: string; tick?: { id: number } }) => m.ch === 'market.avaxusdt.kline.1min' && m.tick!.id > first.tick.id, 3000);
+  await client.next(
+    'the next bar',
+    (m: { ch?: string; tick?: { id: number } }) => m.ch === 'market.avaxusdt.kline.1min' && m.tick!.id > first.tick.id,
+    3000,
+  );
   const avax = client.frames.filter((f) => f.startsWith('{"ch":"market.avaxusdt.kline.1min"'));
   const id = Number(/"id":(\d+)/.exec(avax[0]!)![1]);
   assert.equal(id % 60, 0, 'tick.id is the open time in seconds');
@@ -57,9 +61,11 @@ test('kline ticks: id in seconds, amount is base and vol quote, exact number lit
   const finalOfFirst = avax.filter((f) => f.includes(`"id":${first.tick.id},`)).pop()!;
   const recorded = sim.ctx.recorders.huobi.bars().find((b) => b.symbol === 'AVAXUSDT' && b.open_time === first.tick.id * 1000)!;
   const literal = (name: string) => new RegExp(`"${name}":([^,}]+)`).exec(finalOfFirst)![1];
-  assert.deepEqual([literal('open'), literal('high'), literal('low'), literal('close'), literal('amount'), literal('vol')],
+  assert.deepEqual(
+    [literal('open'), literal('high'), literal('low'), literal('close'), literal('amount'), literal('vol')],
     [recorded.open, recorded.high, recorded.low, recorded.close, recorded.volume, recorded.quote_volume],
-    'the last tick before the next bar is the final bar, as recorded, literal for literal');
+    'the last tick before the next bar is the final bar, as recorded, literal for literal',
+  );
   assert.ok(Number(recorded.quote_volume) / Number(recorded.volume) <= Number(recorded.high) * 1.001, 'vol is the quote volume');
   client.close();
 });
@@ -71,7 +77,10 @@ test('trade ids are 27-digit integer literals and increase', async () => {
   const trades = () => client.frames.filter((f) => f.startsWith('{"ch":"market.ethusdt.trade.detail"'));
   await waitFor('two trades', 3000, () => (trades().length >= 2 ? true : undefined));
   const ids = trades().map((f) => /"data":\[\{"id":(\d+),/.exec(f)![1]!);
-  assert.ok(ids.every((i) => i.length === 27), ids.join());
+  assert.ok(
+    ids.every((i) => i.length === 27),
+    ids.join(),
+  );
   assert.ok(BigInt(ids[1]!) > BigInt(ids[0]!));
   client.close();
 });

@@ -9,8 +9,13 @@ import { amountLiteral, priceLiteral, quoteLiteral, tradeIdLiteral } from './lit
 export function huobiBarText(bar: Bar, market: LiveMarket): BarText {
   const p = market.profile;
   return {
-    open: priceLiteral(p, bar.open), high: priceLiteral(p, bar.high), low: priceLiteral(p, bar.low), close: priceLiteral(p, bar.close),
-    volume: amountLiteral(p, bar.volume), quote_volume: quoteLiteral(p, bar.quoteVolume), trade_count: bar.trades,
+    open: priceLiteral(p, bar.open),
+    high: priceLiteral(p, bar.high),
+    low: priceLiteral(p, bar.low),
+    close: priceLiteral(p, bar.close),
+    volume: amountLiteral(p, bar.volume),
+    quote_volume: quoteLiteral(p, bar.quoteVolume),
+    trade_count: bar.trades,
   };
 }
 
@@ -18,7 +23,14 @@ export function huobiBarText(bar: Bar, market: LiveMarket): BarText {
 export function klineTick(market: LiveMarket, bar: Bar): string {
   const t = huobiBarText(bar, market);
   return objectText<HuobiKlineTick>({
-    id: `${bar.openTime / 1000}`, open: t.open, close: t.close, low: t.low, high: t.high, amount: t.volume, vol: t.quote_volume, count: `${bar.trades}`,
+    id: `${bar.openTime / 1000}`,
+    open: t.open,
+    close: t.close,
+    low: t.low,
+    high: t.high,
+    amount: t.volume,
+    vol: t.quote_volume,
+    count: `${bar.trades}`,
   });
 }
 
@@ -27,23 +39,37 @@ export const push = (topic: string, now: number, tick: string) => objectText<Huo
 export function tickerTick(market: LiveMarket, s: Spot): string {
   const p = market.profile;
   return objectText<HuobiTickerTick>({
-    open: priceLiteral(p, s.open24h), high: priceLiteral(p, s.high24h), low: priceLiteral(p, s.low24h), close: priceLiteral(p, s.last),
-    amount: amountLiteral(p, s.volume24h), vol: quoteLiteral(p, s.quoteVolume24h), count: `${s.trades24h}`,
-    bid: priceLiteral(p, s.bid), bidSize: amountLiteral(p, s.bidSize), ask: priceLiteral(p, s.ask), askSize: amountLiteral(p, s.askSize),
-    lastPrice: priceLiteral(p, s.last), lastSize: amountLiteral(p, s.lastSize),
+    open: priceLiteral(p, s.open24h),
+    high: priceLiteral(p, s.high24h),
+    low: priceLiteral(p, s.low24h),
+    close: priceLiteral(p, s.last),
+    amount: amountLiteral(p, s.volume24h),
+    vol: quoteLiteral(p, s.quoteVolume24h),
+    count: `${s.trades24h}`,
+    bid: priceLiteral(p, s.bid),
+    bidSize: amountLiteral(p, s.bidSize),
+    ask: priceLiteral(p, s.ask),
+    askSize: amountLiteral(p, s.askSize),
+    lastPrice: priceLiteral(p, s.last),
+    lastSize: amountLiteral(p, s.lastSize),
   });
 }
 
 export function depthTick(market: LiveMarket, s: Spot, version: number, book: { bids: Level[]; asks: Level[] }): string {
   const p = market.profile;
-  const side = (levels: Level[]) => `[${levels.map((l) => tupleText<[string, string]>([priceLiteral(p, l.price), amountLiteral(p, l.size)])).join(',')}]`;
+  const side = (levels: Level[]) =>
+    `[${levels.map((l) => tupleText<[string, string]>([priceLiteral(p, l.price), amountLiteral(p, l.size)])).join(',')}]`;
   return objectText<HuobiDepthTick>({ bids: side(book.bids), asks: side(book.asks), version: `${version}`, ts: `${s.time}` });
 }
 
 export function tradeTick(market: LiveMarket, s: Spot, sequence: number): string {
   const p = market.profile;
   const trade = objectText<HuobiTrade>({
-    id: tradeIdLiteral(sequence), ts: `${s.time}`, tradeId: `${sequence}`, amount: amountLiteral(p, s.lastSize), price: priceLiteral(p, s.last),
+    id: tradeIdLiteral(sequence),
+    ts: `${s.time}`,
+    tradeId: `${sequence}`,
+    amount: amountLiteral(p, s.lastSize),
+    price: priceLiteral(p, s.last),
     direction: s.last % 2 === 0 ? '"buy"' : '"sell"',
   });
   return objectText<HuobiTradeTick>({ id: `${sequence}`, ts: `${s.time}`, data: `[${trade}]` });

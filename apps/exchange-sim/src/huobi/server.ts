@@ -16,7 +16,16 @@ interface HuobiState {
   lastRequestAt: number;
 }
 
-type Message = { ping?: unknown; pong?: unknown; sub?: unknown; unsub?: unknown; req?: unknown; id?: unknown; from?: unknown; to?: unknown };
+type Message = {
+  ping?: unknown;
+  pong?: unknown;
+  sub?: unknown;
+  unsub?: unknown;
+  req?: unknown;
+  id?: unknown;
+  from?: unknown;
+  to?: unknown;
+};
 
 const TOPIC = /^market\.([a-z0-9]+)\.(?:kline\.(1min|5min|15min|60min|4hour|1day)|(ticker)|(depth\.step0)|(trade\.detail))$/;
 const MAX_HISTORY_BARS = 300;
@@ -97,7 +106,8 @@ export class HuobiServer extends StreamServer<HuobiState> {
     const sub = this.parse(topic);
     if (!sub?.timeframe || !sub.market) return badRequest(`invalid topic ${topic}`);
     const { from, to } = message;
-    if ((from !== undefined && !Number.isInteger(from)) || (to !== undefined && !Number.isInteger(to))) return badRequest('invalid from/to');
+    if ((from !== undefined && !Number.isInteger(from)) || (to !== undefined && !Number.isInteger(to)))
+      return badRequest('invalid from/to');
     const tf = sub.timeframe;
     const now = this.ctx.clock.now();
     const current = openOf(tf, now);
@@ -142,7 +152,11 @@ export class HuobiServer extends StreamServer<HuobiState> {
       case 'ticker':
         return push(sub.key, now, tickerTick(market, spot));
       case 'depth':
-        return push(sub.key, now, depthTick(market, spot, this.sequences.next(`${market.native}:book`), this.ctx.market.book(market.profile, spot, DEPTH_LEVELS)));
+        return push(
+          sub.key,
+          now,
+          depthTick(market, spot, this.sequences.next(`${market.native}:book`), this.ctx.market.book(market.profile, spot, DEPTH_LEVELS)),
+        );
       default:
         return push(sub.key, now, tradeTick(market, spot, this.sequences.next(`${market.native}:trade`)));
     }

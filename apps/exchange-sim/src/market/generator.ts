@@ -135,7 +135,8 @@ export class MarketGenerator {
     let byTimeframe = this.paths.get(profile);
     if (!byTimeframe) this.paths.set(profile, (byTimeframe = new Map()));
     let path = byTimeframe.get(tf.id);
-    if (!path || path.openTime !== openTime) byTimeframe.set(tf.id, (path = { openTime, seed: hash32(`${profile.seed}:${tf.id}:${openTime}`), prices: [] }));
+    if (!path || path.openTime !== openTime)
+      byTimeframe.set(tf.id, (path = { openTime, seed: hash32(`${profile.seed}:${tf.id}:${openTime}`), prices: [] }));
     return path;
   }
 
@@ -184,7 +185,14 @@ export class MarketGenerator {
     const vwap = BigInt(Math.floor((open + high + low + close) / 4));
     const takerVolume = Math.floor(volume * (0.3 + 0.4 * uniform(seed, 4)));
     return {
-      openTime, open, high, low, close, volume, trades, takerVolume,
+      openTime,
+      open,
+      high,
+      low,
+      close,
+      volume,
+      trades,
+      takerVolume,
       quoteVolume: BigInt(volume) * vwap,
       takerQuoteVolume: BigInt(takerVolume) * vwap,
     };
@@ -224,7 +232,12 @@ export class MarketGenerator {
     const spread = Math.max(1, Math.round(profile.basePrice * 0.0001));
     const size = (draw: number) => Math.max(1, Math.round(profile.volumePerMinute * 0.05 * uniform(seed, draw)));
     return {
-      time: now, last, open24h, high24h, low24h, volume24h,
+      time: now,
+      last,
+      open24h,
+      high24h,
+      low24h,
+      volume24h,
       quoteVolume24h: BigInt(volume24h) * BigInt(Math.floor((high24h + low24h) / 2)),
       trades24h: profile.tradesPerMinute * 1440,
       bid: Math.max(1, last - spread),
@@ -249,4 +262,3 @@ export class MarketGenerator {
     return { bids, asks };
   }
 }
-

@@ -17,7 +17,8 @@ test('decimal text is exact: fixed, trimmed, negative and Java exponent forms', 
 test('decimal text matches exact BigInt arithmetic for numbers and bigints of every size and scale', () => {
   const reference = (units: bigint, decimals: number, outDecimals: number): string => {
     const magnitude = units < 0n ? -units : units;
-    const scaled = outDecimals < decimals ? magnitude / 10n ** BigInt(decimals - outDecimals) : magnitude * 10n ** BigInt(outDecimals - decimals);
+    const scaled =
+      outDecimals < decimals ? magnitude / 10n ** BigInt(decimals - outDecimals) : magnitude * 10n ** BigInt(outDecimals - decimals);
     const digits = scaled.toString().padStart(outDecimals + 1, '0');
     const point = digits.length - outDecimals;
     return `${units < 0n ? '-' : ''}${digits.slice(0, point)}${outDecimals > 0 ? `.${digits.slice(point)}` : ''}`;
@@ -25,7 +26,7 @@ test('decimal text matches exact BigInt arithmetic for numbers and bigints of ev
   let seed = 11;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
   for (let i = 0; i < 5_000; i++) {
-    const magnitude = BigInt(next()) * BigInt(next()) / BigInt(1 + (next() % 1_000_000));
+    const magnitude = (BigInt(next()) * BigInt(next())) / BigInt(1 + (next() % 1_000_000));
     const units = next() % 4 === 0 ? -magnitude : magnitude;
     const decimals = next() % 13;
     const outDecimals = next() % 13;

@@ -12,7 +12,13 @@ export interface Timeframe {
 }
 
 export function timeframe(interval: Interval, offsetMs = 0): Timeframe {
-  return { id: offsetMs === 0 ? interval : `${interval}+${offsetMs}`, interval, sizeMs: INTERVAL_MS[interval], offsetMs, canonical: offsetMs === 0 };
+  return {
+    id: offsetMs === 0 ? interval : `${interval}+${offsetMs}`,
+    interval,
+    sizeMs: INTERVAL_MS[interval],
+    offsetMs,
+    canonical: offsetMs === 0,
+  };
 }
 
 export function openOf(tf: Timeframe, timeMs: number): number {

@@ -47,7 +47,9 @@ export class OkxServer extends StreamServer<OkxState> {
     if (text === 'ping') return conn.send('pong');
     const { connId } = conn.state;
     const error = (code: string, msg: string, id?: unknown) =>
-      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id: id as string }), event: 'error', code, msg, connId } satisfies OkxEvent));
+      conn.send(
+        JSON.stringify({ ...(id === undefined ? {} : { id: id as string }), event: 'error', code, msg, connId } satisfies OkxEvent),
+      );
     let request: { id?: unknown; op?: unknown; args?: unknown };
     try {
       request = JSON.parse(text) as typeof request;
@@ -68,17 +70,32 @@ export class OkxServer extends StreamServer<OkxState> {
       const candle = CANDLE.test(channel) ? candleTimeframe(channel) : undefined;
       const known = candle !== undefined || channel in PUBLIC_CHANNELS;
       if (!known) return error('60012', `Invalid request: unknown channel ${JSON.stringify(channel)}`, id);
-      if (candle !== undefined !== conn.state.business || !INST_ID.test(instId)) {
-        return error('60018', `Wrong URL or channel:${channel},instId:${instId} doesn't exist. Please use the correct URL, channel and parameters referring to API document.`, id);
+      if ((candle !== undefined) !== conn.state.business || !INST_ID.test(instId)) {
+        return error(
+          '60018',
+          `Wrong URL or channel:${channel},instId:${instId} doesn't exist. Please use the correct URL, channel and parameters referring to API document.`,
+          id,
+        );
       }
       const key = `${channel}:${instId}`;
-      subs.push(candle ? this.subscription(key, 'kline', channel, instId, candle) : this.subscription(key, PUBLIC_CHANNELS[channel]!, channel, instId));
+      subs.push(
+        candle
+          ? this.subscription(key, 'kline', channel, instId, candle)
+          : this.subscription(key, PUBLIC_CHANNELS[channel]!, channel, instId),
+      );
     }
     for (const sub of subs) {
       if (op === 'subscribe') this.addSubscription(conn, sub);
       else conn.subscriptions.delete(sub.key);
       const [channel = '', instId = ''] = sub.key.split(':');
-      conn.send(JSON.stringify({ ...(id === undefined ? {} : { id: id as string }), event: op, arg: { channel, instId }, connId } satisfies OkxEvent));
+      conn.send(
+        JSON.stringify({
+          ...(id === undefined ? {} : { id: id as string }),
+          event: op,
+          arg: { channel, instId },
+          connId,
+        } satisfies OkxEvent),
+      );
     }
   }
 
@@ -99,7 +116,12 @@ export class OkxServer extends StreamServer<OkxState> {
       case 'ticker':
         return tickerPush(market, spot);
       case 'depth':
-        return books5Push(market, spot, this.sequences.next(`${market.native}:book`), this.ctx.market.book(market.profile, spot, BOOK_LEVELS));
+        return books5Push(
+          market,
+          spot,
+          this.sequences.next(`${market.native}:book`),
+          this.ctx.market.book(market.profile, spot, BOOK_LEVELS),
+        );
       default:
         return tradesPush(market, spot, this.sequences.next(`${market.native}:trade`));
     }
@@ -107,7 +129,9 @@ export class OkxServer extends StreamServer<OkxState> {
 
   protected override shutdownNoticeFrame(conn: SimConnection<OkxState>): string {
     return JSON.stringify({
-      event: 'notice', code: '64008', connId: conn.state.connId,
+      event: 'notice',
+      code: '64008',
+      connId: conn.state.connId,
       msg: 'The connection will soon be closed for a service upgrade. Please reconnect.',
     } satisfies OkxEvent);
   }

@@ -20,7 +20,10 @@ export function checkPriceJump(previousClose: string | null, close: string, limi
   if (previous.eq(0)) return undefined;
   const movePercent = new Big(close).minus(previous).abs().div(previous).times(100);
   if (movePercent.lte(limits.priceJumpPercent)) return undefined;
-  return { check: 'price_jump', detail: `close ${close} moved ${movePercent.toFixed(2)}% from previous close ${previousClose} (limit ${limits.priceJumpPercent}%)` };
+  return {
+    check: 'price_jump',
+    detail: `close ${close} moved ${movePercent.toFixed(2)}% from previous close ${previousClose} (limit ${limits.priceJumpPercent}%)`,
+  };
 }
 
 /** Needs a full window: with fewer bars the median says little. */

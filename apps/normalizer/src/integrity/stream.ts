@@ -113,7 +113,14 @@ export class StreamIntegrity {
       outcomes.push(outcome);
     } else if (pending && tick.open_time > pending.open_time) {
       // The close is known at the later tick's exchange time, which also makes it the newest version.
-      outcomes.push(this.closePending({ ...pending, is_closed: true, event_time: Math.max(tick.event_time, pending.event_time + 1), recv_time: tick.recv_time }));
+      outcomes.push(
+        this.closePending({
+          ...pending,
+          is_closed: true,
+          event_time: Math.max(tick.event_time, pending.event_time + 1),
+          recv_time: tick.recv_time,
+        }),
+      );
     }
     const outcome = this.applyOpen(tick);
     if (outcome.emitted) this.state.pendingBar = tick;
@@ -125,7 +132,12 @@ export class StreamIntegrity {
   closeByClock(exchangeNow: number, graceMs: number, recvTime: number): KlineOutcome | undefined {
     const pending = this.state.pendingBar;
     if (!pending || exchangeNow < pending.open_time + this.intervalMs + graceMs) return undefined;
-    const outcome = this.closePending({ ...pending, is_closed: true, event_time: Math.max(exchangeNow, pending.event_time + 1), recv_time: recvTime });
+    const outcome = this.closePending({
+      ...pending,
+      is_closed: true,
+      event_time: Math.max(exchangeNow, pending.event_time + 1),
+      recv_time: recvTime,
+    });
     if (outcome.emitted) {
       // Silence may be a quiet market or a feed outage that swallowed the last ticks: publish the close
       // on time, and fetch the exchange's final version to confirm or correct it.
@@ -156,7 +168,8 @@ export class StreamIntegrity {
       if (arrivalOrdered && bar.event_time === lastEmitted.event_time && lowerVolume(bar, lastEmitted)) return drop(outcome, 'stale');
     }
     // Bars before the first one seen are start-up, not gaps; from it on, every close is owed.
-    if (this.state.lastClosedOpenTime === null && this.state.coveredUntil === null) this.state.coveredUntil = bar.open_time - this.intervalMs;
+    if (this.state.lastClosedOpenTime === null && this.state.coveredUntil === null)
+      this.state.coveredUntil = bar.open_time - this.intervalMs;
     this.detectHoleBefore(bar, outcome);
     this.state.lastEmitted = bar;
     outcome.emitted = bar;
@@ -202,7 +215,10 @@ export class StreamIntegrity {
   private accept(bar: StandardKline, outcome: KlineOutcome, runSanity: boolean): KlineOutcome {
     const state = this.state;
     if (runSanity) {
-      for (const finding of [checkPriceJump(state.lastClose, bar.close, this.policy), checkVolumeSpike(state.volumes, bar.volume, this.policy)]) {
+      for (const finding of [
+        checkPriceJump(state.lastClose, bar.close, this.policy),
+        checkVolumeSpike(state.volumes, bar.volume, this.policy),
+      ]) {
         if (!finding) continue;
         if (this.policy.policies[finding.check] === 'reject') outcome.rejected ??= finding;
         else outcome.flags.push(finding);
@@ -274,6 +290,14 @@ function lowerVolume(bar: StandardKline, than: StandardKline): boolean {
 
 /** An identical repeat (redundant connection, reconnect overlap) differs at most in receive and event time. */
 function sameValues(a: StandardKline, b: StandardKline): boolean {
-  return a.is_closed === b.is_closed && a.close === b.close && a.high === b.high && a.low === b.low
-    && a.volume === b.volume && a.quote_volume === b.quote_volume && a.trade_count === b.trade_count && a.open === b.open;
+  return (
+    a.is_closed === b.is_closed &&
+    a.close === b.close &&
+    a.high === b.high &&
+    a.low === b.low &&
+    a.volume === b.volume &&
+    a.quote_volume === b.quote_volume &&
+    a.trade_count === b.trade_count &&
+    a.open === b.open
+  );
 }

@@ -4,8 +4,12 @@ import type { ExchangeFacts } from '@klineflow/exchanges';
 export const binanceFacts: ExchangeFacts = {
   endpoints: { url: 'wss://stream.binance.com:9443', apiUrl: 'wss://ws-api.binance.com:443/ws-api/v3' },
   limits: {
-    maxStreamsPerConnection: 1024, maxClientMessagesPerSecond: 5, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 200,
-    hasWebSocketHistory: true, connectAttempts: { count: 300, perMs: 300_000 },
+    maxStreamsPerConnection: 1024,
+    maxClientMessagesPerSecond: 5,
+    maxSubscribeRequestBytes: 65_536,
+    maxStreamsPerSubscribe: 200,
+    hasWebSocketHistory: true,
+    connectAttempts: { count: 300, perMs: 300_000 },
     // Our choice: the OKX spacing, which keeps a start-up burst well inside 300 attempts per 5 minutes.
     connectSpacingMs: 350,
   },

@@ -3,7 +3,17 @@ import { fromNativeInterval } from '../facts.js';
 import { binanceFacts } from './facts.js';
 import type { BinanceDepthSnapshot, BinanceKlineEvent, BinanceKlineRow, BinanceTickerEvent, BinanceTradeEvent } from './wire.js';
 import type { StandardKline } from '@klineflow/schemas';
-import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
+import {
+  backfillEventTime,
+  control,
+  parseJson,
+  records,
+  rejected,
+  type FrameContext,
+  type MappedRecord,
+  type Mapper,
+  type MapResult,
+} from '../mapper.js';
 
 type Frame = Record<string, unknown>;
 
@@ -76,61 +86,73 @@ function mapKline(event: BinanceKlineEvent, context: FrameContext): MapResult {
 }
 
 function mapTicker(event: BinanceTickerEvent, context: FrameContext): MapResult {
-  return records([{
-    channel: 'ticker',
-    record: {
-      exchange,
-      symbol: binanceFacts.canonicalSymbol(event.s),
-      last_price: event.c,
-      last_quantity: event.Q,
-      best_bid_price: event.b,
-      best_bid_quantity: event.B,
-      best_ask_price: event.a,
-      best_ask_quantity: event.A,
-      open_24h: event.o,
-      high_24h: event.h,
-      low_24h: event.l,
-      volume_24h: event.v,
-      quote_volume_24h: event.q,
-      trade_count_24h: event.n,
-      event_time: event.E,
-      recv_time: context.recvTime,
-    },
-  }], event.E);
+  return records(
+    [
+      {
+        channel: 'ticker',
+        record: {
+          exchange,
+          symbol: binanceFacts.canonicalSymbol(event.s),
+          last_price: event.c,
+          last_quantity: event.Q,
+          best_bid_price: event.b,
+          best_bid_quantity: event.B,
+          best_ask_price: event.a,
+          best_ask_quantity: event.A,
+          open_24h: event.o,
+          high_24h: event.h,
+          low_24h: event.l,
+          volume_24h: event.v,
+          quote_volume_24h: event.q,
+          trade_count_24h: event.n,
+          event_time: event.E,
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    event.E,
+  );
 }
 
 function mapTrade(event: BinanceTradeEvent, context: FrameContext): MapResult {
-  return records([{
-    channel: 'trade',
-    record: {
-      exchange,
-      symbol: binanceFacts.canonicalSymbol(event.s),
-      trade_id: String(event.t),
-      price: event.p,
-      quantity: event.q,
-      // m: the buyer is the maker, so the aggressor sold.
-      taker_side: event.m ? 'sell' : 'buy',
-      trade_time: event.T,
-      event_time: event.E,
-      recv_time: context.recvTime,
-    },
-  }], event.E);
+  return records(
+    [
+      {
+        channel: 'trade',
+        record: {
+          exchange,
+          symbol: binanceFacts.canonicalSymbol(event.s),
+          trade_id: String(event.t),
+          price: event.p,
+          quantity: event.q,
+          // m: the buyer is the maker, so the aggressor sold.
+          taker_side: event.m ? 'sell' : 'buy',
+          trade_time: event.T,
+          event_time: event.E,
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    event.E,
+  );
 }
 
 function mapDepth(nativeSymbol: string, snapshot: BinanceDepthSnapshot, context: FrameContext): MapResult {
-  return records([{
-    channel: 'depth',
-    record: {
-      exchange,
-      symbol: binanceFacts.canonicalSymbol(nativeSymbol),
-      bids: snapshot.bids,
-      asks: snapshot.asks,
-      update_id: String(snapshot.lastUpdateId),
-      // depth20 has no exchange time.
-      event_time: context.recvTime,
-      recv_time: context.recvTime,
+  return records([
+    {
+      channel: 'depth',
+      record: {
+        exchange,
+        symbol: binanceFacts.canonicalSymbol(nativeSymbol),
+        bids: snapshot.bids,
+        asks: snapshot.asks,
+        update_id: String(snapshot.lastUpdateId),
+        // depth20 has no exchange time.
+        event_time: context.recvTime,
+        recv_time: context.recvTime,
+      },
     },
-  }]);
+  ]);
 }
 
 /** WS-API replies: a klines result is backfill; acks and errors are control frames. */
@@ -142,12 +164,22 @@ function mapApiResponse(frame: Frame, context: FrameContext): MapResult {
   const list: MappedRecord[] = [];
   for (const row of rows) {
     if (!Array.isArray(row)) return rejected('malformed', 'klines row is not an array');
-    list.push({ channel: 'kline', record: historyBar(backfill.symbol, backfill.interval, row, now, backfillEventTime(context), context.recvTime) });
+    list.push({
+      channel: 'kline',
+      record: historyBar(backfill.symbol, backfill.interval, row, now, backfillEventTime(context), context.recvTime),
+    });
   }
   return records(list);
 }
 
-function historyBar(symbol: string, interval: Interval, row: BinanceKlineRow, exchangeNow: number, eventTime: number, recvTime: number): StandardKline {
+function historyBar(
+  symbol: string,
+  interval: Interval,
+  row: BinanceKlineRow,
+  exchangeNow: number,
+  eventTime: number,
+  recvTime: number,
+): StandardKline {
   const openTime = row[0];
   return {
     exchange,

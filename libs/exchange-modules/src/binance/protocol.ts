@@ -2,7 +2,14 @@ import { INTERVAL_MS } from '@klineflow/exchanges';
 import { fromNativeInterval, toNativeInterval } from '../facts.js';
 import { binanceFacts } from './facts.js';
 import { batchWithin } from '../batch.js';
-import { klineStream, type BackfillCodec, type BackfillReply, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
+import {
+  klineStream,
+  type BackfillCodec,
+  type BackfillReply,
+  type ExchangeProtocol,
+  type FrameClass,
+  type StreamIdentity,
+} from '../protocol.js';
 import { integerAfter } from '../scan.js';
 
 const LIMITS = binanceFacts.limits;
@@ -35,10 +42,12 @@ export const binanceProtocol: ExchangeProtocol = {
   },
   subscribeRequests(keys, nextId) {
     const overhead = '{"method":"SUBSCRIBE","params":[],"id":0000000000}'.length;
-    return batchWithin(keys, LIMITS.maxStreamsPerSubscribe, LIMITS.maxSubscribeRequestBytes, (key) => key.length + 3, overhead).map((batch) => {
-      const id = String(nextId());
-      return { id, keys: batch, text: JSON.stringify({ method: 'SUBSCRIBE', params: batch, id: Number(id) }) };
-    });
+    return batchWithin(keys, LIMITS.maxStreamsPerSubscribe, LIMITS.maxSubscribeRequestBytes, (key) => key.length + 3, overhead).map(
+      (batch) => {
+        const id = String(nextId());
+        return { id, keys: batch, text: JSON.stringify({ method: 'SUBSCRIBE', params: batch, id: Number(id) }) };
+      },
+    );
   },
   decode: (data) => data.toString('utf8'),
   classify: classifyBinanceFrame,
@@ -80,7 +89,13 @@ function binanceKlinesCodec(): BackfillCodec {
       return JSON.stringify({
         id,
         method: 'klines',
-        params: { symbol: range.symbol.canonical, interval: toNativeInterval('binance', range.interval), startTime: range.startMs, endTime: range.endMs, limit },
+        params: {
+          symbol: range.symbol.canonical,
+          interval: toNativeInterval('binance', range.interval),
+          startTime: range.startMs,
+          endTime: range.endMs,
+          limit,
+        },
       });
     },
     parseReply(text): BackfillReply {

@@ -5,30 +5,91 @@
 
 /** Kline body: `t` open time, `i` interval, `v` base and `q` quote volume, `n` trades, `x` closed. */
 export interface BinanceKline {
-  t: number; T: number; s: string; i: string; f: number; L: number; o: string; c: string; h: string; l: string; v: string;
-  n: number; x: boolean; q: string; V: string; Q: string; B: string;
+  t: number;
+  T: number;
+  s: string;
+  i: string;
+  f: number;
+  L: number;
+  o: string;
+  c: string;
+  h: string;
+  l: string;
+  v: string;
+  n: number;
+  x: boolean;
+  q: string;
+  V: string;
+  Q: string;
+  B: string;
 }
 
 /** `<sym>@kline_<i>`: `E` is the event time that orders updates. */
-export interface BinanceKlineEvent { e: 'kline'; E: number; s: string; k: BinanceKline }
+export interface BinanceKlineEvent {
+  e: 'kline';
+  E: number;
+  s: string;
+  k: BinanceKline;
+}
 
 /** `<sym>@ticker`. */
 export interface BinanceTickerEvent {
-  e: '24hrTicker'; E: number; s: string; p: string; P: string; w: string; x: string; c: string; Q: string; b: string; B: string;
-  a: string; A: string; o: string; h: string; l: string; v: string; q: string; O: number; C: number; F: number; L: number; n: number;
+  e: '24hrTicker';
+  E: number;
+  s: string;
+  p: string;
+  P: string;
+  w: string;
+  x: string;
+  c: string;
+  Q: string;
+  b: string;
+  B: string;
+  a: string;
+  A: string;
+  o: string;
+  h: string;
+  l: string;
+  v: string;
+  q: string;
+  O: number;
+  C: number;
+  F: number;
+  L: number;
+  n: number;
 }
 
 /** `<sym>@depth20@100ms`: no event type, symbol or time; the stream name has the symbol. */
-export interface BinanceDepthSnapshot { lastUpdateId: number; bids: [string, string][]; asks: [string, string][] }
+export interface BinanceDepthSnapshot {
+  lastUpdateId: number;
+  bids: [string, string][];
+  asks: [string, string][];
+}
 
 /** `<sym>@trade`. */
-export interface BinanceTradeEvent { e: 'trade'; E: number; s: string; t: number; p: string; q: string; T: number; m: boolean; M: boolean }
+export interface BinanceTradeEvent {
+  e: 'trade';
+  E: number;
+  s: string;
+  t: number;
+  p: string;
+  q: string;
+  T: number;
+  m: boolean;
+  M: boolean;
+}
 
 /** Notice before the server closes the connection. */
-export interface BinanceServerShutdown { e: 'serverShutdown'; E: number }
+export interface BinanceServerShutdown {
+  e: 'serverShutdown';
+  E: number;
+}
 
 /** A `/stream` connection wraps every event with its stream name. */
-export interface BinanceCombinedEvent { stream: string; data: unknown }
+export interface BinanceCombinedEvent {
+  stream: string;
+  data: unknown;
+}
 
 /** Reply to SUBSCRIBE, UNSUBSCRIBE (`result: null`) and LIST_SUBSCRIPTIONS, or an error, with the request's id. */
 export interface BinanceStreamReply {

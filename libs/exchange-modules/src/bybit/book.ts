@@ -63,7 +63,9 @@ export class BybitBooks implements ConnectionFrames {
     const book = this.books.get(key) as LocalBook;
     const { data } = push;
     return {
-      topic: push.topic, ts: push.ts, type: 'snapshot',
+      topic: push.topic,
+      ts: push.ts,
+      type: 'snapshot',
       data: { s: data.s, b: best(book.bids, 'bids', TOP_LEVELS), a: best(book.asks, 'asks', TOP_LEVELS), u: data.u, seq: data.seq },
       cts: push.cts,
     };

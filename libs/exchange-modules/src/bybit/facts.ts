@@ -8,8 +8,12 @@ export const bybitFacts: ExchangeFacts = {
     // Spot takes at most 10 args a subscribe, and the args of one connection may total 21,000 characters.
     // 300 streams (our choice) stay far inside that at ~30 characters a topic; no client message rate is
     // published for public streams, so 10 a second is ours too.
-    maxStreamsPerConnection: 300, maxClientMessagesPerSecond: 10, maxSubscribeRequestBytes: 21_000, maxStreamsPerSubscribe: 10,
-    hasWebSocketHistory: false, connectAttempts: { count: 500, perMs: 300_000 },
+    maxStreamsPerConnection: 300,
+    maxClientMessagesPerSecond: 10,
+    maxSubscribeRequestBytes: 21_000,
+    maxStreamsPerSubscribe: 10,
+    hasWebSocketHistory: false,
+    connectAttempts: { count: 500, perMs: 300_000 },
     // Our choice: the OKX spacing, well inside 500 connections per 5 minutes.
     connectSpacingMs: 350,
   },

@@ -23,14 +23,19 @@ export const bybitProtocol: ExchangeProtocol = {
   connectUrl: (base) => base,
   subscribeRequests(keys, nextId) {
     const overhead = '{"op":"subscribe","args":[],"req_id":"0000000000"}'.length;
-    return batchWithin(keys, LIMITS.maxStreamsPerSubscribe, LIMITS.maxSubscribeRequestBytes, (key) => key.length + 3, overhead).flatMap((batch) => {
-      const id = String(nextId());
-      // Bybit refuses a whole subscribe that names a topic already subscribed ("error:already subscribed"),
-      // so a stream resubscribed for its silence (or for a fresh book snapshot) is unsubscribed first.
-      const unsubscribe: BybitRequest = { op: 'unsubscribe', args: batch };
-      const subscribe: BybitRequest = { op: 'subscribe', args: batch, req_id: id };
-      return [{ keys: [], text: JSON.stringify(unsubscribe) }, { id, keys: batch, text: JSON.stringify(subscribe) }];
-    });
+    return batchWithin(keys, LIMITS.maxStreamsPerSubscribe, LIMITS.maxSubscribeRequestBytes, (key) => key.length + 3, overhead).flatMap(
+      (batch) => {
+        const id = String(nextId());
+        // Bybit refuses a whole subscribe that names a topic already subscribed ("error:already subscribed"),
+        // so a stream resubscribed for its silence (or for a fresh book snapshot) is unsubscribed first.
+        const unsubscribe: BybitRequest = { op: 'unsubscribe', args: batch };
+        const subscribe: BybitRequest = { op: 'subscribe', args: batch, req_id: id };
+        return [
+          { keys: [], text: JSON.stringify(unsubscribe) },
+          { id, keys: batch, text: JSON.stringify(subscribe) },
+        ];
+      },
+    );
   },
   decode: (data) => data.toString('utf8'),
   classify: classifyBybitFrame,
@@ -71,5 +76,7 @@ function bybitStreamOfKey(key: string): StreamIdentity | undefined {
   const topic = parseTopic(key);
   if (!topic) return undefined;
   const symbol = bybitFacts.canonicalSymbol(topic.symbol);
-  return topic.channel === 'kline' ? klineStream(symbol, fromNativeInterval('bybit', topic.interval ?? '')) : { symbol, channel: topic.channel };
+  return topic.channel === 'kline'
+    ? klineStream(symbol, fromNativeInterval('bybit', topic.interval ?? ''))
+    : { symbol, channel: topic.channel };
 }

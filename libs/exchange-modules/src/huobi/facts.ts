@@ -5,7 +5,10 @@ export const huobiFacts: ExchangeFacts = {
   endpoints: { url: 'wss://api.huobi.pro/ws', apiUrl: 'wss://api.huobi.pro/ws' },
   limits: {
     // HTX publishes no per-connection topic cap; 100 keeps reconnect storms small.
-    maxStreamsPerConnection: 100, maxClientMessagesPerSecond: 10, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 1,
+    maxStreamsPerConnection: 100,
+    maxClientMessagesPerSecond: 10,
+    maxSubscribeRequestBytes: 65_536,
+    maxStreamsPerSubscribe: 1,
     hasWebSocketHistory: true,
     // Our choice: no published connect limit; the OKX spacing keeps start-up bursts small.
     connectSpacingMs: 350,

@@ -4,7 +4,17 @@ import { huobiFacts } from './facts.js';
 import type { HuobiDepthTick, HuobiHistoryReply, HuobiKlineTick, HuobiPush, HuobiTickerTick, HuobiTradeTick } from './wire.js';
 import type { StandardKline } from '@klineflow/schemas';
 import { parseWithNumberLiterals } from './literal-json.js';
-import { backfillEventTime, control, parseJson, records, rejected, type FrameContext, type MappedRecord, type Mapper, type MapResult } from '../mapper.js';
+import {
+  backfillEventTime,
+  control,
+  parseJson,
+  records,
+  rejected,
+  type FrameContext,
+  type MappedRecord,
+  type Mapper,
+  type MapResult,
+} from '../mapper.js';
 
 type Frame = Partial<HuobiPush & HuobiHistoryReply> & { status?: string; data?: unknown };
 
@@ -53,10 +63,25 @@ function integerOf(literal: unknown): number {
 }
 
 function isControl(frame: object): boolean {
-  return 'ping' in frame || 'pong' in frame || 'subbed' in frame || 'unsubbed' in frame || 'status' in frame || 'action' in frame || 'op' in frame;
+  return (
+    'ping' in frame ||
+    'pong' in frame ||
+    'subbed' in frame ||
+    'unsubbed' in frame ||
+    'status' in frame ||
+    'action' in frame ||
+    'op' in frame
+  );
 }
 
-function klineFromTick(symbol: string, interval: Interval, tick: HuobiKlineTick, isClosed: boolean, eventTime: number, recvTime: number): StandardKline {
+function klineFromTick(
+  symbol: string,
+  interval: Interval,
+  tick: HuobiKlineTick,
+  isClosed: boolean,
+  eventTime: number,
+  recvTime: number,
+): StandardKline {
   const openTime = Number(tick.id) * 1000; // tick.id is the open time in SECONDS
   return {
     exchange,
@@ -87,49 +112,66 @@ function mapHistory(rep: string, data: unknown, context: FrameContext): MapResul
   const now = context.exchangeNow();
   const list: MappedRecord[] = (data as HuobiKlineTick[]).map((tick) => {
     const openTime = Number(tick.id) * 1000;
-    const bar = klineFromTick(symbol, interval, tick, openTime + INTERVAL_MS[interval] <= now, backfillEventTime(context), context.recvTime);
+    const bar = klineFromTick(
+      symbol,
+      interval,
+      tick,
+      openTime + INTERVAL_MS[interval] <= now,
+      backfillEventTime(context),
+      context.recvTime,
+    );
     return { channel: 'kline', record: bar };
   });
   return records(list);
 }
 
 function mapTicker(symbol: string, tick: HuobiTickerTick, ts: number, context: FrameContext): MapResult {
-  return records([{
-    channel: 'ticker',
-    record: {
-      exchange,
-      symbol,
-      last_price: tick.lastPrice ?? tick.close,
-      last_quantity: tick.lastSize,
-      best_bid_price: tick.bid,
-      best_bid_quantity: tick.bidSize,
-      best_ask_price: tick.ask,
-      best_ask_quantity: tick.askSize,
-      open_24h: tick.open,
-      high_24h: tick.high,
-      low_24h: tick.low,
-      volume_24h: tick.amount,
-      quote_volume_24h: tick.vol,
-      trade_count_24h: integerOf(tick.count),
-      event_time: ts,
-      recv_time: context.recvTime,
-    },
-  }], ts);
+  return records(
+    [
+      {
+        channel: 'ticker',
+        record: {
+          exchange,
+          symbol,
+          last_price: tick.lastPrice ?? tick.close,
+          last_quantity: tick.lastSize,
+          best_bid_price: tick.bid,
+          best_bid_quantity: tick.bidSize,
+          best_ask_price: tick.ask,
+          best_ask_quantity: tick.askSize,
+          open_24h: tick.open,
+          high_24h: tick.high,
+          low_24h: tick.low,
+          volume_24h: tick.amount,
+          quote_volume_24h: tick.vol,
+          trade_count_24h: integerOf(tick.count),
+          event_time: ts,
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    ts,
+  );
 }
 
 function mapDepth(symbol: string, tick: HuobiDepthTick, ts: number, context: FrameContext): MapResult {
-  return records([{
-    channel: 'depth',
-    record: {
-      exchange,
-      symbol,
-      bids: tick.bids.slice(0, DEPTH_LEVELS),
-      asks: tick.asks.slice(0, DEPTH_LEVELS),
-      update_id: tick.version,
-      event_time: Number(tick.ts ?? ts),
-      recv_time: context.recvTime,
-    },
-  }], ts);
+  return records(
+    [
+      {
+        channel: 'depth',
+        record: {
+          exchange,
+          symbol,
+          bids: tick.bids.slice(0, DEPTH_LEVELS),
+          asks: tick.asks.slice(0, DEPTH_LEVELS),
+          update_id: tick.version,
+          event_time: Number(tick.ts ?? ts),
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    ts,
+  );
 }
 
 function mapTrades(symbol: string, tick: HuobiTradeTick, ts: number, context: FrameContext): MapResult {

@@ -7,7 +7,10 @@ import { FrameDecodeError } from '../protocol.js';
 import { classifyHuobiFrame, huobiProtocol, MAX_INFLATED_BYTES } from './protocol.js';
 
 /** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
-const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 const btc = { ...parseSymbol('btcusdt'), native: 'btcusdt' };
 
 test('stream keys are HTX topics', () => {
@@ -32,9 +35,15 @@ test('a decompression bomb is rejected without being expanded; garbage is a corr
   const bomb = gzipSync(Buffer.alloc(MAX_INFLATED_BYTES * 4, 0x20));
   assert.ok(bomb.length < 100_000, 'small on the wire');
   const heapBefore = process.memoryUsage().arrayBuffers;
-  assert.throws(() => huobiProtocol.decode(bomb, true), (e: unknown) => e instanceof FrameDecodeError && e.reason === 'decompression_bomb');
+  assert.throws(
+    () => huobiProtocol.decode(bomb, true),
+    (e: unknown) => e instanceof FrameDecodeError && e.reason === 'decompression_bomb',
+  );
   assert.ok(process.memoryUsage().arrayBuffers - heapBefore < MAX_INFLATED_BYTES * 2, 'never inflated in full');
-  assert.throws(() => huobiProtocol.decode(Buffer.from('not gzip'), true), (e: unknown) => e instanceof FrameDecodeError && e.reason === 'corrupt_frame');
+  assert.throws(
+    () => huobiProtocol.decode(Buffer.from('not gzip'), true),
+    (e: unknown) => e instanceof FrameDecodeError && e.reason === 'corrupt_frame',
+  );
 });
 
 test('ping is answered with a pong echoing the literal timestamp', () => {
@@ -46,24 +55,38 @@ test('sub acks, errors and history replies are recognised', () => {
   assert.deepEqual(classifyHuobiFrame(fixture('huobi.jsonl')[0]!), { kind: 'ack', id: 'id1', keys: ['market.btcusdt.kline.1min'] });
   const reply = fixture('huobi.jsonl').find((l) => l.includes('"rep"'))!;
   assert.deepEqual(classifyHuobiFrame(reply), { kind: 'response', id: 'id10' });
-  assert.deepEqual(classifyHuobiFrame('{"status":"error","err-code":"bad-request","err-msg":"invalid topic x","id":"7"}'),
-    { kind: 'error', id: '7', detail: 'bad-request invalid topic x' });
+  assert.deepEqual(classifyHuobiFrame('{"status":"error","err-code":"bad-request","err-msg":"invalid topic x","id":"7"}'), {
+    kind: 'error',
+    id: '7',
+    detail: 'bad-request invalid topic x',
+  });
 });
 
 test('one sub per topic, each with its own id', () => {
   let id = 0;
   const requests = huobiProtocol.subscribeRequests(['market.btcusdt.kline.1min', 'market.btcusdt.ticker'], () => ++id);
-  assert.deepEqual(requests.map((r) => JSON.parse(r.text)), [{ sub: 'market.btcusdt.kline.1min', id: '1' }, { sub: 'market.btcusdt.ticker', id: '2' }]);
+  assert.deepEqual(
+    requests.map((r) => JSON.parse(r.text)),
+    [
+      { sub: 'market.btcusdt.kline.1min', id: '1' },
+      { sub: 'market.btcusdt.ticker', id: '2' },
+    ],
+  );
 });
 
 test('history requests are in seconds, at most 300 bars, paced above the 100 ms limit; throttling is retried, refusals are final', () => {
   const codec = huobiProtocol.backfill!;
   assert.equal(codec.maxBarsPerRequest, 300);
   assert.ok(codec.minRequestSpacingMs > 100 && codec.minRequestSpacingMs < 200);
-  const request = JSON.parse(codec.buildRequest({ symbol: btc, interval: '1m', startMs: 1_629_380_040_000, endMs: 1_629_380_040_000 + 299 * 60_000 }, 'bf3')) as Record<string, unknown>;
+  const request = JSON.parse(
+    codec.buildRequest({ symbol: btc, interval: '1m', startMs: 1_629_380_040_000, endMs: 1_629_380_040_000 + 299 * 60_000 }, 'bf3'),
+  ) as Record<string, unknown>;
   assert.deepEqual(request, { req: 'market.btcusdt.kline.1min', id: 'bf3', from: 1_629_380_040, to: 1_629_380_040 + 299 * 60 + 59 });
   const reply = fixture('huobi.jsonl').find((l) => l.includes('"rep"'))!;
   assert.deepEqual(codec.parseReply(reply), { kind: 'ok', bars: 1 });
   assert.equal(codec.parseReply('{"status":"error","err-code":"invalid-parameter","err-msg":"bad","id":"1"}').kind, 'failed');
-  assert.equal(codec.parseReply('{"status":"error","err-code":"bad-request","err-msg":"too many requests: at most one req per 100 ms","id":"1"}').kind, 'retry');
+  assert.equal(
+    codec.parseReply('{"status":"error","err-code":"bad-request","err-msg":"too many requests: at most one req per 100 ms","id":"1"}').kind,
+    'retry',
+  );
 });

@@ -3,7 +3,14 @@ import { INTERVAL_MS } from '@klineflow/exchanges';
 import { fromNativeInterval, toNativeInterval } from '../facts.js';
 import { huobiFacts } from './facts.js';
 import type { HuobiHistoryReply, HuobiReply } from './wire.js';
-import { FrameDecodeError, klineStream, type BackfillReply, type ExchangeProtocol, type FrameClass, type StreamIdentity } from '../protocol.js';
+import {
+  FrameDecodeError,
+  klineStream,
+  type BackfillReply,
+  type ExchangeProtocol,
+  type FrameClass,
+  type StreamIdentity,
+} from '../protocol.js';
 import { integerAfter } from '../scan.js';
 
 /**
@@ -98,7 +105,8 @@ export function classifyHuobiFrame(text: string): FrameClass {
   }
   const id = frame.id === undefined || frame.id === null ? undefined : String(frame.id);
   if (frame.rep !== undefined && id !== undefined) return { kind: 'response', id };
-  if (frame.status === 'ok' && (frame.subbed ?? frame.unsubbed)) return { kind: 'ack', id, keys: [(frame.subbed ?? frame.unsubbed) as string] };
+  if (frame.status === 'ok' && (frame.subbed ?? frame.unsubbed))
+    return { kind: 'ack', id, keys: [(frame.subbed ?? frame.unsubbed) as string] };
   if (frame.status === 'error') return { kind: 'error', id, detail: `${frame['err-code'] ?? ''} ${frame['err-msg'] ?? ''}`.trim() };
   return { kind: 'unknown' };
 }

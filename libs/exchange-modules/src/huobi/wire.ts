@@ -6,27 +6,72 @@
  */
 
 /** One kline, in pushes (`tick`) and history replies (`data[]`): `id` is the open time in seconds, `amount` base and `vol` quote volume. */
-export interface HuobiKlineTick { id: string; open: string; close: string; low: string; high: string; amount: string; vol: string; count: string }
+export interface HuobiKlineTick {
+  id: string;
+  open: string;
+  close: string;
+  low: string;
+  high: string;
+  amount: string;
+  vol: string;
+  count: string;
+}
 
 /** `market.<sym>.ticker`. */
 export interface HuobiTickerTick {
-  open: string; high: string; low: string; close: string; amount: string; vol: string; count: string; bid: string; bidSize: string;
-  ask: string; askSize: string; lastPrice: string; lastSize: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  amount: string;
+  vol: string;
+  count: string;
+  bid: string;
+  bidSize: string;
+  ask: string;
+  askSize: string;
+  lastPrice: string;
+  lastSize: string;
 }
 
 /** `market.<sym>.depth.step0`: [price, amount] levels, best first. */
-export interface HuobiDepthTick { bids: [string, string][]; asks: [string, string][]; version: string; ts: string }
+export interface HuobiDepthTick {
+  bids: [string, string][];
+  asks: [string, string][];
+  version: string;
+  ts: string;
+}
 
-export interface HuobiTrade { id: string; ts: string; tradeId: string; amount: string; price: string; direction: 'buy' | 'sell' }
+export interface HuobiTrade {
+  id: string;
+  ts: string;
+  tradeId: string;
+  amount: string;
+  price: string;
+  direction: 'buy' | 'sell';
+}
 
 /** `market.<sym>.trade.detail`. */
-export interface HuobiTradeTick { id: string; ts: string; data: HuobiTrade[] }
+export interface HuobiTradeTick {
+  id: string;
+  ts: string;
+  data: HuobiTrade[];
+}
 
 /** A push on a subscribed topic (`ch`); `ts` is the exchange time that orders updates. */
-export interface HuobiPush { ch: string; ts: string; tick: unknown }
+export interface HuobiPush {
+  ch: string;
+  ts: string;
+  tick: unknown;
+}
 
 /** Reply to a `req` (kline history): the bars in `data`, oldest first. */
-export interface HuobiHistoryReply { id?: string; rep: string; status: 'ok'; data: HuobiKlineTick[] }
+export interface HuobiHistoryReply {
+  id?: string;
+  rep: string;
+  status: 'ok';
+  data: HuobiKlineTick[];
+}
 
 /** Ack of a `sub` or `unsub`, or an error reply (also to a `req`). */
 export interface HuobiReply {

@@ -4,8 +4,12 @@ import type { ExchangeFacts } from '@klineflow/exchanges';
 export const okxFacts: ExchangeFacts = {
   endpoints: { url: 'wss://ws.okx.com:8443/ws/v5/public', apiUrl: 'wss://ws.okx.com:8443/ws/v5/business' },
   limits: {
-    maxStreamsPerConnection: 480, maxClientMessagesPerSecond: 3, maxSubscribeRequestBytes: 65_536, maxStreamsPerSubscribe: 480,
-    hasWebSocketHistory: false, connectAttempts: { count: 3, perMs: 1000 },
+    maxStreamsPerConnection: 480,
+    maxClientMessagesPerSecond: 3,
+    maxSubscribeRequestBytes: 65_536,
+    maxStreamsPerSubscribe: 480,
+    hasWebSocketHistory: false,
+    connectAttempts: { count: 3, perMs: 1000 },
     // 3 connection attempts per second per IP: a connect every 350 ms stays under it.
     connectSpacingMs: 350,
   },

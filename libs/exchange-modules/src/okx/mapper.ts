@@ -15,7 +15,7 @@ export const okxMapper: Mapper = {
   ordering: { kline: 'arrival', ticker: 'event_time', depth: 'event_time', trade: 'event_time' },
   map(raw, context) {
     if (raw === 'pong') return control;
-    const frame = parseJson(raw) as Partial<OkxPush<unknown>> & { event?: string } | undefined;
+    const frame = parseJson(raw) as (Partial<OkxPush<unknown>> & { event?: string }) | undefined;
     if (!frame || typeof frame !== 'object') return rejected('unparseable', 'not a JSON object');
     if (typeof frame.event === 'string') return control;
     const channel = frame.arg?.channel;
@@ -72,27 +72,32 @@ function mapCandles(symbol: string, interval: Interval, rows: OkxCandleRow[], co
 
 function mapTicker(symbol: string, t: OkxTicker, context: FrameContext): MapResult {
   const ts = Number(t.ts);
-  return records([{
-    channel: 'ticker',
-    record: {
-      exchange,
-      symbol,
-      last_price: t.last,
-      last_quantity: t.lastSz,
-      best_bid_price: t.bidPx,
-      best_bid_quantity: t.bidSz,
-      best_ask_price: t.askPx,
-      best_ask_quantity: t.askSz,
-      open_24h: t.open24h,
-      high_24h: t.high24h,
-      low_24h: t.low24h,
-      volume_24h: t.vol24h,
-      quote_volume_24h: t.volCcy24h,
-      trade_count_24h: null,
-      event_time: ts,
-      recv_time: context.recvTime,
-    },
-  }], ts);
+  return records(
+    [
+      {
+        channel: 'ticker',
+        record: {
+          exchange,
+          symbol,
+          last_price: t.last,
+          last_quantity: t.lastSz,
+          best_bid_price: t.bidPx,
+          best_bid_quantity: t.bidSz,
+          best_ask_price: t.askPx,
+          best_ask_quantity: t.askSz,
+          open_24h: t.open24h,
+          high_24h: t.high24h,
+          low_24h: t.low24h,
+          volume_24h: t.vol24h,
+          quote_volume_24h: t.volCcy24h,
+          trade_count_24h: null,
+          event_time: ts,
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    ts,
+  );
 }
 
 function mapTrades(symbol: string, trades: OkxTrade[], context: FrameContext): MapResult {
@@ -103,8 +108,15 @@ function mapTrades(symbol: string, trades: OkxTrade[], context: FrameContext): M
     return {
       channel: 'trade',
       record: {
-        exchange, symbol, trade_id: t.tradeId, price: t.px, quantity: t.sz, taker_side: t.side,
-        trade_time: ts, event_time: ts, recv_time: context.recvTime,
+        exchange,
+        symbol,
+        trade_id: t.tradeId,
+        price: t.px,
+        quantity: t.sz,
+        taker_side: t.side,
+        trade_time: ts,
+        event_time: ts,
+        recv_time: context.recvTime,
       },
     };
   });
@@ -114,16 +126,21 @@ function mapTrades(symbol: string, trades: OkxTrade[], context: FrameContext): M
 function mapBook(symbol: string, book: OkxBook, context: FrameContext): MapResult {
   const ts = Number(book.ts);
   const level = (l: string[]): [string, string] => [l[0] as string, l[1] as string];
-  return records([{
-    channel: 'depth',
-    record: {
-      exchange,
-      symbol,
-      bids: book.bids.map(level),
-      asks: book.asks.map(level),
-      update_id: book.seqId === undefined ? null : String(book.seqId),
-      event_time: ts,
-      recv_time: context.recvTime,
-    },
-  }], ts);
+  return records(
+    [
+      {
+        channel: 'depth',
+        record: {
+          exchange,
+          symbol,
+          bids: book.bids.map(level),
+          asks: book.asks.map(level),
+          update_id: book.seqId === undefined ? null : String(book.seqId),
+          event_time: ts,
+          recv_time: context.recvTime,
+        },
+      },
+    ],
+    ts,
+  );
 }

@@ -5,7 +5,10 @@ import { parseSymbol } from '@klineflow/exchanges';
 import { classifyOkxFrame, okxProtocol } from './protocol.js';
 
 /** Lines of a file in the repository's fixtures/ (see fixtures/SOURCES.md). */
-const fixture = (name: string) => readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8').split('\n').filter(Boolean);
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../../fixtures/${name}`, import.meta.url), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 const btc = { ...parseSymbol('BTC-USDT'), native: 'BTC-USDT' };
 
 test('stream keys are channel:instId, candles on the business endpoint', () => {
@@ -35,7 +38,10 @@ test('acks name their stream; errors, pong and the 64008 upgrade notice are reco
   assert.equal(classified.kind, 'error');
   assert.ok(classified.kind === 'error' && classified.detail.startsWith('60018'));
   assert.deepEqual(classifyOkxFrame('pong'), { kind: 'pong' });
-  assert.deepEqual(classifyOkxFrame('{"event":"notice","code":"64008","msg":"upgrade","connId":"a"}'), { kind: 'rotate', trigger: 'upgrade_notice' });
+  assert.deepEqual(classifyOkxFrame('{"event":"notice","code":"64008","msg":"upgrade","connId":"a"}'), {
+    kind: 'rotate',
+    trigger: 'upgrade_notice',
+  });
   assert.deepEqual(classifyOkxFrame('{"event":"notice","code":"99999"}'), { kind: 'unknown' });
 });
 
@@ -54,9 +60,15 @@ test('subscribe args are split so each request stays within 64 KB', () => {
     assert.equal(parsed.op, 'subscribe');
     assert.ok(Buffer.byteLength(JSON.stringify(parsed.args)) <= 65_536, `${Buffer.byteLength(request.text)} bytes`);
     assert.ok(parsed.args.length <= 480);
-    assert.deepEqual(parsed.args.map((a) => `${a.channel}:${a.instId}`), request.keys);
+    assert.deepEqual(
+      parsed.args.map((a) => `${a.channel}:${a.instId}`),
+      request.keys,
+    );
   }
-  assert.deepEqual(requests.flatMap((r) => r.keys), keys);
+  assert.deepEqual(
+    requests.flatMap((r) => r.keys),
+    keys,
+  );
   assert.equal(okxProtocol.maxSubscribeRequestsPerHour, 480);
   assert.equal(okxProtocol.backfill, undefined, 'OKX has no WebSocket history');
 });

@@ -57,7 +57,8 @@ export function classifyOkxFrame(text: string): FrameClass {
     const channelEnd = text.indexOf('"', PUSH_PREFIX.length);
     const instAt = text.indexOf(INST_ID, channelEnd);
     const instEnd = instAt < 0 ? -1 : text.indexOf('"', instAt + INST_ID.length);
-    if (channelEnd > 0 && instEnd > 0) return { kind: 'data', key: okxKey(text.slice(PUSH_PREFIX.length, channelEnd), text.slice(instAt + INST_ID.length, instEnd)) };
+    if (channelEnd > 0 && instEnd > 0)
+      return { kind: 'data', key: okxKey(text.slice(PUSH_PREFIX.length, channelEnd), text.slice(instAt + INST_ID.length, instEnd)) };
   }
   if (text === 'pong') return { kind: 'pong' };
   let frame: Partial<OkxEvent>;
@@ -81,7 +82,11 @@ export function classifyOkxFrame(text: string): FrameClass {
   }
 }
 
-const OKX_CHANNELS = new Map<string, StreamIdentity['channel']>([['tickers', 'ticker'], ['books5', 'depth'], ['trades', 'trade']]);
+const OKX_CHANNELS = new Map<string, StreamIdentity['channel']>([
+  ['tickers', 'ticker'],
+  ['books5', 'depth'],
+  ['trades', 'trade'],
+]);
 
 /** `candle1m:BTC-USDT`, `tickers:BTC-USDT`, `books5:BTC-USDT`, `trades:BTC-USDT`. */
 function okxStreamOfKey(key: string): StreamIdentity | undefined {

@@ -78,7 +78,14 @@ export class ClickhouseProbe {
     const text = await result.text();
     for (const line of text.split('\n')) {
       if (!line) continue;
-      const [exchange, symbol, interval, openTime, intervalMs, recvTime] = line.split('\t') as [string, string, string, string, string, string];
+      const [exchange, symbol, interval, openTime, intervalMs, recvTime] = line.split('\t') as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const close = Number(openTime) + Number(intervalMs);
       if (close > this.toVirtual) continue;
       if (!isBenchSymbolAt(symbol, 0)) {
@@ -88,7 +95,14 @@ export class ClickhouseProbe {
       const key = `${exchange}|${symbol}|${interval}|${openTime}`;
       if (this.keys.has(key)) continue;
       this.keys.add(key);
-      this.seen.push({ exchange, interval, close, seenAt: startedAt, fromClose: startedAt - virtualToReal(this.clock, close), fromRecv: startedAt - Number(recvTime) });
+      this.seen.push({
+        exchange,
+        interval,
+        close,
+        seenAt: startedAt,
+        fromClose: startedAt - virtualToReal(this.clock, close),
+        fromRecv: startedAt - Number(recvTime),
+      });
     }
   }
 

@@ -103,5 +103,8 @@ export function sumSeries(series: ReadonlyArray<readonly Point[]>): Point[] {
       counts.set(p.t, (counts.get(p.t) ?? 0) + 1);
     }
   }
-  return [...byT.entries()].filter(([t]) => counts.get(t) === series.length).sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v }));
+  return [...byT.entries()]
+    .filter(([t]) => counts.get(t) === series.length)
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, v]) => ({ t, v }));
 }

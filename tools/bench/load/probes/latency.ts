@@ -20,7 +20,12 @@ export const PROBE_MAX_WAIT_MS = 5;
  * A probe's consumer: its own group, from the topics' ends, the bench's short long-poll, no commits;
  * resolves once the group is joined, so nothing sent after it can be missed.
  */
-async function startProbeConsumer(kafka: Kafka, groupId: string, topics: readonly string[], onBatch: (batch: Batch, now: number) => void): Promise<Consumer> {
+async function startProbeConsumer(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  onBatch: (batch: Batch, now: number) => void,
+): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: PROBE_MAX_WAIT_MS, sessionTimeout: 10_000, heartbeatInterval: 1000 });
   await consumer.connect();
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: false });
@@ -38,7 +43,11 @@ export class KafkaLatencyProbe {
   /** Records of other symbols: something else produced to the topics during the window. */
   foreign = 0;
 
-  constructor(private readonly kafka: Kafka, private readonly topics: readonly string[], readonly groupId: string) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: readonly string[],
+    readonly groupId: string,
+  ) {
     for (const t of topics) this.samples.set(t, new LatencySamples());
   }
 
@@ -79,7 +88,10 @@ export class RedisLatencyProbe {
   unparsed = 0;
   foreign = 0;
 
-  constructor(private readonly url: string, private readonly keyPrefix: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly keyPrefix: string,
+  ) {}
 
   async start(): Promise<void> {
     const redis = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: null });
@@ -128,7 +140,11 @@ export class RoundTripProbe {
   private sent = 0;
   failures = 0;
 
-  constructor(private readonly kafka: Kafka, readonly groupId: string, private readonly ratePerSecond = 100) {}
+  constructor(
+    private readonly kafka: Kafka,
+    readonly groupId: string,
+    private readonly ratePerSecond = 100,
+  ) {}
 
   async start(): Promise<void> {
     const admin = this.kafka.admin();
@@ -150,7 +166,9 @@ export class RoundTripProbe {
     });
     this.timer = setInterval(() => {
       const partition = this.sent++ % 6;
-      this.producer!.send({ topic: ROUND_TRIP_TOPIC, acks: -1, messages: [{ partition, value: String(Date.now()) }] }).catch(() => this.failures++);
+      this.producer!.send({ topic: ROUND_TRIP_TOPIC, acks: -1, messages: [{ partition, value: String(Date.now()) }] }).catch(
+        () => this.failures++,
+      );
     }, 1000 / this.ratePerSecond);
   }
 

@@ -37,7 +37,11 @@ export class ProcSampler {
   private readonly last = new Map<string, { pid: number; sample: ProcSample }>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly targets: ProcTarget[], private readonly origin: number, private readonly periodMs = 1000) {
+  constructor(
+    private readonly targets: ProcTarget[],
+    private readonly origin: number,
+    private readonly periodMs = 1000,
+  ) {
     for (const t of targets) this.series.set(t.name, { cpu: [], rssMb: [], pids: [] });
   }
 
@@ -89,7 +93,8 @@ export function findServerPids(): Record<'kafka' | 'redis' | 'clickhouse', numbe
     const pid = Number(entry);
     if (found.kafka === undefined && /\bkafka\.Kafka\b/.test(cmdline)) found.kafka = pid;
     else if (found.redis === undefined && /^\S*redis-server\b.*:6379/.test(cmdline)) found.redis = pid;
-    else if (found.clickhouse === undefined && /^\S*clickhouse(-server|\s+server)\b/.test(cmdline) && !cmdline.includes('runuser')) found.clickhouse = pid;
+    else if (found.clickhouse === undefined && /^\S*clickhouse(-server|\s+server)\b/.test(cmdline) && !cmdline.includes('runuser'))
+      found.clickhouse = pid;
   }
   return found;
 }

@@ -15,7 +15,9 @@ function percentileCells(p: Percentiles): string {
 /** Relative link from BENCHMARKS.md (at the repository root) to the plot. */
 export function renderMarkdown(r: LoadResult, plotLink: string): string {
   const day = r.window.startedAt.slice(0, 10);
-  const plans = Object.entries(r.scale.plans).map(([e, p]) => `${e} ${int(p.connections)}`).join(', ');
+  const plans = Object.entries(r.scale.plans)
+    .map(([e, p]) => `${e} ${int(p.connections)}`)
+    .join(', ');
   const lines: string[] = [];
   lines.push(
     `## ${day} load benchmark: ${int(r.scale.symbolsPerExchange)} symbols × ${r.scale.intervals.length} intervals × ${r.scale.exchanges.length} exchanges, ${one(r.window.seconds / 60)} min`,
@@ -29,7 +31,9 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     '',
     `Clean start: the bench's own ClickHouse database and Redis keys were recreated, its symbols' normalizer state forgotten ` +
       `(${int(r.cleanState.normalizerStateTombstones)} tombstones), and the platform's consumer groups moved to the topics' ends, skipping ` +
-      `${Object.entries(r.cleanState.backlogSkipped).map(([g, n]) => `${g} ${int(n)}`).join(', ')} messages of leftover backlog. ` +
+      `${Object.entries(r.cleanState.backlogSkipped)
+        .map(([g, n]) => `${g} ${int(n)}`)
+        .join(', ')} messages of leftover backlog. ` +
       `Warm-up ${int(r.window.warmupSeconds)} s (every stream subscribed, then 10 s), window ${int(r.window.seconds)} s, then ${int(r.window.drainSeconds)} s (limit ${int(r.window.drainLimitSeconds)} s) until the window's closed bars were in ClickHouse.`,
     '',
     `![latency per 10 s window and consumer lag over the run](${plotLink})`,
@@ -59,43 +63,63 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     '',
     '### Consumer lag (messages)',
     '',
-    'Flat: the least-squares growth over the second half of the window is under one second of the group\'s input (or under the lag\'s own spread in the first half, for batching sinks).',
+    "Flat: the least-squares growth over the second half of the window is under one second of the group's input (or under the lag's own spread in the first half, for batching sinks).",
     '',
     '| group | input/s | at start | at end | max | slope, 2nd half (msg/min) | flat |',
     '|---|---|---|---|---|---|---|',
     ...Object.entries(r.lag).map(([g, l]) => {
-      const topics = g === 'normalizer' ? r.throughput.inPerSecond : g === 'clickhouse-sink' ? r.throughput.byTopic['kline-data'] ?? Number.NaN : r.throughput.outPerSecond;
+      const topics =
+        g === 'normalizer'
+          ? r.throughput.inPerSecond
+          : g === 'clickhouse-sink'
+            ? (r.throughput.byTopic['kline-data'] ?? Number.NaN)
+            : r.throughput.outPerSecond;
       return `| ${g} | ${int(topics)} | ${int(l.start)} | ${int(l.end)} | ${int(l.max)} | ${int(l.slopePerMinute)} | ${yes(l.flat)} |`;
     }),
     '',
-    `Frames in (raw.* growth): **${int(r.throughput.inPerSecond)}/s**; records out of the normalizer (${Object.keys(r.throughput.byTopic).filter((t) => !t.startsWith('raw.')).join(' + ')}): **${int(r.throughput.outPerSecond)}/s**` +
-      ` (${Object.entries(r.throughput.byTopic).map(([t, v]) => `${t} ${int(v)}`).join(', ')}).`,
+    `Frames in (raw.* growth): **${int(r.throughput.inPerSecond)}/s**; records out of the normalizer (${Object.keys(r.throughput.byTopic)
+      .filter((t) => !t.startsWith('raw.'))
+      .join(' + ')}): **${int(r.throughput.outPerSecond)}/s**` +
+      ` (${Object.entries(r.throughput.byTopic)
+        .map(([t, v]) => `${t} ${int(v)}`)
+        .join(', ')}).`,
     '',
     '### CPU and RSS per process',
     '',
-    'CPU is user + system time from /proc/<pid>/stat, in % of one core (100 = one full core of the machine\'s ' + r.machine.cpus + '), sampled every second; RSS is the resident set from the same file, mean of the first minute against mean of the last minute of the window (flat within ±10 %).',
+    "CPU is user + system time from /proc/<pid>/stat, in % of one core (100 = one full core of the machine's " +
+      r.machine.cpus +
+      '), sampled every second; RSS is the resident set from the same file, mean of the first minute against mean of the last minute of the window (flat within ±10 %).',
     '',
     '| process | CPU mean | CPU p95 | CPU max | RSS first min (MB) | RSS last min (MB) | change | flat |',
     '|---|---|---|---|---|---|---|---|',
-    ...Object.entries(r.processes).map(([name, p]) =>
-      `| ${name} | ${one(p.cpuMean)} | ${one(p.cpuP95)} | ${one(p.cpuMax)} | ${one(p.rssFirstMinuteMb)} | ${one(p.rssLastMinuteMb)} | ${signedPct(p.rssChange)} | ${yes(p.rssFlat)} |`),
+    ...Object.entries(r.processes).map(
+      ([name, p]) =>
+        `| ${name} | ${one(p.cpuMean)} | ${one(p.cpuP95)} | ${one(p.cpuMax)} | ${one(p.rssFirstMinuteMb)} | ${one(p.rssLastMinuteMb)} | ${signedPct(p.rssChange)} | ${yes(p.rssFlat)} |`,
+    ),
     `| **sum** | ${one(Object.values(r.processes).reduce((s, p) => s + (Number.isFinite(p.cpuMean) ? p.cpuMean : 0), 0))} | | | | | | |`,
     '',
     '### Closed bars: owed by the window (simulator clock) against stored in ClickHouse',
     '',
     '| exchange | interval | per stream | expected | stored | missing | streams missing |',
     '|---|---|---|---|---|---|---|',
-    ...r.bars.rows.filter((b) => b.expected > 0 || b.stored > 0).map((b) =>
-      `| ${b.exchange} | ${b.interval} | ${int(b.perStream)} | ${int(b.expected)} | ${int(b.stored)} | ${int(b.missing)} | ${int(b.streamsMissing)}${b.examples.length ? ` (e.g. ${b.examples.slice(0, 2).join(', ')})` : ''} |`),
+    ...r.bars.rows
+      .filter((b) => b.expected > 0 || b.stored > 0)
+      .map(
+        (b) =>
+          `| ${b.exchange} | ${b.interval} | ${int(b.perStream)} | ${int(b.expected)} | ${int(b.stored)} | ${int(b.missing)} | ${int(b.streamsMissing)}${b.examples.length ? ` (e.g. ${b.examples.slice(0, 2).join(', ')})` : ''} |`,
+      ),
     `| **all** | | | **${int(r.bars.expected)}** | **${int(r.bars.stored)}** | **${int(r.bars.missing)}** | |`,
     '',
   );
   const remarks: string[] = [...r.notes];
-  if (r.crashes.length > 0) remarks.push(`Crashes (restarted after 1 s): ${r.crashes.map((c) => `${c.app} code ${c.code} at ${one(c.atSecond)} s`).join(', ')}.`);
+  if (r.crashes.length > 0)
+    remarks.push(`Crashes (restarted after 1 s): ${r.crashes.map((c) => `${c.app} code ${c.code} at ${one(c.atSecond)} s`).join(', ')}.`);
   const warn = Object.entries(r.logs.warnings).map(([a, n]) => `${a} ${n}`);
   const err = Object.entries(r.logs.errors).map(([a, n]) => `${a} ${n}`);
   if (warn.length || err.length) remarks.push(`Log lines at warn: ${warn.join(', ') || 'none'}; at error: ${err.join(', ') || 'none'}.`);
-  remarks.push(`The bench process itself (probes) is in the CPU table; ClickHouse polls took ${int(r.clickhouse.pollMsMedian)} ms (median) over ${int(r.clickhouse.polls)} polls.`);
+  remarks.push(
+    `The bench process itself (probes) is in the CPU table; ClickHouse polls took ${int(r.clickhouse.pollMsMedian)} ms (median) over ${int(r.clickhouse.polls)} polls.`,
+  );
   lines.push(...remarks.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }

@@ -21,7 +21,13 @@ test('log scale puts powers of ten evenly, clamps values below the domain', () =
 
 test('polyline points follow the data and break at missing values', () => {
   const lines = polylinePoints(
-    [{ x: 0, y: 0 }, { x: 1, y: 2 }, { x: 2, y: Number.NaN }, { x: 3, y: 4 }, { x: 4, y: 5 }],
+    [
+      { x: 0, y: 0 },
+      { x: 1, y: 2 },
+      { x: 2, y: Number.NaN },
+      { x: 3, y: 4 },
+      { x: 4, y: 5 },
+    ],
     (v) => v * 10,
     (v) => 100 - v * 10,
   );
@@ -32,16 +38,35 @@ test('the plot draws p50 and p99 of each destination and a line per group', () =
   const svg = loadPlot(
     'run <1>',
     {
-      '→ kline-data': [{ t: 0, p50: 10, p99: 100 }, { t: 10, p50: 10, p99: 1000 }],
-      '→ Redis kline': [{ t: 0, p50: 1, p99: 10 }, { t: 10, p50: Number.NaN, p99: Number.NaN }],
+      '→ kline-data': [
+        { t: 0, p50: 10, p99: 100 },
+        { t: 10, p50: 10, p99: 1000 },
+      ],
+      '→ Redis kline': [
+        { t: 0, p50: 1, p99: 10 },
+        { t: 10, p50: Number.NaN, p99: Number.NaN },
+      ],
     },
-    { normalizer: [{ t: 0, v: 0 }, { t: 5, v: 500 }, { t: 20, v: 1000 }], 'redis-writer': [{ t: 0, v: 0 }, { t: 20, v: 0 }] },
+    {
+      normalizer: [
+        { t: 0, v: 0 },
+        { t: 5, v: 500 },
+        { t: 20, v: 1000 },
+      ],
+      'redis-writer': [
+        { t: 0, v: 0 },
+        { t: 20, v: 0 },
+      ],
+    },
     20,
   );
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.ok(svg.includes('run &lt;1&gt;'), 'the title is escaped');
   const polylines = [...svg.matchAll(/<polyline [^>]*points="([^"]+)"><title>([^<]+)<\/title>/g)].map((m) => [m[2], m[1]]);
-  assert.deepEqual(polylines.map(([label]) => label), ['→ kline-data p50', '→ kline-data p99', '→ Redis kline p50', '→ Redis kline p99', 'normalizer', 'redis-writer']);
+  assert.deepEqual(
+    polylines.map(([label]) => label),
+    ['→ kline-data p50', '→ kline-data p99', '→ Redis kline p50', '→ Redis kline p99', 'normalizer', 'redis-writer'],
+  );
   // Latency panel: x 0..20 s over 80..740 px; y log10 1..1000 ms over 285..70 px (one decade = 71.7 px).
   const [, klineP50] = polylines[0]!;
   const [, klineP99] = polylines[1]!;

@@ -110,18 +110,27 @@ function renderPanel(panel: Panel, top: number, xMax: number): string {
     out.push(`<text x="${px}" y="${y0 + 17}" font-size="11" text-anchor="middle">${tickLabel(t)}</text>`);
   }
   out.push(`<text x="${(x0 + x1) / 2}" y="${y0 + 36}" font-size="12" text-anchor="middle">seconds since the window started</text>`);
-  out.push(`<text x="${x0 - 58}" y="${(y0 + y1) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 ${x0 - 58} ${(y0 + y1) / 2})">${escapeXml(panel.yLabel)}</text>`);
+  out.push(
+    `<text x="${x0 - 58}" y="${(y0 + y1) / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 ${x0 - 58} ${(y0 + y1) / 2})">${escapeXml(panel.yLabel)}</text>`,
+  );
   panel.series.forEach((s, i) => {
     for (const points of polylinePoints(s.data, x, y)) {
-      out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,3"' : ''} points="${points}"><title>${escapeXml(s.label)}</title></polyline>`);
+      out.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5,3"' : ''} points="${points}"><title>${escapeXml(s.label)}</title></polyline>`,
+      );
     }
     if (s.markers) {
       for (const p of s.data) {
-        if (Number.isFinite(p.x) && Number.isFinite(p.y)) out.push(`<circle cx="${fmt(x(p.x))}" cy="${fmt(y(p.y))}" r="${s.dashed ? 2 : 3}" fill="${s.dashed ? 'white' : s.color}" stroke="${s.color}"/>`);
+        if (Number.isFinite(p.x) && Number.isFinite(p.y))
+          out.push(
+            `<circle cx="${fmt(x(p.x))}" cy="${fmt(y(p.y))}" r="${s.dashed ? 2 : 3}" fill="${s.dashed ? 'white' : s.color}" stroke="${s.color}"/>`,
+          );
       }
     }
     const ly = y1 + 8 + i * 17;
-    out.push(`<line x1="${x1 + 12}" x2="${x1 + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
+    out.push(
+      `<line x1="${x1 + 12}" x2="${x1 + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`,
+    );
     out.push(`<text x="${x1 + 46}" y="${ly}" font-size="11" dominant-baseline="middle">${escapeXml(s.label)}</text>`);
   });
   return out.join('\n');
@@ -162,7 +171,12 @@ export function loadPlot(
   return renderSvg(
     title,
     [
-      { title: 'Latency from receipt (recv_time), per 10 s window: p50 solid, p99 dashed', yLabel: 'ms (log scale, below 1 drawn at 1)', log: true, series: latency },
+      {
+        title: 'Latency from receipt (recv_time), per 10 s window: p50 solid, p99 dashed',
+        yLabel: 'ms (log scale, below 1 drawn at 1)',
+        log: true,
+        series: latency,
+      },
       { title: 'Consumer lag per group (messages behind the topics\u2019 ends)', yLabel: 'messages', log: false, series: lagSeries },
     ],
     seconds,
