@@ -5,8 +5,10 @@ import { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { createLogger } from '@klineflow/observability';
 import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
-import { ConnectionSlot, createIngestMetrics, planConnections } from '@klineflow/ingest-runtime';
 import { bybitProtocol, type BybitBook, type BybitLevel, type BybitPush, type BybitRequest } from '@klineflow/exchange-modules';
+import { createIngestMetrics } from './metrics.js';
+import { planConnections } from './plan.js';
+import { ConnectionSlot } from './slot.js';
 
 const logger = createLogger('ingest-bybit-test', 'error');
 logger.silent = true;
