@@ -6,30 +6,17 @@ import type {
   BinanceTickerEvent,
   BinanceTradeEvent,
 } from '@klineflow/exchange-modules';
-import type { Bar, Level, MarketProfile, Spot } from '../market/generator.js';
-import { fixedText } from '../market/decimal.js';
+import type { Bar, Level, Spot } from '../market/generator.js';
+import { barText, fixedDecimals } from '../market/number-style.js';
 import type { BarText } from '../recorder.js';
 import type { LiveMarket } from '../subscription.js';
 import { objectText, quoted, tupleText } from '../wire-text.js';
 
 /** Binance writes every price and quantity with 8 decimals ("0.01086000"). */
-const DECIMALS = 8;
-const price = (p: MarketProfile, ticks: number) => fixedText(ticks, p.priceDecimals, DECIMALS);
-const size = (p: MarketProfile, units: number) => fixedText(units, p.volumeDecimals, DECIMALS);
-const quote = (p: MarketProfile, units: bigint) => fixedText(units, p.volumeDecimals + p.priceDecimals, DECIMALS);
+const BINANCE_DECIMALS = fixedDecimals(8);
+const { price, size, quote } = BINANCE_DECIMALS;
 
-export function binanceBarText(bar: Bar, market: LiveMarket): BarText {
-  const p = market.profile;
-  return {
-    open: price(p, bar.open),
-    high: price(p, bar.high),
-    low: price(p, bar.low),
-    close: price(p, bar.close),
-    volume: size(p, bar.volume),
-    quote_volume: quote(p, bar.quoteVolume),
-    trade_count: bar.trades,
-  };
-}
+export const binanceBarText = (bar: Bar, market: LiveMarket): BarText => barText(bar, market, BINANCE_DECIMALS, true);
 
 /** First trade id of a bar: deterministic, so a replayed bar carries the same ids. */
 const firstTradeId = (bar: Bar) => Math.floor(bar.openTime / 1000);

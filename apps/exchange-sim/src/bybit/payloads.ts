@@ -7,29 +7,16 @@ import {
   type BybitTicker,
   type BybitTrade,
 } from '@klineflow/exchange-modules';
-import type { Bar, Level, MarketProfile, Spot } from '../market/generator.js';
-import { trimmedText } from '../market/decimal.js';
+import type { Bar, Level, Spot } from '../market/generator.js';
+import { barText, SHORTEST_DECIMALS } from '../market/number-style.js';
 import type { BarText } from '../recorder.js';
 import type { LiveMarket } from '../subscription.js';
 
 /** Bybit writes the shortest exact decimal ("16677", "2.081"). */
-const price = (p: MarketProfile, ticks: number) => trimmedText(ticks, p.priceDecimals);
-const size = (p: MarketProfile, units: number) => trimmedText(units, p.volumeDecimals);
-const quote = (p: MarketProfile, units: bigint) => trimmedText(units, p.volumeDecimals + p.priceDecimals);
+const { price, size, quote } = SHORTEST_DECIMALS;
 
 /** `volume` is base, `turnover` quote; Bybit publishes no trade count. */
-export function bybitBarText(bar: Bar, market: LiveMarket): BarText {
-  const p = market.profile;
-  return {
-    open: price(p, bar.open),
-    high: price(p, bar.high),
-    low: price(p, bar.low),
-    close: price(p, bar.close),
-    volume: size(p, bar.volume),
-    quote_volume: quote(p, bar.quoteVolume),
-    trade_count: null,
-  };
-}
+export const bybitBarText = (bar: Bar, market: LiveMarket): BarText => barText(bar, market, SHORTEST_DECIMALS, false);
 
 export function klinePush(topic: string, interval: string, market: LiveMarket, bar: Bar, sizeMs: number, now: number): string {
   const t = bybitBarText(bar, market);

@@ -1,4 +1,5 @@
 import type { MarketProfile } from '../market/generator.js';
+import type { NumberStyle } from '../market/number-style.js';
 import { fixedText, isTiny, javaExponentText, trimmedText } from '../market/decimal.js';
 
 /**
@@ -14,6 +15,7 @@ function literal(units: bigint | number, decimals: number, keepDecimals: boolean
 export const priceLiteral = (p: MarketProfile, ticks: number) => literal(ticks, p.priceDecimals, p.fixedPriceLiterals);
 export const amountLiteral = (p: MarketProfile, units: number) => literal(units, p.volumeDecimals, false);
 export const quoteLiteral = (p: MarketProfile, units: bigint) => literal(units, p.volumeDecimals + p.priceDecimals, false);
+export const HUOBI_LITERALS: NumberStyle = { price: priceLiteral, size: amountLiteral, quote: quoteLiteral };
 
 /** HTX trade ids run to 27 digits, beyond any float: built as text from an increasing sequence. */
 export function tradeIdLiteral(sequence: number): string {

@@ -3,21 +3,11 @@ import type { Bar, Level, Spot } from '../market/generator.js';
 import type { BarText } from '../recorder.js';
 import type { LiveMarket } from '../subscription.js';
 import { objectText, quoted, tupleText } from '../wire-text.js';
-import { amountLiteral, priceLiteral, quoteLiteral, tradeIdLiteral } from './literals.js';
+import { barText } from '../market/number-style.js';
+import { amountLiteral, HUOBI_LITERALS, priceLiteral, quoteLiteral, tradeIdLiteral } from './literals.js';
 
 /** `amount` is base volume, `vol` quote volume. */
-export function huobiBarText(bar: Bar, market: LiveMarket): BarText {
-  const p = market.profile;
-  return {
-    open: priceLiteral(p, bar.open),
-    high: priceLiteral(p, bar.high),
-    low: priceLiteral(p, bar.low),
-    close: priceLiteral(p, bar.close),
-    volume: amountLiteral(p, bar.volume),
-    quote_volume: quoteLiteral(p, bar.quoteVolume),
-    trade_count: bar.trades,
-  };
-}
+export const huobiBarText = (bar: Bar, market: LiveMarket): BarText => barText(bar, market, HUOBI_LITERALS, true);
 
 /** One kline object, as in pushes (`tick`) and history replies (`data[]`); `id` is the open time in seconds. */
 export function klineTick(market: LiveMarket, bar: Bar): string {

@@ -1,27 +1,14 @@
 import type { OkxArg, OkxBook, OkxCandleRow, OkxLevel, OkxPush, OkxTicker, OkxTrade } from '@klineflow/exchange-modules';
-import type { Bar, Level, MarketProfile, Spot } from '../market/generator.js';
-import { trimmedText } from '../market/decimal.js';
+import type { Bar, Level, Spot } from '../market/generator.js';
+import { barText, SHORTEST_DECIMALS } from '../market/number-style.js';
 import type { BarText } from '../recorder.js';
 import type { LiveMarket } from '../subscription.js';
 import { objectText, quoted, tupleText } from '../wire-text.js';
 
 /** OKX writes the shortest exact decimal ("64040.2"). */
-const price = (p: MarketProfile, ticks: number) => trimmedText(ticks, p.priceDecimals);
-const size = (p: MarketProfile, units: number) => trimmedText(units, p.volumeDecimals);
-const quote = (p: MarketProfile, units: bigint) => trimmedText(units, p.volumeDecimals + p.priceDecimals);
+const { price, size, quote } = SHORTEST_DECIMALS;
 
-export function okxBarText(bar: Bar, market: LiveMarket): BarText {
-  const p = market.profile;
-  return {
-    open: price(p, bar.open),
-    high: price(p, bar.high),
-    low: price(p, bar.low),
-    close: price(p, bar.close),
-    volume: size(p, bar.volume),
-    quote_volume: quote(p, bar.quoteVolume),
-    trade_count: null,
-  };
-}
+export const okxBarText = (bar: Bar, market: LiveMarket): BarText => barText(bar, market, SHORTEST_DECIMALS, false);
 
 const push = (channel: string, instId: string, row: string) =>
   objectText<OkxPush<unknown>>({ arg: objectText<OkxArg>({ channel: quoted(channel), instId: quoted(instId) }), data: `[${row}]` });
