@@ -1,16 +1,19 @@
 import type { KlineflowConfig } from '@klineflow/config';
 
-/** Everything the simulator needs, in milliseconds; port 0 picks an ephemeral port (tests). */
+/** The simulator's listening ports: asked for in the options (0 picks an ephemeral port), bound ones from `Simulator.start`. */
+export interface SimPorts {
+  readonly binance: number;
+  readonly binanceApi: number;
+  readonly okx: number;
+  readonly huobi: number;
+  readonly bybit: number;
+  readonly control: number;
+}
+
+/** Everything the simulator needs, in milliseconds. */
 export interface SimOptions {
   readonly host: string;
-  readonly ports: {
-    readonly binance: number;
-    readonly binanceApi: number;
-    readonly okx: number;
-    readonly huobi: number;
-    readonly bybit: number;
-    readonly control: number;
-  };
+  readonly ports: SimPorts;
   readonly speed: number;
   /** Virtual time at start; defaults to the real clock. */
   readonly virtualStart?: number;

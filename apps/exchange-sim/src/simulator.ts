@@ -13,7 +13,7 @@ import { HuobiServer } from './huobi/server.js';
 import { MarketGenerator } from './market/generator.js';
 import { okxBarText } from './okx/payloads.js';
 import { OkxServer } from './okx/server.js';
-import type { SimOptions } from './options.js';
+import type { SimOptions, SimPorts } from './options.js';
 import { ClosedBarRecorder, type BarFormatter } from './recorder.js';
 import type { StreamServer } from './stream-server.js';
 
@@ -29,14 +29,7 @@ export interface ExchangeEndpoints {
   readonly all: readonly Endpoint<unknown>[];
 }
 
-export interface SimPorts {
-  readonly binance: number;
-  readonly binanceApi: number;
-  readonly okx: number;
-  readonly huobi: number;
-  readonly bybit: number;
-  readonly control: number;
-}
+export type { SimPorts };
 
 /** The whole simulator: one virtual clock and market, four protocols, one loop, the control API. */
 export class Simulator {
