@@ -11,6 +11,8 @@ import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
 import { BatchingSinkConsumer, type SinkRecord } from '@klineflow/sink-runtime';
+// Two updates of one OKX bar received in the same millisecond.
+import { firstOkxUpdate as first, secondOkxUpdate as second } from '@klineflow/test-support';
 import { ensureSchema } from './ddl.js';
 import { writeKlines } from './kline-writer.js';
 import { rowVersion } from './rows.js';
@@ -22,32 +24,6 @@ const kafka = new Kafka({ clientId: 'clickhouse-sink-order-test', brokers: [BROK
 const admin = kafka.admin();
 const producer = kafka.producer();
 const direct = createClient({ url: 'http://127.0.0.1:8123' });
-
-const SAME_MS = 1786538761000;
-/** The OKX candle1m push of docs/PROTOCOLS.md and the next update of its bar (apps/normalizer/src/ordering.test.ts). */
-const first = (symbol: string): StandardKline => ({
-  exchange: 'okx',
-  symbol,
-  interval: '1m',
-  open_time: 1786538760000,
-  close_time: 1786538819999,
-  open: '64040.2',
-  high: '64040.2',
-  low: '64025.7',
-  close: '64033.5',
-  volume: '2.16787395',
-  quote_volume: '138825.265446816',
-  trade_count: null,
-  is_closed: false,
-  event_time: SAME_MS,
-  recv_time: SAME_MS,
-});
-const second = (symbol: string): StandardKline => ({
-  ...first(symbol),
-  close: '64038.2',
-  volume: '2.25101046',
-  quote_volume: '144149.177901498',
-});
 
 let offset = 0;
 const record = (kline: StandardKline): SinkRecord => ({

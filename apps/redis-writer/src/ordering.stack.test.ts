@@ -9,6 +9,8 @@ import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
 import type { StandardKline } from '@klineflow/schemas';
 import { BatchingSinkConsumer } from '@klineflow/sink-runtime';
+// Two updates of one OKX bar received in the same millisecond.
+import { firstOkxUpdate as first, secondOkxUpdate as second } from '@klineflow/test-support';
 import { createRedisWriter, withApplyScript } from './writer.js';
 
 const RUN = Date.now();
@@ -21,37 +23,6 @@ const direct = new Redis('redis://127.0.0.1:6379/0', { lazyConnect: true });
 const subscriber = new Redis('redis://127.0.0.1:6379/0', { lazyConnect: true });
 const pushes: Array<{ channel: string; message: string }> = [];
 const cleanup: Array<() => Promise<unknown> | unknown> = [];
-
-/** Both received in this one millisecond: the OKX mapper makes it their event_time and recv_time. */
-const SAME_MS = 1786538761000;
-/**
- * What the OKX mapper makes of the candle1m push in docs/PROTOCOLS.md (close 64033.5, volume 2.16787395)
- * and of the next update of that bar reported in the issue (close 64038.2, volume 2.25101046; see
- * apps/normalizer/src/ordering.test.ts, which maps both frames).
- */
-const first = (symbol: string): StandardKline => ({
-  exchange: 'okx',
-  symbol,
-  interval: '1m',
-  open_time: 1786538760000,
-  close_time: 1786538819999,
-  open: '64040.2',
-  high: '64040.2',
-  low: '64025.7',
-  close: '64033.5',
-  volume: '2.16787395',
-  quote_volume: '138825.265446816',
-  trade_count: null,
-  is_closed: false,
-  event_time: SAME_MS,
-  recv_time: SAME_MS,
-});
-const second = (symbol: string): StandardKline => ({
-  ...first(symbol),
-  close: '64038.2',
-  volume: '2.25101046',
-  quote_volume: '144149.177901498',
-});
 
 /** A normalized record as the normalizer sends it: keyed by stream, `order` from the raw frame's offset. */
 const message = (kline: StandardKline, rawOffset: number) => ({

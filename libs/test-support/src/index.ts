@@ -4,3 +4,4 @@ export * from './wait.js';
 export * from './tcp-proxy.js';
 export * from './private-servers.js';
 export * from './mini-binance.js';
+export * from './okx-same-millisecond.js';
