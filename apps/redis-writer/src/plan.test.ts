@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { StandardKline, StandardTicker } from '@klineflow/schemas';
+import type { StandardKline } from '@klineflow/schemas';
+import { okxTicker as ticker } from './test-records.js';
 import type { SinkRecord } from '@klineflow/sink-runtime';
 import { isNewer, planWrites } from './plan.js';
 
@@ -29,26 +30,6 @@ const kline = (over: Partial<StandardKline> = {}): StandardKline => ({
   is_closed: false,
   event_time: 1_672_515_782_136,
   recv_time: 1_672_515_782_140,
-  ...over,
-});
-
-const ticker = (over: Partial<StandardTicker> = {}): StandardTicker => ({
-  exchange: 'okx',
-  symbol: 'ETHUSDT',
-  last_price: '2000.5',
-  last_quantity: '0.1',
-  best_bid_price: '2000.4',
-  best_bid_quantity: '1',
-  best_ask_price: '2000.6',
-  best_ask_quantity: '2',
-  open_24h: '1990',
-  high_24h: '2010',
-  low_24h: '1980',
-  volume_24h: '100',
-  quote_volume_24h: '200000',
-  trade_count_24h: null,
-  event_time: 1_000,
-  recv_time: 1_005,
   ...over,
 });
 

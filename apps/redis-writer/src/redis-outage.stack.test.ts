@@ -21,7 +21,8 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { ensureTopics, Kafka, logLevel, TOPICS } from '@klineflow/kafka';
-import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
+import type { StandardKline } from '@klineflow/schemas';
+import { huobiDepth, okxTicker } from './test-records.js';
 import { freePort, startPrivateKafka, startPrivateRedis, stopChild, TcpProxy, waitFor } from '@klineflow/test-support';
 
 const OUTAGE_MS = Number(process.env.KLINEFLOW_OUTAGE_MS ?? 180_000);
@@ -78,33 +79,8 @@ const kline = (symbol: string, i: number): StandardKline => ({
   event_time: T0 + i * MINUTE + MINUTE,
   recv_time: T0 + i * MINUTE + MINUTE + 5,
 });
-const ticker = (symbol: string, t: number): StandardTicker => ({
-  exchange: 'okx',
-  symbol,
-  last_price: '2000.5',
-  last_quantity: '0.1',
-  best_bid_price: '2000.4',
-  best_bid_quantity: '1',
-  best_ask_price: '2000.6',
-  best_ask_quantity: '2',
-  open_24h: '1990',
-  high_24h: '2010',
-  low_24h: '1980',
-  volume_24h: '100',
-  quote_volume_24h: '200000',
-  trade_count_24h: null,
-  event_time: t,
-  recv_time: t + 3,
-});
-const depth = (symbol: string, t: number): StandardDepth => ({
-  exchange: 'huobi',
-  symbol,
-  bids: [['10050.00', '1.5']],
-  asks: [['10051.00', '2']],
-  update_id: String(t),
-  event_time: t,
-  recv_time: t + 2,
-});
+const ticker = (symbol: string, t: number) => okxTicker({ symbol, event_time: t, recv_time: t + 3 });
+const depth = (symbol: string, t: number) => huobiDepth({ symbol, update_id: String(t), event_time: t, recv_time: t + 2 });
 
 /** One record per Redis key, so that every produced record must be found as the latest value of its key. */
 interface Sent {

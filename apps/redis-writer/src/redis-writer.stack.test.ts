@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, tailDeadLetters } from '@klineflow/kafka';
 import { Registry } from 'prom-client';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
-import type { StandardDepth, StandardKline, StandardTicker } from '@klineflow/schemas';
+import type { StandardKline } from '@klineflow/schemas';
+import { huobiDepth, okxTicker } from './test-records.js';
 import { BatchingSinkConsumer, DeadLetterPublisher, type SinkRecord } from '@klineflow/sink-runtime';
 import { TcpProxy } from '@klineflow/test-support';
 import type { RecordKind } from './plan.js';
@@ -45,33 +46,10 @@ const bar = (i: number, over: Partial<StandardKline> = {}): StandardKline => ({
   recv_time: T0 + i * MINUTE + 1_005,
   ...over,
 });
-const ticker = (eventTime: number, lastPrice: string): StandardTicker => ({
-  exchange: 'okx',
-  symbol: 'ETHUSDT',
-  last_price: lastPrice,
-  last_quantity: '0.1',
-  best_bid_price: '2000.4',
-  best_bid_quantity: '1',
-  best_ask_price: '2000.6',
-  best_ask_quantity: '2',
-  open_24h: '1990',
-  high_24h: '2010',
-  low_24h: '1980',
-  volume_24h: '100',
-  quote_volume_24h: '200000',
-  trade_count_24h: null,
-  event_time: eventTime,
-  recv_time: eventTime + 3,
-});
-const depth = (eventTime: number, bestBid: string): StandardDepth => ({
-  exchange: 'huobi',
-  symbol: 'BTCUSDT',
-  bids: [[bestBid, '1.5']],
-  asks: [['10051.00', '2']],
-  update_id: String(eventTime),
-  event_time: eventTime,
-  recv_time: eventTime + 2,
-});
+const ticker = (eventTime: number, lastPrice: string) =>
+  okxTicker({ last_price: lastPrice, event_time: eventTime, recv_time: eventTime + 3 });
+const depth = (eventTime: number, bestBid: string) =>
+  huobiDepth({ bids: [[bestBid, '1.5']], update_id: String(eventTime), event_time: eventTime, recv_time: eventTime + 2 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
