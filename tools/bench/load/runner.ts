@@ -15,7 +15,7 @@ import type { LoadOptions } from './options.js';
 import { busyGroups, busyPorts, cleanState, forgetNormalizerState, platformGroups, removeBenchData } from './prepare.js';
 import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
 import { LagProbe, rateBetween, sumSeries } from './probes/lag.js';
-import { exchangeTag, KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe } from './probes/latency.js';
+import { exchangeTag, KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe, sampledRedisChannels } from './probes/latency.js';
 import { busyShare, findServerPids, ProcSampler, readCpuLine, type ProcTarget } from './probes/procstats.js';
 import { processFigures, type LatencyRow, type LoadResult } from './result.js';
 import type { LatencySamples } from './samples.js';
@@ -121,7 +121,14 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     ];
     const lag = new LagProbe(admin, groups.slice(0, 3), [...RAW_TOPICS, ...outputTopics, ...otherOutputs], origin);
     const kafkaProbe = new KafkaLatencyProbe(kafka, outputTopics, `klineflow-bench-load-probe-${process.pid}`);
-    const redisProbe = new RedisLatencyProbe(config.storage.redis.url, config.storage.redis.key_prefix);
+    const redisSample = sampledRedisChannels(
+      config.storage.redis.key_prefix,
+      BENCH_EXCHANGES,
+      bench.symbols,
+      INTERVALS,
+      options.channels.includes('ticker'),
+    );
+    const redisProbe = new RedisLatencyProbe(config.storage.redis.url, config.storage.redis.key_prefix, redisSample.channels);
     const roundTrip = new RoundTripProbe(kafka, `klineflow-bench-load-roundtrip-${process.pid}`);
     cleanup.push(async () => admin.deleteGroups([kafkaProbe.groupId, roundTrip.groupId]).catch(() => undefined));
     await kafkaProbe.start();
@@ -261,12 +268,17 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const to = t1 - origin;
     const rel = (points: readonly Point[]) =>
       points.filter((p) => p.t >= from && p.t <= to).map((p) => ({ t: (p.t - from) / 1000, v: p.v }));
+    const sampledSymbols = Math.ceil(bench.symbols.length / redisSample.step);
+    const redisSampleText =
+      redisSample.step === 1
+        ? 'every symbol'
+        : `every ${redisSample.step}th symbol (${sampledSymbols} of ${bench.symbols.length} per exchange)`;
     const latency: LatencyRow[] = [...latencySeries]
       .filter(([name]) => name !== 'baseline round trip')
       .map(([name, s]) => ({
         name,
         what: name.includes('Redis')
-          ? `recv_time → PSUBSCRIBE message on ${name.endsWith('kline') ? 'kline:*' : 'ticker:*'}`
+          ? `recv_time → SUBSCRIBE message on ${name.endsWith('kline') ? 'kline' : 'ticker'} channels of ${redisSampleText}`
           : `recv_time → bench consumer of ${name.slice(2)}`,
         stats: s.summary(),
         byExchange: byExchange(s),
@@ -305,10 +317,10 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
           "another process joined them and took partitions (or a crashed app's member had not expired yet), so the figures may not be the platform's alone.",
       );
     }
-    const foreign = kafkaProbe.foreign + redisProbe.foreign + chProbe.foreign;
+    const foreign = kafkaProbe.foreign + chProbe.foreign;
     if (foreign > 0) {
       notes.push(
-        `${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, Redis ${redisProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +
+        `${foreign} records of symbols other than the bench's reached the probes (Kafka ${kafkaProbe.foreign}, ClickHouse ${chProbe.foreign}) and were left out: ` +
           'something else produced to the shared topics during the run, so the frame rates and lag include its traffic.',
       );
     }
