@@ -1,14 +1,20 @@
-import type { KlineflowConfig } from '@klineflow/config';
+import { SIMULATOR_PORTS, type KlineflowConfig, type SimulatorPortKey } from '@klineflow/config';
 
-/** The simulator's listening ports: asked for in the options (0 picks an ephemeral port), bound ones from `Simulator.start`. */
-export interface SimPorts {
-  readonly binance: number;
-  readonly binanceApi: number;
-  readonly okx: number;
-  readonly huobi: number;
-  readonly bybit: number;
-  readonly control: number;
+type PortName<K extends string> = K extends `${infer Exchange}_api` ? `${Exchange}Api` : K;
+
+/**
+ * The simulator's listening ports: asked for in the options (0 picks an ephemeral port), bound ones from
+ * `Simulator.start`. One per key of [simulator.ports] (libs/config's catalogue), in camelCase: `binanceApi`.
+ */
+export type SimPorts = { readonly [K in SimulatorPortKey as PortName<K>]: number };
+
+/** A [simulator.ports] key's name in SimPorts (binance_api -> binanceApi). */
+export function simPortName(key: SimulatorPortKey): keyof SimPorts {
+  return key.replace(/_api$/, 'Api') as keyof SimPorts;
 }
+
+const portsOf = (port: (key: SimulatorPortKey) => number): SimPorts =>
+  Object.fromEntries((Object.keys(SIMULATOR_PORTS) as SimulatorPortKey[]).map((key) => [simPortName(key), port(key)])) as SimPorts;
 
 /** Everything the simulator needs, in milliseconds. */
 export interface SimOptions {
@@ -33,14 +39,7 @@ export function optionsFromConfig(config: KlineflowConfig): SimOptions {
   const sim = config.simulator;
   return {
     host: sim.host,
-    ports: {
-      binance: sim.ports.binance,
-      binanceApi: sim.ports.binance_api,
-      okx: sim.ports.okx,
-      huobi: sim.ports.huobi,
-      bybit: sim.ports.bybit,
-      control: sim.ports.control,
-    },
+    ports: portsOf((key) => sim.ports[key]),
     speed: sim.speed,
     updateIntervalMs: sim.update_interval_ms,
     binancePingIntervalMs: sim.ping_interval * 1000,
@@ -58,7 +57,7 @@ export function optionsFromConfig(config: KlineflowConfig): SimOptions {
 export function testOptions(overrides: Partial<SimOptions> = {}): SimOptions {
   return {
     host: '127.0.0.1',
-    ports: { binance: 0, binanceApi: 0, okx: 0, huobi: 0, bybit: 0, control: 0 },
+    ports: portsOf(() => 0),
     speed: 1,
     updateIntervalMs: 1000,
     binancePingIntervalMs: 20_000,

@@ -1,76 +1,66 @@
+import { simulatorApiPortKey } from '@klineflow/config';
 import { EXCHANGE_IDS, type ExchangeId } from '@klineflow/exchanges';
-import { BinanceStreamServer } from './binance/stream-server.js';
-import { binanceBarText } from './binance/payloads.js';
-import { BinanceApiServer } from './binance/ws-api.js';
-import { bybitBarText } from './bybit/payloads.js';
-import { BybitServer } from './bybit/server.js';
 import { VirtualClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { ControlApi } from './control-api.js';
 import type { Endpoint } from './endpoint.js';
-import { huobiBarText } from './huobi/payloads.js';
-import { HuobiServer } from './huobi/server.js';
+import { SIM_EXCHANGES } from './exchanges.js';
 import { MarketGenerator } from './market/generator.js';
-import { okxBarText } from './okx/payloads.js';
-import { OkxServer } from './okx/server.js';
-import type { SimOptions, SimPorts } from './options.js';
-import { ClosedBarRecorder, type BarFormatter } from './recorder.js';
+import { simPortName, type SimOptions, type SimPorts } from './options.js';
+import { ClosedBarRecorder } from './recorder.js';
 import type { StreamServer } from './stream-server.js';
 
 /** Loop period: bar closes are pushed within this much real time of the virtual close. */
 const TICK_MS = 25;
 
-const BAR_TEXT: Record<ExchangeId, BarFormatter> = { binance: binanceBarText, okx: okxBarText, huobi: huobiBarText, bybit: bybitBarText };
-
 export interface ExchangeEndpoints {
   /** The market-data endpoint: subscriptions, data, and the data faults. */
   readonly streams: StreamServer<unknown>;
+  /** The separate history endpoint, where the exchange has one (Binance's WS-API). */
+  readonly api?: Endpoint<unknown>;
   /** Every endpoint of the exchange (with Binance's WS-API): connection faults apply to all. */
   readonly all: readonly Endpoint<unknown>[];
 }
 
 export type { SimPorts };
 
-/** The whole simulator: one virtual clock and market, four protocols, one loop, the control API. */
+/** The whole simulator: one virtual clock and market, every exchange's protocol (exchanges.ts), one loop, the control API. */
 export class Simulator {
   readonly ctx: SimContext;
   readonly exchanges: Record<ExchangeId, ExchangeEndpoints>;
-  private readonly binanceApi: BinanceApiServer;
   private readonly control: ControlApi;
   private timer?: NodeJS.Timeout;
 
   constructor(readonly options: SimOptions) {
     const market = new MarketGenerator();
     const recorders = Object.fromEntries(
-      EXCHANGE_IDS.map((exchange) => [exchange, new ClosedBarRecorder(exchange, market, BAR_TEXT[exchange])]),
+      EXCHANGE_IDS.map((exchange) => [exchange, new ClosedBarRecorder(exchange, market, SIM_EXCHANGES[exchange].barText)]),
     ) as Record<ExchangeId, ClosedBarRecorder>;
     this.ctx = { options, clock: new VirtualClock(options.speed, options.virtualStart), market, recorders };
-    const binance = new BinanceStreamServer('binance', this.ctx) as StreamServer<unknown>;
-    this.binanceApi = new BinanceApiServer('binance', this.ctx);
-    const okx = new OkxServer('okx', this.ctx) as StreamServer<unknown>;
-    const huobi = new HuobiServer('huobi', this.ctx) as StreamServer<unknown>;
-    const bybit = new BybitServer('bybit', this.ctx) as StreamServer<unknown>;
-    this.exchanges = {
-      binance: { streams: binance, all: [binance, this.binanceApi as Endpoint<unknown>] },
-      okx: { streams: okx, all: [okx] },
-      huobi: { streams: huobi, all: [huobi] },
-      bybit: { streams: bybit, all: [bybit] },
-    };
+    this.exchanges = Object.fromEntries(
+      EXCHANGE_IDS.map((exchange): [ExchangeId, ExchangeEndpoints] => {
+        const { streams, api } = SIM_EXCHANGES[exchange].endpoints(this.ctx);
+        return [exchange, api ? { streams, api, all: [streams, api] } : { streams, all: [streams] }];
+      }),
+    ) as Record<ExchangeId, ExchangeEndpoints>;
     this.control = new ControlApi(this);
   }
 
   async start(): Promise<SimPorts> {
     const { host, ports } = this.options;
-    const listening: SimPorts = {
-      binance: await this.exchanges.binance.streams.listen(host, ports.binance),
-      binanceApi: await this.binanceApi.listen(host, ports.binanceApi),
-      okx: await this.exchanges.okx.streams.listen(host, ports.okx),
-      huobi: await this.exchanges.huobi.streams.listen(host, ports.huobi),
-      bybit: await this.exchanges.bybit.streams.listen(host, ports.bybit),
-      control: await this.control.listen(host, ports.control),
-    };
+    const listening: Partial<Record<keyof SimPorts, number>> = {};
+    // One at a time, in the order of [simulator.ports]: each exchange's stream port, then its history port.
+    for (const exchange of EXCHANGE_IDS) {
+      const { streams, api } = this.exchanges[exchange];
+      listening[exchange] = await streams.listen(host, ports[exchange]);
+      if (!api) continue;
+      const apiPort = simulatorApiPortKey(exchange);
+      if (!apiPort) throw new Error(`${exchange} has a history endpoint but no [simulator.ports] ${exchange}_api port`);
+      listening[simPortName(apiPort)] = await api.listen(host, ports[simPortName(apiPort)]);
+    }
+    listening.control = await this.control.listen(host, ports.control);
     this.timer = setInterval(() => this.tick(), Math.min(TICK_MS, this.options.updateIntervalMs));
-    return listening;
+    return listening as SimPorts;
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { SimConnection } from './connection.js';
 import { Endpoint } from './endpoint.js';
 import { hash32 } from './market/hash.js';
-import { hostileFrames } from './hostile.js';
+import { hostileFrames, type HostileShape } from './hostile.js';
 import type { Bar } from './market/generator.js';
 import { openOf, type Timeframe } from './market/timeframe.js';
 import type { LiveMarket, StreamChannel, Subscription } from './subscription.js';
@@ -12,6 +12,8 @@ const MAX_FINALS_PER_TICK = 16;
 /** A market-data endpoint: subscriptions, the per-tick push of every stream, and the final push at each virtual bar close. */
 export abstract class StreamServer<S> extends Endpoint<S> {
   private readonly tickMemo = new Map<string, string>();
+  /** Where the exchange's kline frame keeps the fields the hostile fault corrupts. */
+  protected abstract readonly hostileShape: HostileShape;
 
   protected abstract renderKline(sub: Subscription, market: LiveMarket, bar: Bar, now: number): string;
   protected abstract renderChannel(sub: Subscription, market: LiveMarket, now: number): string;
@@ -154,7 +156,7 @@ export abstract class StreamServer<S> extends Endpoint<S> {
         symbol: sub.market.symbol.canonical,
         native: sub.market.native,
       };
-      const list = hostileFrames(this.exchange, base);
+      const list = hostileFrames(this.hostileShape, base);
       for (let round = 0; round < rounds; round++) {
         for (const frame of list) {
           if ('text' in frame) conn.send(frame.text);

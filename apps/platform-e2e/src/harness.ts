@@ -5,7 +5,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { Redis } from 'ioredis';
 import { ALL_TOPICS, ensureTopics, Kafka, logLevel } from '@klineflow/kafka';
 import { INTERVALS, type ExchangeId } from '@klineflow/exchanges';
-import { metricsPortKey, SERVICES } from '@klineflow/config';
+import { metricsPortKey, SERVICES, SIMULATOR_PORTS, simulatorEndpoints, type SimulatorPortKey } from '@klineflow/config';
 import { AppProcess, type AppName } from '@klineflow/process-runner';
 import { waitFor } from '@klineflow/test-support';
 import { METRICS_PORTS } from './metrics.js';
@@ -17,7 +17,7 @@ export { waitFor };
 export const KAFKA_BROKER = process.env.KLINEFLOW_E2E_KAFKA ?? '127.0.0.1:9092';
 /** KLINEFLOW_E2E_PORT_OFFSET shifts every simulator and metrics port, beside a platform already listening on the defaults. */
 export const PORT_OFFSET = Number(process.env.KLINEFLOW_E2E_PORT_OFFSET ?? 0);
-export const SIM_CONTROL_URL = `http://127.0.0.1:${18090 + PORT_OFFSET}`;
+export const SIM_CONTROL_URL = `http://127.0.0.1:${SIMULATOR_PORTS.control + PORT_OFFSET}`;
 export const CLICKHOUSE_URL = 'http://127.0.0.1:8123';
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 
@@ -75,13 +75,11 @@ export const SYMBOLS_50 = [
   'SUI',
 ].map((base) => `${base}USDT`);
 
-const port = (base: number) => base + PORT_OFFSET;
-const SIM_ENDPOINTS: Record<ExchangeId, { url: string; apiUrl: string }> = {
-  binance: { url: `ws://127.0.0.1:${port(18080)}`, apiUrl: `ws://127.0.0.1:${port(18083)}/ws-api/v3` },
-  okx: { url: `ws://127.0.0.1:${port(18081)}/ws/v5/public`, apiUrl: `ws://127.0.0.1:${port(18081)}/ws/v5/business` },
-  huobi: { url: `ws://127.0.0.1:${port(18082)}/ws`, apiUrl: `ws://127.0.0.1:${port(18082)}/ws` },
-  bybit: { url: `ws://127.0.0.1:${port(18084)}/v5/public/spot`, apiUrl: `ws://127.0.0.1:${port(18084)}/v5/public/spot` },
-};
+/** The simulator's ports of the catalogue (libs/config), shifted by the offset. */
+const SIM_PORTS = Object.fromEntries(Object.entries(SIMULATOR_PORTS).map(([key, port]) => [key, port + PORT_OFFSET])) as Record<
+  SimulatorPortKey,
+  number
+>;
 
 /**
  * A platform config against the simulator at speed 60 (a 1m bar closes every second), with a
@@ -94,7 +92,7 @@ export function simulatorConfig(options: {
   simulator?: string;
 }): string {
   const sections = Object.entries(options.exchanges).map(([exchange, { symbols, extra }]) => {
-    const endpoints = SIM_ENDPOINTS[exchange as ExchangeId];
+    const endpoints = simulatorEndpoints(exchange as ExchangeId, '127.0.0.1', SIM_PORTS);
     return `[websocket.${exchange}]
 url = "${endpoints.url}"
 api_url = "${endpoints.apiUrl}"
@@ -109,12 +107,9 @@ update_interval_ms = 1000
 ${options.simulator ?? ''}
 
 [simulator.ports]
-binance = ${port(18080)}
-binance_api = ${port(18083)}
-okx = ${port(18081)}
-huobi = ${port(18082)}
-bybit = ${port(18084)}
-control = ${port(18090)}
+${Object.entries(SIM_PORTS)
+  .map(([key, port]) => `${key} = ${port}`)
+  .join('\n')}
 
 [metrics.ports]
 ${SERVICES.map((s) => `${metricsPortKey(s.name)} = ${METRICS_PORTS[s.name]}`).join('\n')}

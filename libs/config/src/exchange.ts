@@ -2,6 +2,7 @@ import { parseSymbol, SymbolFormatError, type Channel, type ExchangeId, type Int
 import { EXCHANGE_FACTS, resolveSymbol } from '@klineflow/exchange-modules/facts';
 import { ConfigError } from './load.js';
 import type { ExchangeConfig, KlineflowConfig } from './schema.js';
+import { SIMULATOR_PORTS, simulatorApiPortKey, type SimulatorPortKey } from './services.js';
 
 /** One exchange's section with defaults from the exchange's real endpoints and limits applied. */
 export interface ResolvedExchangeConfig {
@@ -59,4 +60,20 @@ export function resolveExchange(config: KlineflowConfig, exchange: ExchangeId): 
     livenessTimeoutMs: section.liveness_timeout * 1000,
     backfillConcurrency: section.backfill_concurrency,
   };
+}
+
+/**
+ * The simulator's stand-in for `exchange`'s endpoints: each real endpoint's path, on the simulator's port
+ * for the exchange (its `<exchange>_api` port for the history endpoint, where it has one).
+ */
+export function simulatorEndpoints(
+  exchange: ExchangeId,
+  host = '127.0.0.1',
+  ports: Readonly<Record<SimulatorPortKey, number>> = SIMULATOR_PORTS,
+): { readonly url: string; readonly apiUrl: string } {
+  const { url, apiUrl } = EXCHANGE_FACTS[exchange].endpoints;
+  // The real base URL's bare `/` (Binance's combined-stream base) is no path of its own.
+  const path = (real: string) => new URL(real).pathname.replace(/^\/$/, '');
+  const apiPort = ports[simulatorApiPortKey(exchange) ?? exchange];
+  return { url: `ws://${host}:${ports[exchange]}${path(url)}`, apiUrl: `ws://${host}:${apiPort}${path(apiUrl)}` };
 }

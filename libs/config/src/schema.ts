@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { CHANNELS, INTERVALS } from '@klineflow/exchanges';
-import { metricsPortKey, SERVICES, type MetricsPortKey } from './services.js';
+import { CHANNELS, EXCHANGE_IDS, INTERVALS, type ExchangeId } from '@klineflow/exchanges';
+import { metricsPortKey, SERVICES, SIMULATOR_PORTS, type MetricsPortKey, type SimulatorPortKey } from './services.js';
 
 const seconds = { type: 'number', exclusiveMinimum: 0 } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -56,6 +56,27 @@ const exchangeSection = {
   },
 } as const;
 
+/** [websocket]: one optional section per exchange id; an exchange without one is not ingested. */
+const websocketSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: Object.fromEntries(EXCHANGE_IDS.map((exchange) => [exchange, exchangeSection])) as {
+    readonly [E in ExchangeId]: typeof exchangeSection;
+  },
+} as const;
+
+/** [simulator.ports]: one key per port of the catalogue (each exchange, Binance's WS-API, the control API), defaulting to it. */
+const simulatorPortsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  required: Object.keys(SIMULATOR_PORTS) as SimulatorPortKey[],
+  properties: Object.fromEntries(Object.entries(SIMULATOR_PORTS).map(([key, value]) => [key, { ...port, default: value }])) as {
+    readonly [K in SimulatorPortKey]: typeof port & { readonly default: number };
+  },
+} as const;
+
 /** [metrics.ports]: one key per service of the catalogue, defaulting to its port there. */
 const metricsPortsSchema = {
   type: 'object',
@@ -72,12 +93,7 @@ export const configSchema = {
   additionalProperties: false,
   required: ['websocket', 'kafka', 'storage', 'integrity', 'metrics', 'log', 'tracing', 'ingest', 'simulator'],
   properties: {
-    websocket: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: { binance: exchangeSection, okx: exchangeSection, huobi: exchangeSection, bybit: exchangeSection },
-    },
+    websocket: websocketSchema,
     ingest: {
       type: 'object',
       additionalProperties: false,
@@ -301,20 +317,7 @@ export const configSchema = {
             idle_timeout: { ...seconds, default: 30 },
           },
         },
-        ports: {
-          type: 'object',
-          additionalProperties: false,
-          default: {},
-          required: ['binance', 'binance_api', 'okx', 'huobi', 'bybit', 'control'],
-          properties: {
-            binance: { ...port, default: 18080 },
-            binance_api: { ...port, default: 18083 },
-            okx: { ...port, default: 18081 },
-            huobi: { ...port, default: 18082 },
-            bybit: { ...port, default: 18084 },
-            control: { ...port, default: 18090 },
-          },
-        },
+        ports: simulatorPortsSchema,
       },
     },
   },

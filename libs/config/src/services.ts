@@ -18,8 +18,50 @@ export interface ServiceSpec {
   readonly exchange?: ExchangeId;
 }
 
-/** A Record, so that an exchange added to EXCHANGE_IDS does not compile until its ingest service has a port. */
-const INGEST_METRICS_PORTS: Record<ExchangeId, number> = { binance: 9401, okx: 9402, huobi: 9403, bybit: 9407 };
+/**
+ * The ports each exchange is given, in one place so that none collide. A Record, so that an exchange
+ * added to EXCHANGE_IDS does not compile until it has them:
+ * - `ingestMetrics`: its ingest service's [metrics.ports] default;
+ * - `simulator`: the exchange-sim port standing in for it ([simulator.ports], key: the exchange id);
+ * - `simulatorApi`: only where the exchange's history endpoint is another host than its streams
+ *   (Binance's WS-API), the simulator's port for it (key `<exchange>_api`).
+ */
+const EXCHANGE_PORTS = {
+  binance: { ingestMetrics: 9401, simulator: 18080, simulatorApi: 18083 },
+  okx: { ingestMetrics: 9402, simulator: 18081 },
+  huobi: { ingestMetrics: 9403, simulator: 18082 },
+  bybit: { ingestMetrics: 9407, simulator: 18084 },
+} as const satisfies Record<ExchangeId, { readonly ingestMetrics: number; readonly simulator: number; readonly simulatorApi?: number }>;
+
+/** The simulator's HTTP control API (faults, state), beside its exchange endpoints. */
+const SIMULATOR_CONTROL_PORT = 18090;
+
+type ApiPortKey<E extends ExchangeId> = (typeof EXCHANGE_PORTS)[E] extends { readonly simulatorApi: number } ? `${E}_api` : never;
+/** A key of [simulator.ports]: an exchange id, `<exchange>_api` where it has a separate history endpoint, and `control`. */
+export type SimulatorPortKey = ExchangeId | { [E in ExchangeId]: ApiPortKey<E> }[ExchangeId] | 'control';
+
+/**
+ * [simulator.ports] with its defaults, in the order of the config files: each exchange (followed by its
+ * `_api` port, if any), then `control`. The config schema, the simulator and the end-to-end harness read it.
+ */
+export const SIMULATOR_PORTS = Object.fromEntries([
+  ...EXCHANGE_IDS.flatMap((exchange) => {
+    const ports: { readonly simulator: number; readonly simulatorApi?: number } = EXCHANGE_PORTS[exchange];
+    return ports.simulatorApi === undefined
+      ? [[exchange, ports.simulator]]
+      : [
+          [exchange, ports.simulator],
+          [`${exchange}_api`, ports.simulatorApi],
+        ];
+  }),
+  ['control', SIMULATOR_CONTROL_PORT],
+]) as Readonly<Record<SimulatorPortKey, number>>;
+
+/** The [simulator.ports] key of the simulator's separate history endpoint for `exchange`, if it has one. */
+export function simulatorApiPortKey(exchange: ExchangeId): SimulatorPortKey | undefined {
+  const key = `${exchange}_api`;
+  return key in SIMULATOR_PORTS ? (key as SimulatorPortKey) : undefined;
+}
 
 /** In start order: the simulator, then the consumers before the producers that feed them. */
 export const SERVICES: readonly ServiceSpec[] = [
@@ -30,7 +72,7 @@ export const SERVICES: readonly ServiceSpec[] = [
   ...EXCHANGE_IDS.map((exchange) => ({
     name: `ingest-${exchange}` as const,
     role: 'ingest' as const,
-    metricsPort: INGEST_METRICS_PORTS[exchange],
+    metricsPort: EXCHANGE_PORTS[exchange].ingestMetrics,
     exchange,
   })),
 ];

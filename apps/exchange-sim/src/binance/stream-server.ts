@@ -15,6 +15,7 @@ import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, Subscription } from '../subscription.js';
 import { objectText, quoted } from '../wire-text.js';
 import { depthSnapshot, klineEvent, tickerEvent, tradeEvent } from './payloads.js';
+import { binanceHostileShape } from './hostile.js';
 
 interface BinanceState {
   /** `/stream` connections wrap every event as {"stream","data"}; `/ws` ones send it bare. */
@@ -34,6 +35,7 @@ type Request = { method?: unknown; params?: unknown; id?: unknown };
 
 /** Binance spot market streams: /ws, /ws/<stream>, /stream?streams=a/b. */
 export class BinanceStreamServer extends StreamServer<BinanceState> {
+  protected readonly hostileShape = binanceHostileShape;
   protected override readonly hasShutdownNotice = true;
   private readonly sequences = new Sequences();
 

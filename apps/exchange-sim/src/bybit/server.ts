@@ -18,6 +18,7 @@ import { Sequences } from '../sequences.js';
 import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, Subscription } from '../subscription.js';
 import { bookPush, klinePush, tickerPush, tradePush } from './payloads.js';
+import { bybitHostileShape } from './hostile.js';
 
 interface BybitState {
   readonly connId: string;
@@ -36,6 +37,7 @@ const IDLE_CUT_MS = 600_000;
 
 /** Bybit v5 public spot: JSON text both ways, topics in `args`, `{"op":"ping"}` keepalive, books as snapshot then deltas. */
 export class BybitServer extends StreamServer<BybitState> {
+  protected readonly hostileShape = bybitHostileShape;
   private readonly sequences = new Sequences();
   /** Book pushes rendered this tick, by their text: each connection gets its own delta from one. */
   private readonly renderedBooks = new Map<string, BybitPush<BybitBook>>();

@@ -9,6 +9,7 @@ import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, Subscription } from '../subscription.js';
 import { objectText, type FieldsText } from '../wire-text.js';
 import { depthTick, klineTick, push, tickerTick, tradeTick } from './payloads.js';
+import { huobiHostileShape } from './hostile.js';
 
 interface HuobiState {
   lastPingAt: number;
@@ -40,6 +41,7 @@ const GZIP_OPTIONS = { level: 1, memLevel: 4, windowBits: 10 } as const;
 
 /** HTX spot `/ws`: every server frame gzip-compressed binary, client frames plain JSON text. */
 export class HuobiServer extends StreamServer<HuobiState> {
+  protected readonly hostileShape = huobiHostileShape;
   private readonly sequences = new Sequences();
   /** A frame sent to many connections in one tick is compressed once. */
   private readonly compressed = new Map<string, Buffer>();

@@ -8,6 +8,7 @@ import { Sequences } from '../sequences.js';
 import { StreamServer } from '../stream-server.js';
 import type { LiveMarket, StreamChannel, Subscription } from '../subscription.js';
 import { books5Push, candlePush, tickerPush, tradesPush } from './payloads.js';
+import { okxHostileShape } from './hostile.js';
 
 interface OkxState {
   /** /ws/v5/business carries candles; /ws/v5/public tickers, books and trades. */
@@ -28,6 +29,7 @@ const BOOK_LEVELS = 5;
 
 /** OKX v5 public and business WebSocket endpoints. */
 export class OkxServer extends StreamServer<OkxState> {
+  protected readonly hostileShape = okxHostileShape;
   protected override readonly hasShutdownNotice = true;
   private readonly sequences = new Sequences();
 
