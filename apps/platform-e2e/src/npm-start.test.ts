@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
+import { SERVICES } from '@klineflow/config';
 import { validateStandardKline } from '@klineflow/schemas';
 import { REDIS_URL, resetKafka, waitFor } from './harness.js';
 
@@ -36,16 +37,8 @@ test('npm start with the simulator config writes klines to Redis within a minute
   }
   const log = output.join('');
   assert.match(log, /stopping \(flushing batches, committing offsets\)/);
-  for (const app of [
-    'exchange-sim',
-    'ingest-binance',
-    'ingest-okx',
-    'ingest-huobi',
-    'ingest-bybit',
-    'normalizer',
-    'redis-writer',
-    'clickhouse-sink',
-  ]) {
+  // Every service of the catalogue: config/local-sim.toml runs the simulator and each exchange's ingest.
+  for (const app of SERVICES.map((s) => s.name)) {
     assert.match(log, new RegExp(`"message":"shutting down","service":"${app}"`), `${app} shut down in order`);
   }
   assert.equal(spawnSync('pgrep', ['-f', 'dist/apps/.*/main.js']).status, 1, 'no service process is left behind');

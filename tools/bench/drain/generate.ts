@@ -5,7 +5,7 @@
 // name (the protocols' streamKey) and with the ingest's headers (exchange, conn_id, recv_ts, kind).
 // The shapes follow the captured frames in fixtures/ (generate.test.ts compares them).
 import { EXCHANGE_IDS, INTERVAL_MS, INTERVALS, type ExchangeId, type Interval } from '@klineflow/exchanges';
-import { EXCHANGE_FACTS, toNativeInterval } from '@klineflow/exchange-modules';
+import { EXCHANGE_FACTS, EXCHANGES, resolveSymbol, toNativeInterval } from '@klineflow/exchange-modules';
 import { BENCH_EXCHANGES } from '../shared/exchanges.js';
 
 export interface GeneratedFrame {
@@ -139,6 +139,7 @@ interface Market {
   tradeId: number;
   trades24h: number;
   readonly bars: Bar[];
+  readonly tickerKey: string;
   readonly tickerConn: string;
 }
 
@@ -176,6 +177,9 @@ export class FrameGenerator {
 
   constructor(private readonly options: GeneratorOptions) {
     this.exchanges = options.exchanges ?? BENCH_EXCHANGES;
+    for (const exchange of this.exchanges)
+      if (!KLINE[exchange] || !TICKER[exchange])
+        throw new Error(`the drain benchmark writes no ${exchange} frames (KLINE and TICKER in generate.ts)`);
     this.stepMs = options.stepMs ?? 2000;
     this.tickerEvery = options.tickerEverySteps ?? 3;
     this.rand = random(options.seed ?? 8);
@@ -211,7 +215,7 @@ export class FrameGenerator {
         this.trade(market);
         for (const bar of market.bars) this.klineFrames(exchange, market, bar, time, out);
         if ((i + this.step) % this.tickerEvery === 0) {
-          out.push(this.frame(exchange, market.tickerConn, tickerKey(exchange, market.native), time, TICKER[exchange](market, time)));
+          out.push(this.frame(exchange, market.tickerConn, market.tickerKey, time, TICKER[exchange]!(market, time)));
           this.counts.tickerFrames++;
           this.counts.tickers++;
         }
@@ -231,7 +235,8 @@ export class FrameGenerator {
 
   private market(exchange: ExchangeId, i: number, intervals: readonly Interval[]): Market {
     const symbol = benchSymbol(i);
-    const native = exchange === 'okx' ? `${symbol.base}-${symbol.quote}` : symbol.canonical.toLowerCase();
+    const resolved = resolveSymbol(exchange, symbol);
+    const { protocol } = EXCHANGES[exchange];
     // Prices from 10^-7 to 10^6 across symbols (HTX writes the smallest in exponent form), with about
     // five significant digits; sizes finer where the price is higher, so an update is worth $1 to $10k.
     const magnitude = ((i * 7919) % 13) - 7;
@@ -240,14 +245,15 @@ export class FrameGenerator {
     const price = Math.round((1 + ((i * 104729) % 9000) / 1000) * 10 ** (magnitude + priceDecimals));
     const perConnection = EXCHANGE_FACTS[exchange].limits.maxStreamsPerConnection;
     const streamsPerSymbol = intervals.length + 1;
-    const klineEndpoint = exchange === 'okx' ? 'api' : 'main';
+    // The ingest's connection ids (libs/ingest-runtime/src/plan.ts): OKX's candles come from its business endpoint.
+    const klineEndpoint = protocol.endpointOf('kline') === 'url' ? 'main' : 'api';
     const bars = intervals.map((interval, j): Bar => {
       const position = i * streamsPerSymbol + j;
       const nativeInterval = toNativeInterval(exchange, interval);
       return {
         interval,
         native: nativeInterval,
-        key: klineKey(exchange, native, nativeInterval),
+        key: protocol.streamKey(resolved, 'kline', interval),
         conn: `${exchange}-s0-${klineEndpoint}-${Math.floor(position / perConnection)}-r0-g1`,
         openTime: Number.NaN,
         open: 0,
@@ -265,7 +271,7 @@ export class FrameGenerator {
     });
     return {
       symbol,
-      native,
+      native: resolved.native,
       priceDecimals,
       sizeDecimals,
       baseStep: 1 + ((i * 31) % 50),
@@ -278,6 +284,7 @@ export class FrameGenerator {
       tradeId: 1_000_000 + i * 1000,
       trades24h: 0,
       bars,
+      tickerKey: protocol.streamKey(resolved, 'ticker'),
       tickerConn: `${exchange}-s0-main-${Math.floor((i * streamsPerSymbol + intervals.length) / perConnection)}-r0-g1`,
     };
   }
@@ -300,7 +307,13 @@ export class FrameGenerator {
         else {
           // Binance and OKX say so themselves: a final update with x=true / confirm=1 just after the bar's end.
           out.push(
-            this.frame(exchange, bar.conn, bar.key, bar.openTime + size + 50, KLINE[exchange](market, bar, bar.openTime + size + 50, true)),
+            this.frame(
+              exchange,
+              bar.conn,
+              bar.key,
+              bar.openTime + size + 50,
+              KLINE[exchange]!(market, bar, bar.openTime + size + 50, true),
+            ),
           );
           this.counts.klineFrames++;
           this.counts.klines++;
@@ -330,7 +343,7 @@ export class FrameGenerator {
       market.volume24h += volume;
       market.quote24h += quote;
     }
-    out.push(this.frame(exchange, bar.conn, bar.key, time, KLINE[exchange](market, bar, time, false)));
+    out.push(this.frame(exchange, bar.conn, bar.key, time, KLINE[exchange]!(market, bar, time, false)));
     this.counts.klineFrames++;
     this.counts.klines++;
   }
@@ -346,32 +359,6 @@ export class FrameGenerator {
   }
 }
 
-function klineKey(exchange: ExchangeId, native: string, nativeInterval: string): string {
-  switch (exchange) {
-    case 'binance':
-      return `${native}@kline_${nativeInterval}`;
-    case 'okx':
-      return `${nativeInterval}:${native}`;
-    case 'huobi':
-      return `market.${native}.kline.${nativeInterval}`;
-    case 'bybit':
-      return `kline.${nativeInterval}.${native}`;
-  }
-}
-
-function tickerKey(exchange: ExchangeId, native: string): string {
-  switch (exchange) {
-    case 'binance':
-      return `${native}@ticker`;
-    case 'okx':
-      return `tickers:${native}`;
-    case 'huobi':
-      return `market.${native}.ticker`;
-    case 'bybit':
-      return `tickers.${native}`;
-  }
-}
-
 type KlineText = (market: Market, bar: Bar, time: number, closed: boolean) => string;
 type TickerText = (market: Market, time: number) => string;
 
@@ -380,7 +367,11 @@ const b8 = (units: number, decimals: number) =>
   decimals <= 8 ? formatUnits(units * 10 ** (8 - decimals), 8, false) : formatUnits(Math.round(units / 10 ** (decimals - 8)), 8, false);
 const okx = (units: number, decimals: number) => formatUnits(units, decimals, true);
 
-const KLINE: Record<ExchangeId, KlineText> = {
+/**
+ * Frame text per exchange: the exchanges the benchmark can run. An exchange without an entry is not
+ * benchmarked (the seed scale is BENCH_EXCHANGES); asking for it is an error.
+ */
+const KLINE: Partial<Record<ExchangeId, KlineText>> = {
   binance: (m, b, time, closed) => {
     const price = (units: number) => b8(units, m.priceDecimals);
     return `{"stream":"${b.key}","data":{"e":"kline","E":${time},"s":"${m.symbol.canonical}","k":{"t":${b.openTime},"T":${b.openTime + INTERVAL_MS[b.interval] - 1},"s":"${m.symbol.canonical}","i":"${b.native}","f":${b.firstTradeId},"L":${b.lastTradeId},"o":"${price(b.open)}","c":"${price(b.close)}","h":"${price(b.high)}","l":"${price(b.low)}","v":"${b8(b.volume, m.sizeDecimals)}","n":${b.trades},"x":${closed},"q":"${b8(b.quote, QUOTE_DECIMALS)}","V":"${b8(b.takerVolume, m.sizeDecimals)}","Q":"${b8(b.takerQuote, QUOTE_DECIMALS)}","B":"0"}}}`;
@@ -393,7 +384,7 @@ const KLINE: Record<ExchangeId, KlineText> = {
     `{"ch":"market.${m.native}.kline.${b.native}","ts":${time},"tick":{"id":${b.openTime / 1000},"open":${huobiLiteral(b.open, m.priceDecimals)},"close":${huobiLiteral(b.close, m.priceDecimals)},"low":${huobiLiteral(b.low, m.priceDecimals)},"high":${huobiLiteral(b.high, m.priceDecimals)},"amount":${huobiLiteral(b.volume, m.sizeDecimals)},"vol":${huobiLiteral(b.quote, QUOTE_DECIMALS)},"count":${b.trades}}}`,
 };
 
-const TICKER: Record<ExchangeId, TickerText> = {
+const TICKER: Partial<Record<ExchangeId, TickerText>> = {
   binance: (m, time) => {
     const price = (units: number) => b8(units, m.priceDecimals);
     const change = m.price - m.open24h;
