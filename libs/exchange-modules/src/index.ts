@@ -5,7 +5,3 @@ export * from './mapper.js';
 export * from './module.js';
 export * from './registry.js';
 export * from './facts.js';
-export * from './binance/index.js';
-export * from './okx/index.js';
-export * from './huobi/index.js';
-export * from './bybit/index.js';

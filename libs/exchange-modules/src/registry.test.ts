@@ -10,11 +10,4 @@ test('each exchange id has its own module: protocol and mapper of that exchange'
   }
 });
 
-test("bars close by the exchange's flag, except on HTX, which sends none", () => {
-  assert.deepEqual(Object.fromEntries(EXCHANGE_IDS.map((id) => [id, EXCHANGES[id].mapper.barClosing])), {
-    binance: 'flagged',
-    okx: 'flagged',
-    huobi: 'inferred',
-    bybit: 'flagged',
-  });
-});
+// Whether bars close by the exchange's flag or by inference (HTX) is asserted in each exchange's folder (<exchange>/module.test.ts).

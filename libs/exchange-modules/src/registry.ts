@@ -5,5 +5,11 @@ import { huobi } from './huobi/index.js';
 import { okx } from './okx/index.js';
 import type { ExchangeModule } from './module.js';
 
-/** One module per exchange: adding an exchange id without its module is a compile error. */
+// Each exchange's folder, exported whole (its wire types are the simulator's too)...
+export * from './binance/index.js';
+export * from './okx/index.js';
+export * from './huobi/index.js';
+export * from './bybit/index.js';
+
+/** ...and its module: adding an exchange id without its module is a compile error. */
 export const EXCHANGES: Record<ExchangeId, ExchangeModule> = { binance, okx, huobi, bybit };
