@@ -30,11 +30,10 @@ const sim = new SimControl(SIM_CONTROL_URL);
 const configPath = simulatorConfig({
   run: RUN,
   exchanges: {
-    binance: { symbols: SYMBOLS },
+    ...Object.fromEntries(EXCHANGES.map((exchange) => [exchange, { symbols: SYMBOLS }])),
     // native spellings on purpose: they resolve to the canonical symbol
     okx: { symbols: SYMBOLS.map((s) => `${s.slice(0, -4)}-USDT`) },
     huobi: { symbols: SYMBOLS.map((s) => s.toLowerCase()) },
-    bybit: { symbols: SYMBOLS },
   },
 });
 
