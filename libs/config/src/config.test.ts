@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { configPathFrom, ConfigError, loadConfig, parseConfig, resolveExchange } from './index.js';
+import { EXCHANGE_IDS } from '@klineflow/exchanges';
+import { configPathFrom, ConfigError, loadConfig, parseConfig, resolveExchange, SIMULATOR_PORTS, simulatorEndpoints } from './index.js';
 
 const minimal = '[websocket.binance]\nsymbols = ["BTCUSDT"]\n';
 
@@ -97,6 +98,17 @@ test('the shipped configs are valid', () => {
   for (const file of ['config/klineflow.toml', 'config/local-sim.toml']) {
     const config = loadConfig(['node', 'main.js', '--config', file], {});
     assert.ok(resolveExchange(config, 'binance'), `${file} ingests Binance`);
+  }
+});
+
+test("the simulator's ports and endpoints derive from the catalogue and the real endpoints, as config/local-sim.toml spells them out", () => {
+  const config = loadConfig(['node', 'main.js', '--config', 'config/local-sim.toml'], {});
+  assert.deepEqual(config.simulator.ports, SIMULATOR_PORTS);
+  assert.deepEqual(parseConfig('').simulator.ports, SIMULATOR_PORTS, 'the defaults');
+  for (const exchange of EXCHANGE_IDS) {
+    const section = resolveExchange(config, exchange);
+    assert.ok(section, `config/local-sim.toml ingests ${exchange}`);
+    assert.deepEqual(simulatorEndpoints(exchange), { url: section.url, apiUrl: section.apiUrl }, exchange);
   }
 });
 
