@@ -28,6 +28,17 @@ KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_PORT=9092 CONTROLLER_PORT=9093 REDIS_PORT=6379 CH_HTTP_PORT=8123 CH_TCP_PORT=9000
 
 log() { printf '[stack] %s\n' "$*" >&2; }
+# Runs a daemon without the descriptors this script inherited above stderr. A lock taken by whoever ran
+# `stack.sh up` (`flock /tmp/klineflow-heavy.lock …`, around a chaos run that restarts a service) lives as
+# long as any process holding its descriptor: a daemon that inherited it kept it held until it stopped.
+without_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  exec "$@"
+}
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_for() { # name timeout_s command...
   local name=$1 timeout=$2; shift 2
@@ -97,8 +108,8 @@ start_redis() {
   if port_open $REDIS_PORT; then return 0; fi
   log "starting redis on :$REDIS_PORT"
   mkdir -p "$STATE/redis"
-  redis-server --daemonize yes --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no \
-    --dir "$STATE/redis" --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
+  (without_inherited_fds redis-server --daemonize yes --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$STATE/redis" --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log")
   wait_for redis 20 redis-cli -p $REDIS_PORT ping
 }
 
@@ -115,7 +126,7 @@ start_clickhouse() {
     chown -R clickhouse: "$dir"
     runner=(runuser -u clickhouse --)
   fi
-  nohup "${runner[@]}" clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+  without_inherited_fds nohup "${runner[@]}" clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
   wait_for clickhouse 60 curl -sf "http://127.0.0.1:$CH_HTTP_PORT/ping"
 }
 
@@ -131,7 +142,7 @@ start_kafka() {
     local cluster_id; cluster_id=$(java -cp "$cp" kafka.tools.StorageTool random-uuid)
     java -cp "$cp" kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$dir/server.properties" >/dev/null
   fi
-  nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j2.configurationFile="$ROOT/tools/stack/kafka-log4j2.properties" \
+  without_inherited_fds nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Dlog4j2.configurationFile="$ROOT/tools/stack/kafka-log4j2.properties" \
     -Dkafka.logs.dir="$dir/logs" -cp "$cp" kafka.Kafka "$dir/server.properties" >"$dir/stdout.log" 2>&1 &
   echo $! > "$dir/kafka.pid"
   wait_for kafka 90 port_open $KAFKA_PORT
