@@ -1,7 +1,8 @@
-// Issue 4's chaos suite: every fault production sees, against the real stack and the three
-// simulated exchanges (50 symbols × 6 intervals each), every app as its own process. After each
-// scenario the simulator's closed bars are compared with ClickHouse: nothing missing (OKX only where
-// both hot-standby connections were down, and then reported as a gap), nothing twice after FINAL.
+// Issue 4's chaos suite: every fault production sees, against the real stack and every simulated
+// exchange (50 symbols × 6 intervals each), every app as its own process. After each scenario the
+// simulator's closed bars are compared with ClickHouse: nothing missing (on an exchange without
+// WebSocket history, OKX and Bybit, only where both hot-standby connections were down, and then
+// reported as a gap), nothing twice after FINAL, every decimal exact.
 // Measured figures go to dist/reliability/results.json and RELIABILITY.md.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import { SERVICES } from '@klineflow/config';
+import { EXCHANGE_IDS, type ExchangeId } from '@klineflow/exchanges';
+import { EXCHANGE_FACTS } from '@klineflow/exchange-modules/facts';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
 import { SimControl } from '@klineflow/sim-control';
@@ -35,13 +39,27 @@ import { METRICS_PORTS, scrapeMetric, scrapeSamples } from './metrics.js';
 
 const RUN = `e2e_chaos_${Date.now()}`;
 const PREFIX = `${RUN}:`;
-const EXCHANGES = ['binance', 'okx', 'huobi'] as const;
-const BACKFILLABLE = ['binance', 'huobi'] as const;
+const SYMBOLS = SYMBOLS_50;
+const EXCHANGES = EXCHANGE_IDS;
+/** Exchanges with kline history over WebSocket (their facts): every bar a fault cost is backfilled, none may be missing. */
+const BACKFILLABLE = EXCHANGES.filter((e) => EXCHANGE_FACTS[e].limits.hasWebSocketHistory);
+/**
+ * The others (OKX, Bybit) run two hot-standby connections per shard (`redundancy = 2`): a bar may be missing
+ * only after a fault that took both down at once, and then it must be reported in `kline-gaps`.
+ */
+const STANDBY = EXCHANGES.filter((e) => !EXCHANGE_FACTS[e].limits.hasWebSocketHistory);
+/**
+ * Exchanges that announce a server-side close (docs/PROTOCOLS.md): Binance `serverShutdown`, OKX notice 64008.
+ * HTX and Bybit document none. No fact holds this, so scenario (c) checks that the simulator agrees.
+ */
+const SHUTDOWN_NOTICE: readonly ExchangeId[] = ['binance', 'okx'];
 const sim = new SimControl(SIM_CONTROL_URL);
 
 const configPath = simulatorConfig({
   run: RUN,
-  exchanges: { binance: { symbols: SYMBOLS_50 }, okx: { symbols: SYMBOLS_50, extra: 'redundancy = 2' }, huobi: { symbols: SYMBOLS_50 } },
+  exchanges: Object.fromEntries(
+    EXCHANGES.map((e) => [e, { symbols: SYMBOLS, ...(STANDBY.includes(e) ? { extra: 'redundancy = 2' } : {}) }]),
+  ),
   // Lead time between a shutdown notice and the close: OKX announces 64008 well ahead; 5 s real is 5 virtual minutes here.
   simulator: 'shutdown_grace_ms = 5000',
 });
@@ -116,33 +134,20 @@ function stack(...args: string[]): void {
   assert.equal(result.status, 0, `stack.sh ${args.join(' ')}`);
 }
 
-/** Every closed bar present exactly once (assertClosedBarsInClickhouse fails otherwise); OKX may miss only reported gaps. */
+/**
+ * Every closed bar present exactly once with the exchange's decimals (assertClosedBarsInClickhouse fails
+ * otherwise). A hot-standby exchange has no history to backfill from: a bar it missed must be covered by a
+ * kline-gaps report, never silently absent; every bar it did store is checked like the others.
+ */
 async function verifyNoLoss(): Promise<number> {
   let checked = 0;
   for (const exchange of BACKFILLABLE) checked += await assertClosedBarsInClickhouse(sim, RUN, exchange, 90_000);
-  checked += await verifyOkxGapsReported();
+  for (const exchange of STANDBY) checked += await assertClosedBarsInClickhouse(sim, RUN, exchange, 60_000, allGaps);
   return checked;
 }
 
-/** OKX has no WebSocket history: a bar it missed must be covered by a kline-gaps report, never silently absent. */
-async function verifyOkxGapsReported(): Promise<number> {
-  const expected = await sim.closedBars('okx');
-  const key = (b: { symbol: string; interval: string; open_time: number | string }) => `${b.symbol}|${b.interval}|${b.open_time}`;
-  let missing: typeof expected = [];
-  await waitFor('OKX bars stored or reported as gaps', 60_000, async () => {
-    const stored = new Set((await closedBarsInClickhouse(RUN, 'okx')).map(key));
-    missing = expected.filter((b) => !stored.has(key(b)));
-    if (missing.length === 0) return true;
-    const gaps = (await readTopicToEnd(TOPICS.klineGaps))
-      .map((r) => JSON.parse(r.value) as KlineGap)
-      .filter((g) => validateKlineGap(g) && g.exchange === 'okx');
-    const covered = (b: (typeof expected)[number]) =>
-      gaps.some(
-        (g) => g.symbol === b.symbol && g.interval === b.interval && g.from_open_time <= b.open_time && b.open_time <= g.to_open_time,
-      );
-    return missing.every(covered) ? true : undefined;
-  });
-  return expected.length - missing.length;
+async function allGaps(): Promise<KlineGap[]> {
+  return (await readTopicToEnd(TOPICS.klineGaps)).map((r) => JSON.parse(r.value) as KlineGap).filter((g) => validateKlineGap(g));
 }
 
 /** kline-gaps records already looked at (by position: the order across partitions differs per read). */
@@ -157,18 +162,20 @@ async function gapsSinceLastCheck(): Promise<KlineGap[]> {
 async function recordScenario(
   scenario: string,
   recoveries: number[],
-  extra: Partial<ScenarioResult> & { okxRedundancyDefeated?: boolean } = {},
+  extra: Partial<ScenarioResult> & { redundancyDefeated?: boolean } = {},
 ): Promise<void> {
-  const { okxRedundancyDefeated = false, ...figures } = extra;
+  const { redundancyDefeated = false, ...figures } = extra;
   const bars = await verifyNoLoss();
-  // OKX runs two redundant connections per shard: only a fault that hits both at once (scenario a)
-  // may lose its bars, and even then each loss is reported (verifyOkxGapsReported).
-  const okxGaps = (await gapsSinceLastCheck()).filter((g) => g.exchange === 'okx' && g.status === 'open');
-  const okxLost = okxGaps.reduce((n, g) => n + g.missing_bars, 0);
-  if (!okxRedundancyDefeated) assert.deepEqual(okxGaps, [], 'redundant OKX connections lost no bar');
+  // A hot-standby exchange runs two redundant connections per shard: only a fault that hits both at once
+  // (scenario a) may lose its bars, and even then each loss is reported (verifyNoLoss).
+  const standbyGaps = (await gapsSinceLastCheck()).filter((g) => STANDBY.includes(g.exchange) && g.status === 'open');
+  if (!redundancyDefeated) assert.deepEqual(standbyGaps, [], `redundant ${STANDBY.join(' and ')} connections lost no bar`);
+  const lost = STANDBY.map((e) => ({ e, n: standbyGaps.filter((g) => g.exchange === e).reduce((n, g) => n + g.missing_bars, 0) }));
   const note = [
     figures.note,
-    okxLost > 0 ? `OKX bars lost with both redundant connections down, each reported in kline-gaps: ${okxLost}` : undefined,
+    ...lost
+      .filter(({ n }) => n > 0)
+      .map(({ e, n }) => `${e} bars lost with both redundant connections down, each reported in kline-gaps: ${n}`),
   ]
     .filter(Boolean)
     .join('; ');
@@ -187,14 +194,14 @@ async function recordScenario(
 before(async () => {
   await resetKafka();
   await flow.start();
-  platform.start(['exchange-sim', 'clickhouse-sink', 'redis-writer', 'normalizer', 'ingest-binance', 'ingest-okx', 'ingest-huobi']);
+  platform.start(SERVICES.map((s) => s.name));
   await waitFor(
     'closed 1m bars of every symbol on every exchange',
     180_000,
     async () => {
       for (const exchange of EXCHANGES) {
         const rows = await closedBarsInClickhouse(RUN, exchange).catch(() => []);
-        if (new Set(rows.filter((r) => r.interval === '1m').map((r) => r.symbol)).size < SYMBOLS_50.length) return undefined;
+        if (new Set(rows.filter((r) => r.interval === '1m').map((r) => r.symbol)).size < SYMBOLS.length) return undefined;
       }
       return true;
     },
@@ -231,7 +238,7 @@ test('(a) abrupt drop of every connection of one exchange: data flows again with
     }
   }
   assert.ok(Math.max(...recoveries) < 3000, `every recovery under 3 s: ${recoveries.join(', ')} ms`);
-  await recordScenario('a-drop', recoveries, { okxRedundancyDefeated: true });
+  await recordScenario('a-drop', recoveries, { redundancyDefeated: true });
 });
 
 test('(b) a stall without close: the liveness probe finds it and data flows again within 3 s', async () => {
@@ -249,38 +256,45 @@ test('(b) a stall without close: the liveness probe finds it and data flows agai
 });
 
 test('(c) Binance serverShutdown and OKX notice 64008: make-before-break, no gap at all', async () => {
+  // The exchanges left out announce nothing: the simulator, which speaks each protocol, must refuse them a notice.
+  for (const exchange of EXCHANGES.filter((e) => !SHUTDOWN_NOTICE.includes(e)))
+    await assert.rejects(sim.shutdownNotice(exchange), /has no shutdown notice/, `${exchange} has no shutdown notice`);
   const from = Date.now();
-  await sim.shutdownNotice('binance');
-  await sim.shutdownNotice('okx');
+  for (const exchange of SHUTDOWN_NOTICE) await sim.shutdownNotice(exchange);
   await waitFor('rotation to complete', 20_000, async () => {
     const state = await sim.state();
-    return Date.now() - from > 8_000 && state.exchanges.binance.connections > 0 ? true : undefined;
+    return Date.now() - from > 8_000 && SHUTDOWN_NOTICE.every((e) => state.exchanges[e].connections > 0) ? true : undefined;
   });
   const to = Date.now();
-  const pauses = { binance: flow.longestPause('binance', from, to), okx: flow.longestPause('okx', from, to) };
-  assert.ok(pauses.binance < 2_500 && pauses.okx < 2_500, `no pause longer than the update cadence: ${JSON.stringify(pauses)}`);
+  const pauses = Object.fromEntries(SHUTDOWN_NOTICE.map((e) => [e, flow.longestPause(e, from, to)]));
+  assert.ok(
+    Object.values(pauses).every((p) => p < 2_500),
+    `no pause longer than the update cadence: ${JSON.stringify(pauses)}`,
+  );
   const opened = (await gapsSinceLastCheck()).filter((g) => g.status === 'open');
   // OKX has no history to backfill from: only make-before-break keeps its bars complete here.
-  assert.deepEqual(opened, [], 'neither rotation opened a gap');
-  assert.ok((await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_ws_rotations_total')) > 0, 'Binance rotation counted');
-  assert.ok((await scrapeMetric(METRICS_PORTS['ingest-okx'], 'klineflow_ws_rotations_total')) > 0, 'OKX rotation counted');
-  await recordScenario('c-rotation', [], { longest_pause_ms: Math.max(pauses.binance, pauses.okx) });
+  assert.deepEqual(opened, [], 'no rotation opened a gap');
+  for (const exchange of SHUTDOWN_NOTICE)
+    assert.ok(
+      (await scrapeMetric(METRICS_PORTS[`ingest-${exchange}`], 'klineflow_ws_rotations_total')) > 0,
+      `${exchange} rotation counted`,
+    );
+  await recordScenario('c-rotation', [], { longest_pause_ms: Math.max(...Object.values(pauses)) });
 });
 
-test('(d) a missed window of over 3 minutes on Binance and HTX is backfilled over WebSocket', async () => {
+test('(d) a missed window of over 3 minutes on every exchange with WebSocket history (Binance, HTX) is backfilled over WebSocket', async () => {
   const blackoutMs = 5_000; // 5 virtual minutes at speed 60
-  const backfilledBefore = await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_backfill_bars_total');
+  const backfilled = () =>
+    Promise.all(BACKFILLABLE.map((e) => scrapeMetric(METRICS_PORTS[`ingest-${e}`], 'klineflow_backfill_bars_total')));
+  const backfilledBefore = await backfilled();
   const from = Date.now();
-  await Promise.all([sim.blackout('binance', blackoutMs), sim.blackout('huobi', blackoutMs)]);
-  const recoveries = [
-    await flow.firstAfter('binance', from + blackoutMs, 20_000),
-    await flow.firstAfter('huobi', from + blackoutMs, 20_000),
-  ].map((t) => t - (from + blackoutMs));
+  await Promise.all(BACKFILLABLE.map((e) => sim.blackout(e, blackoutMs)));
+  const recoveries: number[] = [];
+  for (const exchange of BACKFILLABLE) recoveries.push((await flow.firstAfter(exchange, from + blackoutMs, 20_000)) - (from + blackoutMs));
   await recordScenario('d-missed-window', recoveries);
-  assert.ok(
-    (await scrapeMetric(METRICS_PORTS['ingest-binance'], 'klineflow_backfill_bars_total')) > backfilledBefore,
-    'bars came from the WS-API',
-  );
+  const backfilledAfter = await backfilled();
+  for (const [i, exchange] of BACKFILLABLE.entries())
+    assert.ok(backfilledAfter[i]! > backfilledBefore[i]!, `${exchange} bars came from its WebSocket history`);
 });
 
 test('(e) kill -9 of the normalizer and of each sink mid-stream, then restart: no loss, no duplicate', async () => {
@@ -354,32 +368,44 @@ test('(h) malformed, duplicated, out-of-order and impossible frames are dead-let
     });
   }
   await producer.disconnect();
+  // At least one malformed and one impossible frame per exchange; one duplicate and one stale replay per exchange.
   await waitFor('dead letters counted', 20_000, async () =>
-    (await scrapeMetric(port, 'klineflow_dead_letter_total')) >= deadBefore + 6 ? true : undefined,
+    (await scrapeMetric(port, 'klineflow_dead_letter_total')) >= deadBefore + 2 * EXCHANGES.length ? true : undefined,
   );
   await waitFor('duplicates and stale updates counted', 20_000, async () =>
-    (await scrapeMetric(port, 'klineflow_duplicates_dropped_total')) >= dupBefore + 3 ? true : undefined,
+    (await scrapeMetric(port, 'klineflow_duplicates_dropped_total')) >= dupBefore + EXCHANGES.length ? true : undefined,
   );
   await recordScenario('h-bad-input', [], { note: 'malformed + impossible → dead-letter; duplicate + out-of-order → dropped' });
 });
 
-test('(i) OKX hot standby: one connection of a redundant pair dropped, three times over: no OKX bar lost', async () => {
-  const port = METRICS_PORTS['ingest-okx'];
-  const slots = (await scrapeSamples(port, 'klineflow_ws_connection_up')).length;
-  const from = Date.now();
-  for (let round = 0; round < 3; round++) {
-    const reconnectsBefore = await scrapeMetric(port, 'klineflow_ws_reconnects_total');
-    assert.equal((await sim.drop('okx', 1)).connections, 1);
-    // The next drop must not hit the twin while this one is still down: wait until every slot delivers again.
-    await waitFor('the dropped standby delivering again', 20_000, async () =>
-      (await scrapeMetric(port, 'klineflow_ws_reconnects_total')) > reconnectsBefore &&
-      (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots
-        ? true
-        : undefined,
-    );
+test('(i) hot standby (OKX, Bybit): one connection of a redundant pair dropped, three times over: no bar lost', async () => {
+  const pauses: Record<string, number> = {};
+  for (const exchange of STANDBY) {
+    const port = METRICS_PORTS[`ingest-${exchange}`];
+    const slots = (await scrapeSamples(port, 'klineflow_ws_connection_up')).length;
+    const from = Date.now();
+    for (let round = 0; round < 3; round++) {
+      const reconnectsBefore = await scrapeMetric(port, 'klineflow_ws_reconnects_total');
+      assert.equal((await sim.drop(exchange, 1)).connections, 1);
+      // The next drop must not hit the twin while this one is still down: wait until every slot delivers again.
+      await waitFor(`the dropped ${exchange} standby delivering again`, 20_000, async () =>
+        (await scrapeMetric(port, 'klineflow_ws_reconnects_total')) > reconnectsBefore &&
+        (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots
+          ? true
+          : undefined,
+      );
+    }
+    pauses[exchange] = flow.longestPause(exchange, from, Date.now());
   }
-  const pause = flow.longestPause('okx', from, Date.now());
-  assert.ok(pause < 2_500, `the twin kept OKX data flowing: longest pause ${pause} ms`);
-  // recordScenario asserts that no OKX gap was opened: the twin carried every bar.
-  await recordScenario('i-okx-standby', [], { longest_pause_ms: pause });
+  assert.ok(
+    Object.values(pauses).every((p) => p < 2_500),
+    `the twin kept data flowing: longest pauses ${JSON.stringify(pauses)} ms`,
+  );
+  // recordScenario asserts that no hot-standby gap was opened: the twin carried every bar.
+  await recordScenario('i-standby', [], {
+    longest_pause_ms: Math.max(...Object.values(pauses)),
+    note: `longest pause ${Object.entries(pauses)
+      .map(([e, p]) => `${e} ${p} ms`)
+      .join(', ')}`,
+  });
 });

@@ -37,8 +37,8 @@ export class SimControl {
     return this.post(`/faults/duplicate?exchange=${exchange}`);
   }
 
-  /** Binance serverShutdown / OKX notice 64008, then a close after the configured grace. */
-  shutdownNotice(exchange: 'binance' | 'okx'): Promise<FaultResult> {
+  /** Binance serverShutdown / OKX notice 64008, then a close after the configured grace; refused (400) on an exchange without a notice. */
+  shutdownNotice(exchange: string): Promise<FaultResult> {
     return this.post(`/faults/shutdown-notice?exchange=${exchange}`);
   }
 
