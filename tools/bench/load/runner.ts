@@ -15,7 +15,14 @@ import type { LoadOptions } from './options.js';
 import { busyGroups, busyPorts, cleanState, forgetNormalizerState, platformGroups, removeBenchData } from './prepare.js';
 import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
 import { LagProbe, rateBetween, sumSeries } from './probes/lag.js';
-import { exchangeTag, KafkaLatencyProbe, RedisLatencyProbe, RoundTripProbe, sampledRedisChannels } from './probes/latency.js';
+import {
+  exchangeTag,
+  KafkaLatencyProbe,
+  RedisLatencyProbe,
+  RoundTripProbe,
+  sampledRedisChannels,
+  PROBED_PARTITION_STEP,
+} from './probes/latency.js';
 import { busyShare, findServerPids, ProcSampler, readCpuLine, type ProcTarget } from './probes/procstats.js';
 import { processFigures, type LatencyRow, type LoadResult } from './result.js';
 import type { LatencySamples } from './samples.js';
@@ -279,7 +286,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
         name,
         what: name.includes('Redis')
           ? `recv_time → SUBSCRIBE message on ${name.endsWith('kline') ? 'kline' : 'ticker'} channels of ${redisSampleText}`
-          : `recv_time → bench consumer of ${name.slice(2)}`,
+          : `recv_time → bench consumer of ${name.slice(2)} (partitions p mod ${PROBED_PARTITION_STEP} = 0)`,
         stats: s.summary(),
         byExchange: byExchange(s),
       }));
