@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { SERVICES } from '@klineflow/config';
-import { EXCHANGE_IDS, type ExchangeId } from '@klineflow/exchanges';
+import { CHANNELS, EXCHANGE_IDS, INTERVALS, type ExchangeId } from '@klineflow/exchanges';
 import { EXCHANGE_FACTS } from '@klineflow/exchange-modules/facts';
 import { TOPICS } from '@klineflow/kafka';
 import { validateKlineGap, type KlineGap } from '@klineflow/schemas';
@@ -53,12 +53,14 @@ const STANDBY = EXCHANGES.filter((e) => !EXCHANGE_FACTS[e].limits.hasWebSocketHi
  * HTX and Bybit document none. No fact holds this, so scenario (c) checks that the simulator agrees.
  */
 const SHUTDOWN_NOTICE: readonly ExchangeId[] = ['binance', 'okx'];
+/** Connections per shard of a hot-standby exchange. */
+const REDUNDANCY = 2;
 const sim = new SimControl(SIM_CONTROL_URL);
 
 const configPath = simulatorConfig({
   run: RUN,
   exchanges: Object.fromEntries(
-    EXCHANGES.map((e) => [e, { symbols: SYMBOLS, ...(STANDBY.includes(e) ? { extra: 'redundancy = 2' } : {}) }]),
+    EXCHANGES.map((e) => [e, { symbols: SYMBOLS, ...(STANDBY.includes(e) ? { extra: `redundancy = ${REDUNDANCY}` } : {}) }]),
   ),
   // Lead time between a shutdown notice and the close: OKX announces 64008 well ahead; 5 s real is 5 virtual minutes here.
   simulator: 'shutdown_grace_ms = 5000',
@@ -383,14 +385,21 @@ test('(i) hot standby (OKX, Bybit): one connection of a redundant pair dropped, 
   for (const exchange of STANDBY) {
     const port = METRICS_PORTS[`ingest-${exchange}`];
     const slots = (await scrapeSamples(port, 'klineflow_ws_connection_up')).length;
+    // Both standbys subscribe every stream: 6 kline intervals plus ticker, depth and trades per symbol.
+    const subscriptions = REDUNDANCY * SYMBOLS.length * (INTERVALS.length + CHANNELS.length - 1);
+    const subscribed = async () => ((await sim.state()).exchanges[exchange].streams === subscriptions ? true : undefined);
+    await waitFor(`every ${exchange} stream subscribed on both standbys`, 20_000, subscribed);
     const from = Date.now();
     for (let round = 0; round < 3; round++) {
       const reconnectsBefore = await scrapeMetric(port, 'klineflow_ws_reconnects_total');
       assert.equal((await sim.drop(exchange, 1)).connections, 1);
-      // The next drop must not hit the twin while this one is still down: wait until every slot delivers again.
+      // The next drop must not hit the twin while this one is still down: wait until every slot is connected
+      // again and, as the exchange sees it, has every stream subscribed again. A connection is up long before
+      // that on Bybit, where 225 streams take 23 subscribes of 10 (each after an unsubscribe) at 10 messages a second.
       await waitFor(`the dropped ${exchange} standby delivering again`, 20_000, async () =>
         (await scrapeMetric(port, 'klineflow_ws_reconnects_total')) > reconnectsBefore &&
-        (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots
+        (await scrapeMetric(port, 'klineflow_ws_connection_up')) === slots &&
+        (await subscribed())
           ? true
           : undefined,
       );
