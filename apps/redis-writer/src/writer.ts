@@ -3,26 +3,26 @@ import { abbreviate } from '@klineflow/schemas';
 import { counter, histogram, METRICS } from '@klineflow/observability';
 import type { SinkRecord, SinkReject } from '@klineflow/sink-runtime';
 import type { Registry } from 'prom-client';
-import { APPLY_IF_NEWER_LUA } from './apply-script.js';
+import { APPLY_IF_NEWER_LUA, KEYS_PER_CALL } from './apply-script.js';
 import { planWrites, TOPIC_KINDS, type KeyWrite, type RecordKind } from './plan.js';
 
-type ScriptResult = [applied: number, skipped: number];
+/** Per key of a call: applied and skipped, or -1 and Redis's error for that key. */
+type ScriptReply = Array<number | string>;
 
 interface RedisWithApply extends Redis {
-  applyIfNewer(key: string, ...args: Array<string | number>): Promise<ScriptResult>;
+  applyIfNewer(keyCount: number, ...keysThenArgs: Array<string | number>): Promise<ScriptReply>;
 }
 
 /** Loads the script once per connection (ioredis sends EVAL the first time, EVALSHA after, and reloads on NOSCRIPT). */
 export function withApplyScript(redis: Redis): RedisWithApply {
-  redis.defineCommand('applyIfNewer', { numberOfKeys: 1, lua: APPLY_IF_NEWER_LUA });
+  redis.defineCommand('applyIfNewer', { lua: APPLY_IF_NEWER_LUA });
   return redis as RedisWithApply;
 }
 
-function scriptArgs(write: KeyWrite): Array<string | number> {
+function pushScriptArgs(args: Array<string | number>, write: KeyWrite): void {
   const { latest, closed } = write;
-  const args: Array<string | number> = ['latest', latest.json, latest.openTime, latest.eventTime, latest.closed, latest.order ?? ''];
+  args.push(closed ? 2 : 1, 'latest', latest.json, latest.openTime, latest.eventTime, latest.closed, latest.order ?? '');
   if (closed) args.push('closed', closed.json, closed.openTime, closed.eventTime, closed.closed, closed.order ?? '');
-  return args;
 }
 
 export interface RedisWriterOptions {
@@ -48,7 +48,7 @@ export function isKeyError(error: Error): boolean {
 const REFUSAL_DETAIL_CHARS = 2000;
 
 /**
- * One pipeline per batch, one script call per key after coalescing. Throws when Redis does not
+ * One pipeline per batch, one script call per KEYS_PER_CALL keys after coalescing. Throws when Redis does not
  * answer or is unavailable, so the batch is retried and its offsets stay uncommitted. A key Redis
  * refuses (a WRONGTYPE value left under it, say) has its records dead-lettered with Redis's error,
  * and the other keys of the batch commit.
@@ -57,33 +57,51 @@ export function createRedisWriter(options: RedisWriterOptions): (records: readon
   const { redis, keyPrefix, registry } = options;
   const writes = counter(registry, METRICS.sinkWrites);
   const staleSkipped = counter(registry, METRICS.staleWritesSkipped);
-  const latency = histogram(registry, METRICS.processingLatency);
+  const redisLatency = histogram(registry, METRICS.processingLatency).labels({ stage: 'redis' });
   return async (records) => {
     const plan = planWrites(records, keyPrefix, options.topicKinds ?? TOPIC_KINDS);
     // Dead letters first: once the batch commits, a reject must already be somewhere.
     if (plan.rejects.length > 0) await options.publishRejects(plan.rejects);
     if (plan.writes.length === 0) return;
-    const pipeline = redis.pipeline();
-    for (const write of plan.writes) (pipeline as unknown as RedisWithApply).applyIfNewer(write.key, ...scriptArgs(write));
+    const pipeline = redis.pipeline() as unknown as RedisWithApply & ReturnType<Redis['pipeline']>;
+    for (let from = 0; from < plan.writes.length; from += KEYS_PER_CALL) {
+      const chunk = plan.writes.slice(from, from + KEYS_PER_CALL);
+      const keysThenArgs: Array<string | number> = chunk.map((write) => write.key);
+      for (const write of chunk) pushScriptArgs(keysThenArgs, write);
+      pipeline.applyIfNewer(chunk.length, ...keysThenArgs);
+    }
     const results = await pipeline.exec();
     if (!results) throw new Error('redis pipeline was discarded');
     const acknowledgedAt = Date.now();
     const appliedByKind: Record<RecordKind, number> = { kline: 0, ticker: 0, depth: 0 };
     let skipped = 0;
     const refused: SinkReject[] = [];
-    for (let i = 0; i < results.length; i += 1) {
-      const [error, result] = results[i]!;
-      const write = plan.writes[i]!;
+    const refuse = (write: KeyWrite, message: string) => {
+      const detail = `${write.key}: ${abbreviate(message, REFUSAL_DETAIL_CHARS)}`;
+      for (const record of write.records) refused.push({ record, reason: 'redis_rejected', detail, exchange: write.exchange });
+    };
+    for (let call = 0; call < results.length; call += 1) {
+      const [error, reply] = results[call]!;
+      const chunk = plan.writes.slice(call * KEYS_PER_CALL, (call + 1) * KEYS_PER_CALL);
       if (error) {
         if (!isKeyError(error)) throw error;
-        const detail = `${write.key}: ${abbreviate(error.message, REFUSAL_DETAIL_CHARS)}`;
-        for (const record of write.records) refused.push({ record, reason: 'redis_rejected', detail, exchange: write.exchange });
+        for (const write of chunk) refuse(write, error.message);
         continue;
       }
-      const [applied, stale] = result as ScriptResult;
-      appliedByKind[write.kind] += applied;
-      skipped += stale;
-      latency.observe({ stage: 'redis' }, (acknowledgedAt - write.latest.recvTime) / 1000);
+      const perKey = reply as ScriptReply;
+      for (let k = 0; k < chunk.length; k += 1) {
+        const write = chunk[k]!;
+        const applied = perKey[2 * k] as number;
+        if (applied === -1) {
+          const message = String(perKey[2 * k + 1]);
+          if (UNAVAILABLE_REPLY.test(message)) throw new Error(message);
+          refuse(write, message);
+          continue;
+        }
+        appliedByKind[write.kind] += applied;
+        skipped += perKey[2 * k + 1] as number;
+        redisLatency.observe((acknowledgedAt - write.latest.recvTime) / 1000);
+      }
     }
     for (const kind of Object.keys(appliedByKind) as RecordKind[]) {
       if (appliedByKind[kind] > 0) writes.inc({ sink: 'redis', kind }, appliedByKind[kind]);

@@ -12,6 +12,7 @@ import {
 import { Backoff } from '@klineflow/reconnect';
 import { counter, gauge, histogram, inSpan, METRICS, type HealthRegistry, type Logger } from '@klineflow/observability';
 import type { Registry } from 'prom-client';
+import { WriteBuffer } from './write-buffer.js';
 
 export interface SinkRecord {
   readonly topic: string;
@@ -88,7 +89,7 @@ export class BatchingSinkConsumer {
   private consumer!: Consumer;
   private runner?: { stop(): Promise<void> };
   private lag?: LagExporter;
-  private buffer: SinkRecord[] = [];
+  private readonly buffer: WriteBuffer<SinkRecord>;
   private oldestBufferedAt = 0;
   private readonly writer = new SerialPump(() => this.writeStep());
   private readonly committer: OffsetCommitter;
@@ -103,6 +104,7 @@ export class BatchingSinkConsumer {
   private readonly metrics;
 
   constructor(private readonly options: SinkConsumerOptions) {
+    this.buffer = new WriteBuffer(options.maxBatch * MAX_BUFFERED_BATCHES);
     // A retry is one small request to a store that is down: cheap enough to repeat every second, so
     // that data flows again within a second or so of the store coming back, however long it was away.
     this.backoff = new Backoff({ initialMs: options.retry?.initialMs ?? 100, maxMs: options.retry?.maxMs ?? 1_000, resetAfterMs: 0 });
@@ -199,7 +201,8 @@ export class BatchingSinkConsumer {
         this.metrics.consumed.inc({ topic: batch.topic }, batch.messages.length);
         // While paused the retry timer owns the writes; another attempt here would only add load.
         if (!this.paused && (options.maxDelayMs === 0 || this.buffer.length >= options.maxBatch)) this.writer.kick();
-        if (this.buffer.length >= options.maxBatch * MAX_BUFFERED_BATCHES) await this.writer.idle();
+        // Backpressure; a store outage pauses the consumer, so a paused sink never holds a fetch here.
+        if (!this.paused && !this.stopping) await this.buffer.space();
         await heartbeat();
       },
     });
@@ -217,8 +220,7 @@ export class BatchingSinkConsumer {
   private async writeStep(): Promise<void> {
     if (this.buffer.length === 0 || (this.paused && !this.retryDue)) return;
     this.retryDue = false;
-    const batch = this.buffer.length <= this.options.maxBatch ? this.buffer : this.buffer.slice(0, this.options.maxBatch);
-    this.buffer = batch === this.buffer ? [] : this.buffer.slice(batch.length);
+    const batch = this.buffer.take(this.options.maxBatch);
     if (this.buffer.length > 0) {
       this.oldestBufferedAt = Date.now();
       this.writer.kick();
@@ -227,7 +229,7 @@ export class BatchingSinkConsumer {
     try {
       await inSpan('sink.write', { sink: this.options.sink, records: batch.length }, () => this.options.write(batch));
     } catch (error) {
-      this.buffer = batch.concat(this.buffer);
+      this.buffer.putBack(batch);
       this.onWriteFailure(error);
       return;
     }
@@ -244,6 +246,7 @@ export class BatchingSinkConsumer {
     if (!this.paused) {
       this.paused = true;
       this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+      this.buffer.release();
       this.options.logger.error('store write failed; consumption paused, retrying', {
         sink: this.options.sink,
         buffered: this.buffer.length,
@@ -289,6 +292,7 @@ export class BatchingSinkConsumer {
 
   private async shutdown(): Promise<void> {
     this.stopping = true;
+    this.buffer.release();
     clearInterval(this.timer);
     clearTimeout(this.retryTimer);
     this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
