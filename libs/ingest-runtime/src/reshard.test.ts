@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { parseConfig, resolveExchange, type ResolvedExchangeConfig } from '@klineflow/config';
+import { parseConfig, resolveExchange, SIMULATOR_PORTS, type ResolvedExchangeConfig, type SimulatorPortKey } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
 import { binanceProtocol } from '@klineflow/exchange-modules';
 import { freePort, waitUntil } from '@klineflow/test-support';
@@ -36,7 +36,11 @@ async function accepts(port: number): Promise<boolean> {
 
 /** The simulator as its own process (the ingest app may not import the simulator app). */
 async function startSimulator(dir: string): Promise<{ port: number; child: ChildProcess }> {
-  const [binance, binanceApi, okx, huobi, control, metrics] = await Promise.all(Array.from({ length: 6 }, freePort));
+  // A free port for every port of the simulator (each exchange's, Binance's WS-API, control), none left at its default.
+  const keys = Object.keys(SIMULATOR_PORTS) as SimulatorPortKey[];
+  const [metrics, ...free] = await Promise.all(Array.from({ length: keys.length + 1 }, freePort));
+  const ports = Object.fromEntries(keys.map((key, i) => [key, free[i]!])) as Record<SimulatorPortKey, number>;
+  const binance = ports.binance;
   const path = join(dir, 'sim.toml');
   writeFileSync(
     path,
@@ -50,11 +54,7 @@ async function startSimulator(dir: string): Promise<{ port: number; child: Child
       '[simulator]',
       `update_interval_ms = ${UPDATE_MS}`,
       '[simulator.ports]',
-      `binance = ${binance}`,
-      `binance_api = ${binanceApi}`,
-      `okx = ${okx}`,
-      `huobi = ${huobi}`,
-      `control = ${control}`,
+      ...keys.map((key) => `${key} = ${ports[key]}`),
     ].join('\n'),
   );
   const child = spawn(process.execPath, ['--import', 'tsx', 'apps/exchange-sim/src/main.ts', '--config', path], {
@@ -64,13 +64,13 @@ async function startSimulator(dir: string): Promise<{ port: number; child: Child
   exited.catch(() => undefined);
   const listening = (async () => {
     const deadline = Date.now() + 20_000;
-    while (!(await accepts(binance!))) {
+    while (!(await accepts(binance))) {
       if (Date.now() > deadline) throw new Error('timed out waiting for the simulator to listen');
       await sleep(100);
     }
   })();
   await Promise.race([exited, listening]);
-  return { port: binance!, child };
+  return { port: binance, child };
 }
 
 interface Frame {
