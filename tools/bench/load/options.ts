@@ -1,6 +1,7 @@
 // Command line of `npm run bench:load`.
 import { parseArgs } from 'node:util';
 import { CHANNELS, type Channel } from '@klineflow/exchanges';
+import type { BenchExchange } from '../shared/exchanges.js';
 
 export interface LoadOptions {
   /** Symbols per exchange. */
@@ -26,6 +27,8 @@ export interface LoadOptions {
    * whether the simulator still delivered the whole load. 0 shares the CPU equally.
    */
   readonly simNice: number;
+  /** Connections per shard where not 1: not a bench:load option; the scale chaos run sets OKX's to 2. */
+  readonly redundancy?: Partial<Record<BenchExchange, number>>;
 }
 
 export const USAGE = `npm run bench:load -- [options]

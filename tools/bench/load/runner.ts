@@ -5,12 +5,13 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { INTERVALS } from '@klineflow/exchanges';
+import type { KlineflowConfig } from '@klineflow/config';
 import { Kafka, logLevel, RAW_TOPICS, TOPICS } from '@klineflow/kafka';
 import { SimControl } from '@klineflow/sim-control';
-import { BENCH_EXCHANGES } from '../shared/exchanges.js';
+import { BENCH_EXCHANGES, type BenchExchange } from '../shared/exchanges.js';
 import { appsFor, Supervisor } from '../../platform/supervisor.js';
 import { checkBars, expectedBars, realToVirtual, type ClockMapping } from './bars.js';
-import { benchConfig } from './config.js';
+import { benchConfig, type ExchangePlan } from './config.js';
 import type { LoadOptions } from './options.js';
 import { busyGroups, busyPorts, cleanState, forgetNormalizerState, platformGroups, removeBenchData } from './prepare.js';
 import { ClickhouseProbe, seenPoints } from './probes/clickhouse.js';
@@ -34,6 +35,34 @@ const WINDOW_MS = 10_000;
 
 export class BenchAbort extends Error {}
 
+/** What a window driver (the scale chaos run, tools/bench/chaos) gets to work with during the window. */
+export interface WindowContext {
+  readonly config: KlineflowConfig;
+  readonly symbols: readonly string[];
+  readonly plans: Record<BenchExchange, ExchangePlan>;
+  readonly kafka: Kafka;
+  readonly sim: SimControl;
+  readonly supervisor: Supervisor;
+  /** Lag points are in ms since `origin`. */
+  readonly lag: LagProbe;
+  readonly origin: number;
+  /** Wall time the window started. */
+  readonly t0: number;
+  /** Sleeps, then throws if an app stopped on a configuration error. */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** Replaces the fixed `--minutes` window with its own: the window ends when `run` resolves. */
+export interface WindowDriver {
+  /** Names the output files (`<prefix>-<time>.json` …) instead of `load`. */
+  readonly filePrefix: string;
+  /** Lag sampling period (default 5 s). */
+  readonly lagPeriodMs?: number;
+  run(ctx: WindowContext): Promise<void>;
+  /** After the drain, before the platform stops and the bench's data is removed. */
+  afterDrain?(window: { readonly fromVirtual: number; readonly toVirtual: number }): Promise<void>;
+}
+
 function byExchange(samples: LatencySamples): Record<string, Percentiles> {
   return Object.fromEntries(BENCH_EXCHANGES.map((exchange) => [exchange, samples.summary(exchangeTag(exchange))]));
 }
@@ -45,17 +74,18 @@ async function readClock(sim: SimControl): Promise<ClockMapping> {
   return { realAt: (before + after) / 2, virtualAt: state.virtualNow, speed: state.speed };
 }
 
-export async function runLoad(options: LoadOptions, command: string): Promise<LoadResult> {
+export async function runLoad(options: LoadOptions, command: string, driver?: WindowDriver): Promise<LoadResult> {
   const stamp = new Date()
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
     .replace(/:/g, '-');
   mkdirSync(options.out, { recursive: true });
+  const name = `${driver?.filePrefix ?? 'load'}-${stamp}`;
   const files = {
-    json: path.join(options.out, `load-${stamp}.json`),
-    svg: options.record ? path.join('docs', 'bench', `load-${stamp}.svg`) : path.join(options.out, `load-${stamp}.svg`),
-    log: path.join(options.out, `load-${stamp}.log`),
-    config: path.join(options.out, `load-${stamp}.toml`),
+    json: path.join(options.out, `${name}.json`),
+    svg: options.record ? path.join('docs', 'bench', `${name}.svg`) : path.join(options.out, `${name}.svg`),
+    log: path.join(options.out, `${name}.log`),
+    config: path.join(options.out, `${name}.toml`),
   };
   const bench = benchConfig(readFileSync('config/local-sim.toml', 'utf8'), options);
   const { config } = bench;
@@ -126,7 +156,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
       ...(options.channels.includes('depth') ? [TOPICS.depth] : []),
       ...(options.channels.includes('trade') ? [TOPICS.trades] : []),
     ];
-    const lag = new LagProbe(admin, groups.slice(0, 3), [...RAW_TOPICS, ...outputTopics, ...otherOutputs], origin);
+    const lag = new LagProbe(admin, groups.slice(0, 3), [...RAW_TOPICS, ...outputTopics, ...otherOutputs], origin, driver?.lagPeriodMs);
     const kafkaProbe = new KafkaLatencyProbe(kafka, outputTopics, `klineflow-bench-load-probe-${process.pid}`);
     const redisSample = sampledRedisChannels(
       config.storage.redis.key_prefix,
@@ -193,11 +223,11 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     const warmupStart = Date.now();
     for (;;) {
       const state = await sim.state();
-      const short = BENCH_EXCHANGES.filter((e) => state.exchanges[e].streams < bench.plans[e].streams);
+      const short = BENCH_EXCHANGES.filter((e) => state.exchanges[e].streams < bench.plans[e].subscriptions);
       if (short.length === 0) break;
       if (Date.now() - warmupStart > options.warmupSeconds * 1000) {
         throw new BenchAbort(
-          `warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].streams}`).join(', ')})`,
+          `warm-up: after ${options.warmupSeconds} s not every stream is subscribed (${short.map((e) => `${e} ${state.exchanges[e].streams}/${bench.plans[e].subscriptions}`).join(', ')})`,
         );
       }
       await sleep(1000);
@@ -223,8 +253,12 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     cleanup.push(() => chProbe.close());
     cleanup.push(() => chProbe.stop());
     const warmupSeconds = (t0 - warmupStart) / 1000;
-    say(`window started (warm-up ${warmupSeconds.toFixed(0)} s); measuring ${options.minutes} min`);
-    const windowMs = options.minutes * 60_000;
+    say(
+      `window started (warm-up ${warmupSeconds.toFixed(0)} s); ${driver ? `${driver.filePrefix} drives it` : `measuring ${options.minutes} min`}`,
+    );
+    if (driver) await driver.run({ config, symbols: bench.symbols, plans: bench.plans, kafka, sim, supervisor, lag, origin, t0, sleep });
+    // A driver's window is over when it returns: the loop below then prints one line and ends.
+    const windowMs = driver ? Date.now() - t0 : options.minutes * 60_000;
     const progressEvery = windowMs <= 120_000 ? 15_000 : 60_000;
     for (let next = t0 + progressEvery; ; next += progressEvery) {
       const end = t0 + windowMs;
@@ -258,6 +292,7 @@ export async function runLoad(options: LoadOptions, command: string): Promise<Lo
     await chProbe.stop();
     const stored = await chProbe.storedCounts(fromVirtual, toVirtual);
     const barRows = checkBars(expected, stored, bench.symbols);
+    await driver?.afterDrain?.({ fromVirtual, toVirtual });
 
     // ---- stop, in order, then the probes ----
     say('stopping the platform (producers first, sinks last)');
