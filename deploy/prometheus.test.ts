@@ -89,7 +89,7 @@ test('the processing-latency alert covers every stage, and lag alerts collapse r
 test('every stage the apps report processing latency for has a promtool case in which the latency alert fires for it', () => {
   const sources = readdirSync('apps', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   const emitted = new Set(
-    sources.flatMap((f) => [...readFileSync(`apps/${f}`, 'utf8').matchAll(/observe\(\{ stage: '(\w+)' \}/g)].map((m) => m[1]!)),
+    sources.flatMap((f) => [...readFileSync(`apps/${f}`, 'utf8').matchAll(/(?:observe|labels)\(\{ stage: '(\w+)' \}/g)].map((m) => m[1]!)),
   );
   assert.deepEqual([...emitted].sort(), ['clickhouse', 'normalize', 'redis']);
   const cases = unitTests.tests.flatMap((t) => t.alert_rule_test).filter((c) => c.alertname === 'KlineflowProcessingLatencyHigh');
