@@ -69,9 +69,13 @@ export interface LoadResult {
   readonly clickhouse: {
     readonly fromClose: Percentiles;
     readonly fromRecv: Percentiles;
+    /** From the bar's close to the ingest's receipt of its closing frame: the simulator's delivery, not the platform's work. */
+    readonly receivedAfterClose: Percentiles;
     readonly byExchangeFromClose: Record<string, Percentiles>;
     /** Share of the window's closed bars visible within 3 s of their close (never-seen bars count as late). */
     readonly within3s: number;
+    /** The same share counted from each closing frame's receipt (recv_time): what the platform itself added. */
+    readonly within3sOfReceipt: number;
     readonly seen: number;
     readonly pollMsMedian: number;
     readonly polls: number;

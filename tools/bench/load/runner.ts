@@ -327,7 +327,7 @@ export async function runLoad(options: LoadOptions, command: string, driver?: Wi
       }));
     const seen = chProbe.seen.filter((s) => s.close <= toVirtual);
     const fromCloseAll = seen.map((s) => s.fromClose);
-    const within3s = expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(fromCloseAll, 3000) * seen.length) / expectedTotal;
+    const shareWithin3s = (ms: number[]) => (expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(ms, 3000) * seen.length) / expectedTotal);
     // Only the topics this run's channels feed (the redis-writer also reads depth-data, empty without depth).
     const inputOf = (topics: readonly string[]) =>
       rateBetween(sumSeries(topics.filter((t) => lag.ends.has(t)).map((t) => lag.ends.get(t)!)), from, to);
@@ -411,10 +411,12 @@ export async function runLoad(options: LoadOptions, command: string, driver?: Wi
       clickhouse: {
         fromClose: percentiles(fromCloseAll),
         fromRecv: percentiles(seen.map((s) => s.fromRecv)),
+        receivedAfterClose: percentiles(seen.map((s) => s.fromClose - s.fromRecv)),
         byExchangeFromClose: Object.fromEntries(
           BENCH_EXCHANGES.map((e) => [e, percentiles(seen.filter((s) => s.exchange === e).map((s) => s.fromClose))]),
         ),
-        within3s,
+        within3s: shareWithin3s(fromCloseAll),
+        within3sOfReceipt: shareWithin3s(seen.map((s) => s.fromRecv)),
         seen: seen.length,
         pollMsMedian: percentiles(chProbe.queryMs).p50,
         polls: chProbe.polls,

@@ -49,8 +49,10 @@ export function renderMarkdown(r: LoadResult, plotLink: string): string {
     ...r.latency.map((row) => `| ${row.what} | ${percentileCells(row.stats)} |`),
     `| closed bar visible in ClickHouse, from its close (polled every 500 ms: up to 0.5 s late) | ${percentileCells(r.clickhouse.fromClose)} |`,
     `| closed bar visible in ClickHouse, from its recv_time | ${percentileCells(r.clickhouse.fromRecv)} |`,
+    `| closed bar: from its close to the ingest's receipt of the closing frame (the simulator's delivery) | ${percentileCells(r.clickhouse.receivedAfterClose)} |`,
     '',
-    `Closed bars visible in ClickHouse within 3 s of their close: **${pct(r.clickhouse.within3s)}** of the ${int(r.bars.expected)} the window owed.`,
+    `Closed bars visible in ClickHouse within 3 s of their close: **${pct(r.clickhouse.within3s)}** of the ${int(r.bars.expected)} the window owed; ` +
+      `within 3 s of the receipt of their closing frame: **${pct(r.clickhouse.within3sOfReceipt)}**.`,
     '',
     'The Redis rows count what the redis-writer published: it publishes only the newest update of a key within a batch, so a late record followed by a newer one of the same stream is not seen there (kline-data shows it).',
     '',
