@@ -247,7 +247,8 @@ export async function runLoad(options: LoadOptions, command: string, driver?: Wi
         .map(([kind, s]) => [`→ Redis ${kind}`, s] as const),
       ['baseline round trip', roundTrip.samples] as const,
     ]);
-    for (const s of latencySeries.values()) s.start(t0);
+    const sendSplit = [kafkaProbe.beforeSend, kafkaProbe.afterSend];
+    for (const s of [...latencySeries.values(), ...sendSplit]) s.start(t0);
     const chProbe = new ClickhouseProbe(config.storage.clickhouse.url, config.storage.clickhouse.database, clock, fromVirtual);
     chProbe.start();
     cleanup.push(() => chProbe.close());
@@ -271,7 +272,7 @@ export async function runLoad(options: LoadOptions, command: string, driver?: Wi
       if (Date.now() >= end) break;
     }
     const t1 = Date.now();
-    for (const s of latencySeries.values()) s.stop(t1);
+    for (const s of [...latencySeries.values(), ...sendSplit]) s.stop(t1);
     const toVirtual = realToVirtual(clock, t1);
     chProbe.toVirtual = toVirtual;
     await lag.sample();
@@ -325,6 +326,22 @@ export async function runLoad(options: LoadOptions, command: string, driver?: Wi
         stats: s.summary(),
         byExchange: byExchange(s),
       }));
+    latency.splice(
+      1,
+      0,
+      ...[
+        {
+          name: `→ ${outputTopics[0]}: before the send`,
+          s: kafkaProbe.beforeSend,
+          what: "of which recv_time → the normalizer's send (the record's CreateTime)",
+        },
+        {
+          name: `→ ${outputTopics[0]}: after the send`,
+          s: kafkaProbe.afterSend,
+          what: `of which the normalizer's send → bench consumer of ${outputTopics[0]}`,
+        },
+      ].map(({ name, s, what }) => ({ name, what, stats: s.summary(), byExchange: byExchange(s) })),
+    );
     const seen = chProbe.seen.filter((s) => s.close <= toVirtual);
     const fromCloseAll = seen.map((s) => s.fromClose);
     const shareWithin3s = (ms: number[]) => (expectedTotal === 0 ? Number.NaN : (shareAtOrBelow(ms, 3000) * seen.length) / expectedTotal);

@@ -82,6 +82,13 @@ async function startProbeConsumer(
 /** Consumes every third partition of the normalizer's output topics in a group of its own, from their ends, and records receipt − recv_time per record. */
 export class KafkaLatencyProbe {
   readonly samples = new Map<string, LatencySamples>();
+  /**
+   * The first topic's records split at their CreateTime, which the normalizer's producer stamps as it
+   * sends: receipt → the normalizer's send (ingest, raw hop, normalizing, waiting for the send in
+   * flight) and the send → the bench's receipt (the kline-data hop). Same clock, same machine.
+   */
+  readonly beforeSend = new LatencySamples();
+  readonly afterSend = new LatencySamples();
   private consumer?: Consumer;
   unparsed = 0;
   /** Records of other symbols: something else produced to the topics during the window. */
@@ -116,7 +123,12 @@ export class KafkaLatencyProbe {
             this.unparsed++;
             continue;
           }
-          samples.add(now - recv, now, exchangeTag(key.slice(0, colon)));
+          const tag = exchangeTag(key.slice(0, colon));
+          samples.add(now - recv, now, tag);
+          if (batch.topic !== this.topics[0]) continue;
+          const sentAt = Number(message.timestamp);
+          this.beforeSend.add(sentAt - recv, now, tag);
+          this.afterSend.add(now - sentAt, now, tag);
         }
       },
       PROBED_PARTITION_STEP,
