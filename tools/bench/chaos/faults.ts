@@ -4,7 +4,7 @@
 // After the drain: every closed bar owed in the window checked against ClickHouse, per fault segment.
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { INTERVAL_MS, INTERVALS } from '@klineflow/exchanges';
+import { INTERVAL_MS } from '@klineflow/exchanges';
 import { EXCHANGE_FACTS } from '@klineflow/exchange-modules/facts';
 import type { AppName } from '@klineflow/process-runner';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -125,7 +125,8 @@ export class ScaleChaos implements WindowDriver {
     this.segmentStarts.push(ctx.t0);
     const client = (this.client = clickhouseClient(config.storage.clickhouse.url));
     const database = config.storage.clickhouse.database;
-    const { channels } = sampledRedisChannels(config.storage.redis.key_prefix, BENCH_EXCHANGES, ctx.symbols, INTERVALS, false);
+    // The 1m channels of bench:load's Redis sample (about 100 symbols per exchange): any fresh record will do, and fewer channels cost less.
+    const { channels } = sampledRedisChannels(config.storage.redis.key_prefix, BENCH_EXCHANGES, ctx.symbols, ['1m'], false);
     const redis = new RedisFirstFrame(config.storage.redis.url, config.storage.redis.key_prefix, channels);
     await redis.start();
     try {
@@ -164,8 +165,8 @@ export class ScaleChaos implements WindowDriver {
     const at = Date.now();
     this.segmentStarts.push(at);
     const exchange = kind === 'drop' ? target : undefined;
-    const firstRedis = redis.firstAfter(at, exchange, watchMs);
     let serviceBack: Promise<number | null> = Promise.resolve(null);
+    let stackUp: Promise<unknown> = Promise.resolve();
     let resubscribed: Promise<number | null> = Promise.resolve(null);
     if (kind === 'drop') {
       await ctx.sim.drop(target!);
@@ -190,11 +191,18 @@ export class ScaleChaos implements WindowDriver {
       const port = Number(new URL(`tcp://${ctx.config.kafka.brokers[0]}`).port || 9092);
       const stopped = await stackScript('stop', 'kafka');
       if (stopped !== 0) this.result.notes.push(`tools/stack/stack.sh stop kafka exited with ${stopped}`);
-      const up = stackScript('up');
+      stackUp = stackScript('up').then((code) => {
+        if (code !== 0) this.result.notes.push(`tools/stack/stack.sh up after the broker stop exited with ${code}`);
+      });
       serviceBack = this.until(at + watchMs, () => accepts(port), 50);
-      void up.then((code) => code !== 0 && this.result.notes.push(`tools/stack/stack.sh up after the broker stop exited with ${code}`));
     }
-    const firstClickhouse = clickhouseFirstRow(client, database, at, exchange, watchMs);
+    // Records keep flowing while the broker shuts down (stack.sh stop takes seconds): after a broker
+    // restart, the first frame again is the first one received after the broker accepted connections,
+    // as in the chaos suite; after the other faults, the first one received after the fault.
+    const freshAfter = kind === 'kafka-restart' ? serviceBack.then((t) => t ?? at + watchMs) : Promise.resolve(at);
+    const remaining = (from: number) => Math.max(0, at + watchMs - from);
+    const firstRedis = freshAfter.then((after) => redis.firstAfter(after, exchange, remaining(Date.now())));
+    const firstClickhouse = freshAfter.then((after) => clickhouseFirstRow(client, database, after, exchange, remaining(Date.now())));
     const since = (t: number | null) => (t === null ? null : t - at);
     const levels = this.result.levels;
     // Watch: at least the minimum, then until every sign of recovery is in or the limit passes.
@@ -202,6 +210,8 @@ export class ScaleChaos implements WindowDriver {
     let clickhouseAt: number | null | undefined;
     let backAt: number | null | undefined;
     let resubscribedAt: number | null | undefined;
+    let stackDone = false;
+    void stackUp.then(() => (stackDone = true));
     void firstRedis.then((t) => (redisAt = t));
     void firstClickhouse.then((t) => (clickhouseAt = t));
     void serviceBack.then((t) => (backAt = t));
@@ -211,7 +221,8 @@ export class ScaleChaos implements WindowDriver {
       const now = Date.now();
       if (now - at >= watchMs) break;
       if (now - at < this.timing.minWatchSeconds * 1000) continue;
-      if (redisAt === undefined || clickhouseAt === undefined || backAt === undefined || resubscribedAt === undefined) continue;
+      if (redisAt === undefined || clickhouseAt === undefined || backAt === undefined || resubscribedAt === undefined || !stackDone)
+        continue;
       const lagBack = GROUPS.every((g) => {
         const r = lagRecovery(ctx.lag.lag.get(g) ?? [], levels[g]!.level, at - ctx.origin, now - ctx.origin);
         const last = (ctx.lag.lag.get(g) ?? []).at(-1);
@@ -219,6 +230,7 @@ export class ScaleChaos implements WindowDriver {
       });
       if (lagBack) break;
     }
+    await stackUp;
     const until = Date.now();
     const lag = Object.fromEntries(
       GROUPS.map((g) => [g, lagRecovery(ctx.lag.lag.get(g) ?? [], levels[g]!.level, at - ctx.origin, until - ctx.origin)]),

@@ -24,10 +24,15 @@ function barCells(a: BarAudit | undefined): string {
   return `${int(a.owed)} | ${int(a.stored)} | ${missing ? `${missing}: ${int(a.reported)} reported in kline-gaps, ${lost}` : '0'} | ${int(a.duplicatesFinal)} (${int(a.duplicatesRaw)} before merge)`;
 }
 
+/** The stores on a fault's path: a killed sink's is its own store only. */
 function firstFrame(r: FaultResult): string {
   const back = r.serviceBackAfterMs;
-  const fromBack = (ms: number | null) => (ms !== null && back !== null ? `; ${secs(ms - back)} after it was back` : '');
-  return `Redis ${secs(r.firstFrameRedisMs)}${fromBack(r.firstFrameRedisMs)}, ClickHouse ${secs(r.firstFrameClickhouseMs)}${fromBack(r.firstFrameClickhouseMs)}`;
+  const fromBack = (ms: number | null) => (ms !== null && back !== null ? ` (${secs(ms - back)} after it was back)` : '');
+  const redis = `Redis ${secs(r.firstFrameRedisMs)}${fromBack(r.firstFrameRedisMs)}`;
+  const clickhouse = `ClickHouse ${secs(r.firstFrameClickhouseMs)}${fromBack(r.firstFrameClickhouseMs)}`;
+  if (r.fault === 'kill:clickhouse-sink') return clickhouse;
+  if (r.fault === 'kill:redis-writer') return redis;
+  return `${redis}, ${clickhouse}`;
 }
 
 function back(r: FaultResult): string {
