@@ -3,13 +3,13 @@
 // group's lag at or below its level, every stream subscribed again) or the watch limit, then the next.
 // After the drain: every closed bar owed in the window checked against ClickHouse, per fault segment.
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { INTERVAL_MS } from '@klineflow/exchanges';
 import { EXCHANGE_FACTS } from '@klineflow/exchange-modules/facts';
 import type { AppName } from '@klineflow/process-runner';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { BENCH_EXCHANGES, type BenchExchange } from '../shared/exchanges.js';
 import { realToVirtual, type ClockMapping } from '../load/bars.js';
+import { portInUse } from '../load/prepare.js';
 import { sampledRedisChannels } from '../load/probes/latency.js';
 import type { WindowContext, WindowDriver } from '../load/runner.js';
 import { benchGaps, clickhouseClient, clickhouseFirstRow, RedisFirstFrame, storedBars } from './observe.js';
@@ -69,17 +69,6 @@ export interface ChaosResult {
 }
 
 const LAG_PERIOD_MS = 2000;
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Runs tools/stack/stack.sh with `args` without blocking the event loop (the probes keep sampling). */
 function stackScript(...args: string[]): Promise<number | null> {
@@ -194,7 +183,7 @@ export class ScaleChaos implements WindowDriver {
       stackUp = stackScript('up').then((code) => {
         if (code !== 0) this.result.notes.push(`tools/stack/stack.sh up after the broker stop exited with ${code}`);
       });
-      serviceBack = this.until(at + watchMs, () => accepts(port), 50);
+      serviceBack = this.until(at + watchMs, () => portInUse(port), 50);
     }
     // Records keep flowing while the broker shuts down (stack.sh stop takes seconds): after a broker
     // restart, the first frame again is the first one received after the broker accepted connections,

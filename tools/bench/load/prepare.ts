@@ -25,7 +25,8 @@ export function platformGroups(config: KlineflowConfig): GroupSpec[] {
   ];
 }
 
-function portInUse(port: number): Promise<boolean> {
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.once('connect', () => {
