@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import type { Consumer } from 'kafkajs';
-import { keepConsuming, restartWhileTransient } from './client.js';
+import { isTransientKafkaError, keepConsuming, restartWhileTransient } from './client.js';
 
 /** The part of a kafkajs consumer keepConsuming touches: its events and disconnect. */
 class FakeConsumer extends EventEmitter {
@@ -62,4 +63,21 @@ test('keepConsuming replaces a consumer that kafkajs gave up on, and hands over 
   assert.deepEqual(fatal, ['broker gone for good']);
   assert.equal(created.length, 3, 'no replacement once the window is spent');
   await noWindow.stop();
+});
+
+test('an eviction is retried through what a broker restart raises, not through a refusal', () => {
+  const require = createRequire(import.meta.url);
+  const errors = require('kafkajs/src/errors.js') as Record<string, new (e: unknown, options?: object) => Error>;
+  const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+  const refused = new errors.KafkaJSConnectionError!('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
+  // kafkajs wraps what it gave up on in a non-retriable error; the cause decides.
+  assert.equal(isTransientKafkaError(new errors.KafkaJSNumberOfRetriesExceeded!(refused, { retryCount: 0, retryTime: 100 })), true);
+  assert.equal(isTransientKafkaError(createErrorFromCode(14)), true, 'the coordinator is loading');
+  assert.equal(isTransientKafkaError(createErrorFromCode(16)), true, 'not the coordinator (it moved)');
+  assert.equal(isTransientKafkaError(new Error('no answer within 1500 ms')), true);
+  assert.equal(isTransientKafkaError(new errors.KafkaJSGroupCoordinatorNotFound!('Failed to find group coordinator')), true);
+  const unauthorized = createErrorFromCode(30);
+  assert.equal(isTransientKafkaError(unauthorized), false, 'group authorization failed');
+  assert.equal(isTransientKafkaError(new errors.KafkaJSNonRetriableError!(unauthorized, { cause: unauthorized })), false);
+  assert.equal(isTransientKafkaError(new errors.KafkaJSSASLAuthenticationError!('SASL SCRAM SHA256 authentication failed')), false);
 });

@@ -8,12 +8,13 @@ import { ALL_TOPICS } from './topics.js';
 import { evictPreviousIncarnation, kafkaClientId } from './membership.js';
 import type { LagLogger } from './lag.js';
 
-const CLIENT_IDS = new WeakMap<Kafka, string>();
+/** Per client of createKafka: its id, and a twin client of the same settings whose requests are never retried (evictions). */
+const EVICTION_CLIENTS = new WeakMap<Kafka, { clientId: string; kafka: Kafka }>();
 
 /** A client of one app instance; its id names the instance (see kafkaClientId). */
 export function createKafka(config: KlineflowConfig['kafka'], app: string): Kafka {
   const clientId = kafkaClientId(config.client_id, app);
-  const kafka = new Kafka({
+  const settings: KafkaConfig = {
     clientId,
     brokers: config.brokers,
     logLevel: logLevel.WARN,
@@ -21,8 +22,11 @@ export function createKafka(config: KlineflowConfig['kafka'], app: string): Kafk
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 20 },
     socketFactory: noDelaySocketFactory,
     ...kafkaSecurity(config),
-  });
-  CLIENT_IDS.set(kafka, clientId);
+  };
+  const kafka = new Kafka(settings);
+  // One attempt per call, each bounded: keepConsuming paces the eviction's retries itself (EVICTION_RETRY_MS).
+  const eviction = new Kafka({ ...settings, retry: { retries: 0 }, requestTimeout: EVICTION_ATTEMPT_MS, logLevel: logLevel.NOTHING });
+  EVICTION_CLIENTS.set(kafka, { clientId, kafka: eviction });
   return kafka;
 }
 
@@ -52,11 +56,20 @@ export const noDelaySocketFactory: ISocketFactory = ({ host, port, ssl, onConnec
   return socket;
 };
 
+/** Longest one attempt at evicting a dead incarnation may take: a few round trips when the broker answers. */
+const EVICTION_ATTEMPT_MS = 1_500;
 /**
- * Longest a consumer start waits for the eviction of its dead incarnation: a few round trips when
- * the broker answers, and a broker that is down must not hold the start back once it is up again.
+ * Pause between eviction attempts while the broker is down or its group coordinator is still loading
+ * `__consumer_offsets` after a restart: short, so the start follows the coordinator within a fraction
+ * of a second, and each attempt is one refused connection or one small request, so it cannot spin hot.
  */
-const EVICTION_DEADLINE_MS = 1_500;
+const EVICTION_RETRY_MS = 200;
+/**
+ * How long a consumer start keeps trying the eviction before it joins anyway. Joining before the
+ * eviction is pointless: a coordinator that is loading refuses the join too, and a dead incarnation
+ * left in the group holds the join back for its whole session (10 s after the coordinator loaded it).
+ */
+const EVICTION_PATIENCE_MS = 30_000;
 /**
  * Pause before a crashed consumer is replaced. A broker restart ends consumers with "coordinator is
  * loading" for a second or two after it accepts connections: short retries catch the moment it is done.
@@ -139,6 +152,21 @@ export interface KeepConsumingOptions {
   windowMs?: number;
 }
 
+/** Errors of kafkajs that no retry will cure: the broker refuses the client, or cannot speak its protocol. */
+const REFUSALS = new Set(['KafkaJSSASLAuthenticationError', 'KafkaJSServerDoesNotSupportApiKey']);
+
+/**
+ * Whether a kafkajs error may pass by itself: a broker away, a coordinator not found, loading or
+ * moving, a timeout. Judged by its root cause, since kafkajs wraps what it gave up on in a
+ * non-retriable error; a refusal (authentication, an authorization error code) is not transient.
+ */
+export function isTransientKafkaError(error: unknown): boolean {
+  let root = error as { name?: unknown; cause?: unknown; retriable?: unknown } | undefined;
+  while (root && typeof root === 'object' && root.cause && typeof root.cause === 'object') root = root.cause as typeof root;
+  if (typeof root?.name === 'string' && REFUSALS.has(root.name)) return false;
+  return !(root?.name === 'KafkaJSProtocolError' && root.retriable === false);
+}
+
 /**
  * Keeps a consumer going through crashes: a broker restart can end one with "No broker available"
  * or "Failed to find group coordinator" (which kafkajs counts as final). A fresh consumer takes
@@ -162,33 +190,57 @@ export async function keepConsuming(options: KeepConsumingOptions): Promise<{ st
   };
   const start = async () => {
     await evictDeadIncarnation();
+    if (stopped) return;
     const consumer = options.create();
     current = consumer;
     consumer.on(consumer.events.CRASH, ({ payload }) => void replace(payload.error));
     await options.run(consumer);
   };
   const { group } = options;
-  const clientId = group && CLIENT_IDS.get(group.kafka);
-  // Best effort and bounded: without it the join only waits out the dead member's session.
-  const evictDeadIncarnation = async () => {
-    if (!group || clientId === undefined) return;
-    const eviction = evictPreviousIncarnation(group.kafka, group.groupId, clientId);
+  const evictor = group && EVICTION_CLIENTS.get(group.kafka);
+  const evictOnce = async () => {
+    const eviction = evictPreviousIncarnation(evictor!.kafka, group!.groupId, evictor!.clientId);
     let deadline: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      deadline = setTimeout(() => reject(new Error(`no answer within ${EVICTION_DEADLINE_MS} ms`)), EVICTION_DEADLINE_MS);
+      deadline = setTimeout(() => reject(new Error(`no answer within ${EVICTION_ATTEMPT_MS} ms`)), EVICTION_ATTEMPT_MS);
     });
     try {
-      const memberIds = await Promise.race([eviction, timeout]);
-      if (memberIds.length > 0)
-        group.logger.info('evicted the previous incarnation from the consumer group', { group: group.groupId, members: memberIds });
-    } catch (error) {
-      eviction.catch(() => undefined);
-      group.logger.warn('could not evict a previous incarnation; joining anyway', {
-        group: group.groupId,
-        error: (error as Error).message,
-      });
+      return await Promise.race([eviction, timeout]);
     } finally {
+      eviction.catch(() => undefined);
       clearTimeout(deadline);
+    }
+  };
+  // Retried while the broker is away or loading (a broker restart); without it the join waits out the dead member's session.
+  const evictDeadIncarnation = async () => {
+    if (!group || !evictor) return;
+    const since = Date.now();
+    let attempts = 0;
+    while (!stopped) {
+      attempts++;
+      try {
+        const memberIds = await evictOnce();
+        // Logged when it did something, or when it had to wait for the broker (a restart's trace).
+        if (memberIds.length > 0 || attempts > 1)
+          group.logger.info(
+            memberIds.length > 0
+              ? 'evicted the previous incarnation from the consumer group'
+              : 'no previous incarnation in the consumer group',
+            { group: group.groupId, members: memberIds, attempts, waited_ms: Date.now() - since },
+          );
+        return;
+      } catch (error) {
+        if (stopped) return;
+        if (!isTransientKafkaError(error) || Date.now() - since >= EVICTION_PATIENCE_MS) {
+          group.logger.warn('could not evict a previous incarnation; joining anyway', {
+            group: group.groupId,
+            error: (error as Error).message,
+            attempts,
+          });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, EVICTION_RETRY_MS));
+      }
     }
   };
   await start();

@@ -33,6 +33,7 @@ export interface FetchedPartition {
 export interface InternalCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  refreshMetadata(): Promise<void>;
   findGroupCoordinator(request: { groupId: string }): Promise<InternalBroker>;
   addTargetTopic(topic: string): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;

@@ -22,6 +22,8 @@ export async function evictPreviousIncarnation(kafka: Kafka, groupId: string, cl
   const cluster = internalCluster(kafka);
   await cluster.connect();
   try {
+    // The broker list comes with metadata; kafkajs would otherwise fetch it on a retry, and an eviction client makes one attempt.
+    await cluster.refreshMetadata();
     const coordinator = await cluster.findGroupCoordinator({ groupId });
     const { groups } = await coordinator.describeGroups({ groupIds: [groupId] });
     const stale = (groups[0]?.members ?? []).filter((member) => member.clientId === clientId).map((member) => member.memberId);

@@ -143,6 +143,17 @@ async function startKafka(
   extraProperties: string,
   formatArgs: readonly string[],
 ): Promise<() => Promise<void>> {
+  return formatKafka(dir, name, ports, extraProperties, formatArgs)();
+}
+
+/** Writes the properties and formats the storage of startKafka's broker; returns what starts it on them (again and again). */
+function formatKafka(
+  dir: string,
+  name: string,
+  ports: { port: number; controllerPort: number },
+  extraProperties: string,
+  formatArgs: readonly string[],
+): () => Promise<() => Promise<void>> {
   assert.ok(existsSync(join(KAFKA_HOME, 'libs')), `Kafka jars missing at ${KAFKA_HOME}: run bash tools/stack/stack.sh install`);
   const kafkaDir = join(dir, 'kafka');
   const properties = `${readFileSync('tools/stack/kafka-server.properties', 'utf8')
@@ -156,24 +167,25 @@ ${extraProperties}`;
   const clusterId = java(['kafka.tools.StorageTool', 'random-uuid']).stdout.trim();
   const format = java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', propertiesPath, ...formatArgs]);
   assert.equal(format.status, 0, format.stderr);
-  return serve(
-    name,
-    'java',
-    [
-      '-Xms128m',
-      '-Xmx384m',
-      '-XX:+UseG1GC',
-      `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
-      `-Dkafka.logs.dir=${join(kafkaDir, 'logs')}`,
-      '-cp',
-      KAFKA_CLASSPATH,
-      'kafka.Kafka',
-      propertiesPath,
-    ],
-    ports.port,
-    120_000,
-    20_000,
-  );
+  return () =>
+    serve(
+      name,
+      'java',
+      [
+        '-Xms128m',
+        '-Xmx384m',
+        '-XX:+UseG1GC',
+        `-Dlog4j2.configurationFile=${process.cwd()}/tools/stack/kafka-log4j2.properties`,
+        `-Dkafka.logs.dir=${join(kafkaDir, 'logs')}`,
+        '-cp',
+        KAFKA_CLASSPATH,
+        'kafka.Kafka',
+        propertiesPath,
+      ],
+      ports.port,
+      120_000,
+      20_000,
+    );
 }
 
 /** A broker configured like the shared stack's (PLAINTEXT, no authentication), but of the caller's own. */
@@ -181,6 +193,35 @@ export async function startPrivateKafka(dir: string): Promise<PrivateServer> {
   const [port, controllerPort] = [await freePort(), await freePort()];
   const stop = await startKafka(dir, 'Kafka broker', { port, controllerPort }, '', []);
   return { address: `127.0.0.1:${port}`, stop };
+}
+
+/** A server that can be stopped and started again, on the same ports and with the same data. */
+export interface RestartableServer extends PrivateServer {
+  /** Starts it again after stop(); resolves once it accepts connections. */
+  start(): Promise<void>;
+}
+
+/**
+ * startPrivateKafka's broker, for a test that restarts it: stop() ends it as `stack.sh stop kafka`
+ * ends the shared one (SIGTERM: a controlled shutdown), and start() brings it back with its topics,
+ * groups and committed offsets.
+ */
+export async function startRestartableKafka(dir: string): Promise<RestartableServer> {
+  const [port, controllerPort] = [await freePort(), await freePort()];
+  const launch = formatKafka(dir, 'Kafka broker', { port, controllerPort }, '', []);
+  let stopRunning: (() => Promise<void>) | undefined = await launch();
+  return {
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      const stop = stopRunning;
+      stopRunning = undefined;
+      await stop?.();
+    },
+    async start() {
+      assert.equal(stopRunning, undefined, 'the private Kafka broker is already running');
+      stopRunning = await launch();
+    },
+  };
 }
 
 /**
