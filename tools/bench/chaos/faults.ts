@@ -64,6 +64,8 @@ export interface ChaosResult {
   readonly preFault: { bars?: BarAudit };
   readonly results: FaultResult[];
   whole?: BarAudit;
+  /** Times Kafka, Redis or ClickHouse refused connections during the window (the broker's own restart included). */
+  readonly outages: Array<{ service: string; from: string; to?: string }>;
   gaps?: { readonly opened: Record<string, number>; readonly records: number };
   readonly notes: string[];
 }
@@ -99,6 +101,7 @@ export class ScaleChaos implements WindowDriver {
       levels: {},
       preFault: {},
       results: [],
+      outages: [],
       notes: [],
     };
   }
@@ -118,6 +121,7 @@ export class ScaleChaos implements WindowDriver {
     const { channels } = sampledRedisChannels(config.storage.redis.key_prefix, BENCH_EXCHANGES, ctx.symbols, ['1m'], false);
     const redis = new RedisFirstFrame(config.storage.redis.url, config.storage.redis.key_prefix, channels);
     await redis.start();
+    const stopWatching = this.watchServices(ctx);
     try {
       say(`pre-fault period: ${this.timing.preSeconds} s for each group's lag level`);
       await ctx.sleep(Math.max(0, ctx.t0 + this.timing.preSeconds * 1000 - Date.now()));
@@ -142,8 +146,46 @@ export class ScaleChaos implements WindowDriver {
         );
       }
     } finally {
+      stopWatching();
       await redis.stop();
     }
+    for (const o of this.result.outages)
+      this.result.notes.push(`${o.service} refused connections from ${o.from} to ${o.to ?? 'the end of the window'}.`);
+  }
+
+  /**
+   * Probes the stack's ports every second: a store stopped by something outside the run (the machine is
+   * shared) would otherwise pass for the platform's slowness.
+   */
+  private watchServices(ctx: WindowContext): () => void {
+    const port = (url: string, fallback: number) => Number(new URL(url).port || fallback);
+    const services = [
+      { service: 'Kafka', port: port(`tcp://${ctx.config.kafka.brokers[0]}`, 9092) },
+      { service: 'Redis', port: port(ctx.config.storage.redis.url, 6379) },
+      { service: 'ClickHouse', port: port(ctx.config.storage.clickhouse.url, 8123) },
+    ];
+    const open = new Map<string, { service: string; from: string; to?: string }>();
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void Promise.all(
+        services.map(async ({ service, port }) => {
+          const up = await portInUse(port);
+          const now = new Date().toISOString();
+          const outage = open.get(service);
+          if (!up && !outage) {
+            const o = { service, from: now };
+            open.set(service, o);
+            this.result.outages.push(o);
+          } else if (up && outage) {
+            outage.to = now;
+            open.delete(service);
+          }
+        }),
+      ).finally(() => (busy = false));
+    }, 1000);
+    return () => clearInterval(timer);
   }
 
   /** Injects one fault and watches it; returns when recovered (after the minimum watch) or at the watch limit. */
