@@ -28,16 +28,19 @@ KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 KAFKA_PORT=9092 CONTROLLER_PORT=9093 REDIS_PORT=6379 CH_HTTP_PORT=8123 CH_TCP_PORT=9000
 
 log() { printf '[stack] %s\n' "$*" >&2; }
-# Runs a daemon without the descriptors this script inherited above stderr. A lock taken by whoever ran
-# `stack.sh up` (`flock /tmp/klineflow-heavy.lock …`, around a chaos run that restarts a service) lives as
-# long as any process holding its descriptor: a daemon that inherited it kept it held until it stopped.
+# Runs a daemon without the descriptors this script inherited above stderr, in a session of its own. A
+# lock taken by whoever ran `stack.sh up` (`flock /tmp/klineflow-heavy.lock …`, around a chaos run that
+# restarts a service) lives as long as any process holding its descriptor: a daemon that inherited it kept
+# it held until it stopped. And a daemon left in the caller's process group dies with it: the e2e tests
+# that run `npm start` in a group of their own end it with a signal to the whole group, which took down a
+# broker or ClickHouse that this `npm start` had (re)started, and every stack test after it.
 without_inherited_fds() {
   local fd
   for fd in /proc/$BASHPID/fd/*; do
     fd=${fd##*/}
     if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
   done
-  exec "$@"
+  exec setsid "$@"
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_for() { # name timeout_s command...
