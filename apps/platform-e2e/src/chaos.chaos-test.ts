@@ -7,7 +7,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { SERVICES } from '@klineflow/config';
@@ -33,6 +32,7 @@ import {
   waitFor,
   SIM_CONTROL_URL,
 } from './harness.js';
+import { acceptsConnections } from '@klineflow/test-support';
 import { assertClosedBarsInClickhouse, latestKlines } from './verify.js';
 import { FlowWatch, percentile } from './recovery.js';
 import { METRICS_PORTS, scrapeMetric, scrapeSamples } from './metrics.js';
@@ -84,19 +84,6 @@ const results: ScenarioResult[] = [];
 const REDIS_ADDRESS = new URL(REDIS_URL).host;
 const CLICKHOUSE_ADDRESS = new URL(CLICKHOUSE_URL).host;
 
-/** Whether `host:port` accepts a TCP connection. */
-function accepts(address: string): Promise<boolean> {
-  const [host, port] = address.split(':') as [string, string];
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Starts what is down with `stack.sh up` in the background, so that the moment each service accepts
  * connections again can be taken meanwhile: recovery is counted from there, not from the end of the
@@ -106,7 +93,12 @@ function restartStack(): { accepting(address: string): Promise<number>; done: Pr
   const child = spawn('bash', ['tools/stack/stack.sh', 'up'], { stdio: 'inherit' });
   const done = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const accepting = (address: string) =>
-    waitFor(`${address} accepting connections`, 120_000, () => accepts(address).then((open) => (open ? Date.now() : undefined)), 50);
+    waitFor(
+      `${address} accepting connections`,
+      120_000,
+      () => acceptsConnections(address).then((open) => (open ? Date.now() : undefined)),
+      50,
+    );
   return { accepting, done };
 }
 

@@ -5,14 +5,13 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { parseConfig, resolveExchange, SIMULATOR_PORTS, type ResolvedExchangeConfig, type SimulatorPortKey } from '@klineflow/config';
 import { createLogger } from '@klineflow/observability';
 import { binanceProtocol } from '@klineflow/exchange-modules';
-import { freePort, waitUntil } from '@klineflow/test-support';
+import { acceptsConnections, freePort, waitUntil } from '@klineflow/test-support';
 import { createIngestMetrics } from './metrics.js';
 import { planConnections } from './plan.js';
 import { ConnectionSlot } from './slot.js';
@@ -25,14 +24,6 @@ const INTERVALS = ['1m', '5m'];
 /** The simulator pushes every open bar this often; a stream silent for MAX_GAP_MS has lost its owner. */
 const UPDATE_MS = 250;
 const MAX_GAP_MS = 2000;
-
-async function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** The simulator as its own process (the ingest app may not import the simulator app). */
 async function startSimulator(dir: string): Promise<{ port: number; child: ChildProcess }> {
@@ -64,7 +55,7 @@ async function startSimulator(dir: string): Promise<{ port: number; child: Child
   exited.catch(() => undefined);
   const listening = (async () => {
     const deadline = Date.now() + 20_000;
-    while (!(await accepts(binance))) {
+    while (!(await acceptsConnections(`127.0.0.1:${binance}`))) {
       if (Date.now() > deadline) throw new Error('timed out waiting for the simulator to listen');
       await sleep(100);
     }

@@ -17,7 +17,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,7 +25,7 @@ import { Registry } from 'prom-client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka } from '@klineflow/kafka';
 import { createLogger, HealthRegistry } from '@klineflow/observability';
-import { startRestartableKafka, stopChild, waitFor } from '@klineflow/test-support';
+import { acceptsConnections, startRestartableKafka, stopChild, waitFor } from '@klineflow/test-support';
 import { BatchingSinkConsumer, type SinkConsumerOptions } from './batching-consumer.js';
 
 const RESTARTS = Number(process.env.KLINEFLOW_BROKER_RESTARTS ?? 1);
@@ -37,18 +36,6 @@ const SERVICES = ['redis-writer', 'clickhouse-sink', 'normalizer'] as const;
 const DIES = 'dies-in-outage';
 const TOPIC = 'restart-test';
 const SEND_EVERY_MS = 25;
-
-function accepts(address: string): Promise<boolean> {
-  const [host, port] = address.split(':') as [string, string];
-  return new Promise((resolve) => {
-    const socket = connect({ host, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 test(
   `after a broker restart (×${RESTARTS}) every consumer group flows again within ${BOUND_MS} ms of the broker accepting connections, nothing lost`,
@@ -161,7 +148,7 @@ test(
         const accepting = await waitFor(
           'the broker accepting connections',
           120_000,
-          async () => ((await accepts(broker.address)) ? Date.now() : undefined),
+          async () => ((await acceptsConnections(broker.address)) ? Date.now() : undefined),
           10,
         );
         await starting;

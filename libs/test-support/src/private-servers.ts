@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { acceptsConnections } from './accepts.js';
 import { waitFor } from './wait.js';
 
 export interface PrivateServer {
@@ -90,15 +91,6 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<v
   clearTimeout(timer);
 }
 
-function accepts(port: number): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    }).on('error', () => resolve(undefined));
-  });
-}
-
 /** Starts `command` and waits until it accepts connections on `port`; a process that exits first fails the wait. */
 async function serve(
   name: string,
@@ -113,7 +105,7 @@ async function serve(
   try {
     await waitFor(`the private ${name} on :${port}`, timeoutMs, async () => {
       assert.equal(child.exitCode, null, `the private ${name} exited with ${child.exitCode}`);
-      return accepts(port);
+      return (await acceptsConnections(`127.0.0.1:${port}`)) || undefined;
     });
   } catch (error) {
     await stop();
