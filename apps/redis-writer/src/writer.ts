@@ -63,9 +63,10 @@ export function createRedisWriter(options: RedisWriterOptions): (records: readon
     // Dead letters first: once the batch commits, a reject must already be somewhere.
     if (plan.rejects.length > 0) await options.publishRejects(plan.rejects);
     if (plan.writes.length === 0) return;
+    const chunks: KeyWrite[][] = [];
+    for (let from = 0; from < plan.writes.length; from += KEYS_PER_CALL) chunks.push(plan.writes.slice(from, from + KEYS_PER_CALL));
     const pipeline = redis.pipeline() as unknown as RedisWithApply & ReturnType<Redis['pipeline']>;
-    for (let from = 0; from < plan.writes.length; from += KEYS_PER_CALL) {
-      const chunk = plan.writes.slice(from, from + KEYS_PER_CALL);
+    for (const chunk of chunks) {
       const keysThenArgs: Array<string | number> = chunk.map((write) => write.key);
       for (const write of chunk) pushScriptArgs(keysThenArgs, write);
       pipeline.applyIfNewer(chunk.length, ...keysThenArgs);
@@ -82,7 +83,7 @@ export function createRedisWriter(options: RedisWriterOptions): (records: readon
     };
     for (let call = 0; call < results.length; call += 1) {
       const [error, reply] = results[call]!;
-      const chunk = plan.writes.slice(call * KEYS_PER_CALL, (call + 1) * KEYS_PER_CALL);
+      const chunk = chunks[call]!;
       if (error) {
         if (!isKeyError(error)) throw error;
         for (const write of chunk) refuse(write, error.message);
