@@ -76,23 +76,30 @@ export async function runIngest(ctx: ServiceContext, protocol: ExchangeProtocol)
   };
   const { connectAttempts, connectSpacingMs } = EXCHANGES[exchange].facts.limits;
   const attempts = connectAttempts && new AttemptBudget(connectAttempts.count, connectAttempts.perMs);
+  const shards: ConnectionSlot[][] = [];
   for (const plan of plans) {
     const onOutage = protocol.backfill ? requestOutageBackfill(plan.streams) : undefined;
+    const twins: ConnectionSlot[] = [];
     for (let replica = 0; replica < config.redundancy; replica++) {
-      slots.push(
-        new ConnectionSlot({
-          slotId: `${plan.id}-r${replica}`,
-          plan,
-          config,
-          protocol,
-          sink,
-          metrics,
-          logger: ctx.logger,
-          onOutage,
-          attempts,
-        }),
-      );
+      const slot: ConnectionSlot = new ConnectionSlot({
+        slotId: `${plan.id}-r${replica}`,
+        plan,
+        config,
+        protocol,
+        sink,
+        metrics,
+        logger: ctx.logger,
+        onOutage,
+        attempts,
+        twinDelivers: () => twins.some((twin) => twin !== slot && twin.status().up),
+      });
+      twins.push(slot);
     }
+    shards.push(twins);
+  }
+  // Every shard's first connection starts before any shard's standby: all streams flow sooner.
+  for (let replica = 0; replica < config.redundancy; replica++) {
+    for (const twins of shards) slots.push(twins[replica]!);
   }
   ctx.logger.info('connection plan', {
     exchange,

@@ -30,6 +30,8 @@ export interface SlotOptions {
   readonly onOutage?: (start: number, end: number) => void;
   /** The exchange's connection-attempt limit, shared by every slot of the exchange: reconnects wait their turn. */
   readonly attempts?: AttemptBudget;
+  /** Whether another slot of the same shard (a hot standby) delivers: if none does, this slot reconnects first. */
+  readonly twinDelivers?: () => boolean;
 }
 
 export interface SlotStatus {
@@ -81,6 +83,7 @@ export class ConnectionSlot {
 
   stop(): void {
     this.stopped = true;
+    this.options.attempts?.forget(this);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.ageTimer);
     this.stopRotationTimers();
@@ -256,7 +259,8 @@ export class ConnectionSlot {
 
   private reconnect(): void {
     if (this.stopped) return;
-    const wait = this.options.attempts?.take(Date.now()) ?? 0;
+    const starved = !(this.options.twinDelivers?.() ?? false);
+    const wait = this.options.attempts?.take(Date.now(), this, starved) ?? 0;
     if (wait > 0) this.reconnectTimer = setTimeout(() => this.reconnect(), wait);
     else this.active = this.open();
   }
