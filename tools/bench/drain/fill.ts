@@ -4,9 +4,8 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { CompressionTypes, Partitioners, TOPICS } from '@klineflow/kafka';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EXCHANGE_IDS } from '@klineflow/exchanges';
 import type { Normalizer } from '../../../apps/normalizer/src/pipeline.js';
-import type { Expected, FrameGenerator, GeneratorOptions } from './generate.js';
+import { benchExchanges, type Expected, type FrameGenerator, type GeneratorOptions } from './generate.js';
 
 /** Bytes per send: a topic's batch spreads over its partitions, each partition's record batch well under the broker's 1 MiB message limit. */
 const BATCH_BYTES = 2_500_000;
@@ -95,7 +94,8 @@ export async function fillRawInParallel(
   generator: GeneratorOptions,
   frames: number,
 ): Promise<{ result: FillResult; expected: Expected }> {
-  const exchanges = generator.exchanges ?? EXCHANGE_IDS;
+  // Never EXCHANGE_IDS: an exchange filled but not in benchStreamKeys keeps its state between runs, and its frames are dropped as old.
+  const exchanges = benchExchanges(generator);
   const started = performance.now();
   const parts = await Promise.all(
     exchanges.map(

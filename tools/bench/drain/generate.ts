@@ -67,9 +67,14 @@ export function benchSymbol(i: number): BenchSymbol {
 }
 
 /** `exchange:SYMBOL:interval` of every kline stream the generator can produce: the normalizer-state keys to clear. */
+/** The exchanges a benchmark run fills, and whose stream state it clears: one answer for both. */
+export function benchExchanges(options: Pick<GeneratorOptions, 'exchanges'>): readonly ExchangeId[] {
+  return options.exchanges ?? BENCH_EXCHANGES;
+}
+
 export function benchStreamKeys(options: Pick<GeneratorOptions, 'symbolsPerExchange' | 'exchanges' | 'intervals'>): string[] {
   const keys: string[] = [];
-  for (const exchange of options.exchanges ?? BENCH_EXCHANGES) {
+  for (const exchange of benchExchanges(options)) {
     for (let i = 0; i < options.symbolsPerExchange; i++) {
       for (const interval of options.intervals ?? INTERVALS) keys.push(`${exchange}:${benchSymbol(i).canonical}:${interval}`);
     }
@@ -176,7 +181,7 @@ export class FrameGenerator {
   private counts = { frames: 0, klineFrames: 0, tickerFrames: 0, klines: 0, tickers: 0 };
 
   constructor(private readonly options: GeneratorOptions) {
-    this.exchanges = options.exchanges ?? BENCH_EXCHANGES;
+    this.exchanges = benchExchanges(options);
     for (const exchange of this.exchanges)
       if (!KLINE[exchange] || !TICKER[exchange])
         throw new Error(`the drain benchmark writes no ${exchange} frames (KLINE and TICKER in generate.ts)`);
