@@ -68,7 +68,7 @@ export function benchSymbol(i: number): BenchSymbol {
 
 /** `exchange:SYMBOL:interval` of every kline stream the generator can produce: the normalizer-state keys to clear. */
 /** The exchanges a benchmark run fills, and whose stream state it clears: one answer for both. */
-export function benchExchanges(options: Pick<GeneratorOptions, 'exchanges'>): readonly ExchangeId[] {
+export function benchExchanges(options: Pick<GeneratorOptions, 'symbolsPerExchange' | 'exchanges'>): readonly ExchangeId[] {
   return options.exchanges ?? BENCH_EXCHANGES;
 }
 

@@ -13,7 +13,7 @@ import { APP_NODE_FLAGS } from '@klineflow/process-runner';
 import { integrityPolicy, Normalizer } from '../../../apps/normalizer/src/pipeline.js';
 import { LOCAL_STACK, writeBenchConfig } from './config.js';
 import { fillRawInParallel, fillRecords, RECORD_TOPICS, type FillResult } from './fill.js';
-import { BENCH_EPOCH_MS, benchStreamKeys, FrameGenerator } from './generate.js';
+import { BENCH_EPOCH_MS, benchExchanges, benchStreamKeys, FrameGenerator } from './generate.js';
 import {
   activeReaders,
   clearStreamStates,
@@ -178,8 +178,9 @@ try {
     const start = await endOffsets(admin, RAW_TOPICS);
     const skipped = await skippedBacklog(admin, 'normalizer', start);
     if (skipped > 0) log(`the normalizer group had ${int(skipped)} unread raw frames before the fill: they are skipped`);
+    const filled = benchExchanges(generatorOptions);
     log(
-      `filling ${RAW_TOPICS.join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × 3 exchanges + tickers)`,
+      `filling ${filled.map((e) => `raw.${e}`).join(', ')} with ${int(options.frames)} frames (${options.symbols} symbols × 6 intervals × ${filled.length} exchanges + tickers)`,
     );
     const { result: fill, expected } = await fillRawInParallel(fillWorkerJs, configPath, generatorOptions, options.frames);
     log(
