@@ -1,7 +1,7 @@
 // Runs the test suites with Node's test runner (closing summary read by CI).
 //   node tools/test.mjs            build, start the local stack, run every test but the chaos suite
 //   node tools/test.mjs --unit [dir…]   only tests that need no stack (*.test.ts, not *.stack.test.ts / e2e)
-//   node tools/test.mjs --chaos         the chaos suite (*.chaos-test.ts): out of the gate while its broker-restart scenario is flaky in CI (RELIABILITY.md)
+//   node tools/test.mjs --chaos         the chaos suite (*.chaos-test.ts): out of the gate while its store-outage (f) and broker-restart (g) recoveries have no margin (RELIABILITY.md)
 // Every run is on Node 24 (tools/node-runtime.mjs), whatever Node started it. The CLI tools that
 // only tests use (helm, promtool: `stack.sh install-test-tools`) are installed when a selected test
 // file needs them, i.e. imports deploy/binaries.ts; `npm start` never installs them.
