@@ -66,12 +66,12 @@ export function benchSymbol(i: number): BenchSymbol {
   return { canonical: base + quote, base, quote };
 }
 
-/** `exchange:SYMBOL:interval` of every kline stream the generator can produce: the normalizer-state keys to clear. */
 /** The exchanges a benchmark run fills, and whose stream state it clears: one answer for both. */
 export function benchExchanges(options: Pick<GeneratorOptions, 'symbolsPerExchange' | 'exchanges'>): readonly ExchangeId[] {
   return options.exchanges ?? BENCH_EXCHANGES;
 }
 
+/** `exchange:SYMBOL:interval` of every kline stream the generator can produce: the normalizer-state keys to clear. */
 export function benchStreamKeys(options: Pick<GeneratorOptions, 'symbolsPerExchange' | 'exchanges' | 'intervals'>): string[] {
   const keys: string[] = [];
   for (const exchange of benchExchanges(options)) {
