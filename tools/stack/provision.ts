@@ -1,6 +1,6 @@
 // Creates the Kafka topics and the ClickHouse database and table, and waits until the
 // Kafka group coordinator answers (kafkajs #1752: groups fail while __consumer_offsets is created).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createClient } from '@clickhouse/client';
 import { loadConfig } from '@klineflow/config';
 import { createKafka, ensureTopics } from '@klineflow/kafka';
@@ -9,8 +9,14 @@ import { clickhouseConnection } from '@klineflow/sink-runtime';
 
 const config = loadConfig();
 
-/** kafka-server.properties `offsets.topic.segment.bytes`: 1 MiB, Kafka's least. */
-const OFFSETS_SEGMENT_BYTES = '1048576';
+/** `offsets.topic.segment.bytes` of kafka-server.properties (1 MiB, Kafka's least): the value has one home. */
+function offsetsSegmentBytes(): string {
+  const properties = readFileSync(new URL('kafka-server.properties', import.meta.url), 'utf8');
+  const value = /^offsets\.topic\.segment\.bytes=(\d+)$/m.exec(properties)?.[1];
+  if (value === undefined) throw new Error('tools/stack/kafka-server.properties sets no offsets.topic.segment.bytes');
+  return value;
+}
+const OFFSETS_SEGMENT_BYTES = offsetsSegmentBytes();
 /** kafkajs' ConfigResourceTypes.TOPIC and ConfigSource.TOPIC_CONFIG (enum values: types only may come from kafkajs here). */
 const TOPIC = 2 as ConfigResourceTypes;
 const TOPIC_CONFIG = 1;
